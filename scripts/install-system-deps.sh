@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Install the Debian packages tocsin needs for development and tests.
+#
+# Idempotent and fast: when every requirement is already present it touches
+# neither apt nor the network. To add a requirement, add one `require` line:
+# the package name and a shell command that succeeds when it is installed.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+PACKAGES=()
+CHECKS=()
+
+# require PACKAGE CHECK-COMMAND
+require() {
+    PACKAGES+=("$1")
+    CHECKS+=("$2")
+}
+
+# `python3 -m venv` needs ensurepip, which Debian's own python3 splits out.
+require python3-venv 'python3 -c "import ensurepip, venv"'
+# PostgreSQL server binaries: the test suite starts throwaway servers.
+require postgresql 'ls /usr/lib/postgresql/*/bin/initdb'
+# Later, for example:
+# require chromium                'command -v chromium'
+# require prometheus-alertmanager 'command -v prometheus-alertmanager'
+
+missing=()
+for i in "${!PACKAGES[@]}"; do
+    if ! (eval "${CHECKS[$i]}") >/dev/null 2>&1; then
+        missing+=("${PACKAGES[$i]}")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install-system-deps: all present (${PACKAGES[*]})"
+    exit 0
+fi
+
+echo "install-system-deps: installing ${missing[*]}"
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo --preserve-env=DEBIAN_FRONTEND)
+else
+    echo "install-system-deps: not root and no sudo; as root, run:" >&2
+    echo "    apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+fi
+
+"${as_root[@]}" apt-get update
+"${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+
+# Make sure what we just installed now passes its check.
+for i in "${!PACKAGES[@]}"; do
+    if ! (eval "${CHECKS[$i]}") >/dev/null 2>&1; then
+        echo "install-system-deps: ${PACKAGES[$i]} still missing after install" \
+            "(check failed: ${CHECKS[$i]})" >&2
+        exit 1
+    fi
+done

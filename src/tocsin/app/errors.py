@@ -1,0 +1,19 @@
+"""Errors the application raises about its environment rather than about the domain."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """The database cannot be used as it is; the message says what to do."""
+
+
+class DatabaseTooNew(StorageError):
+    pass
+
+
+class DatabaseCorrupt(StorageError):
+    pass
+
+
+class DatabaseUnavailable(StorageError):
+    pass

@@ -1,0 +1,212 @@
+"""Incident use cases: declare, acknowledge, update, mitigate, resolve and the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tocsin.app import messages
+from tocsin.app.bus import IncidentChanged, MessageBus
+from tocsin.app.ports import Clock, IncidentFilter, MessageRenderer, UnitOfWork
+from tocsin.app.refs import parse_ref
+from tocsin.core.errors import ConcurrentChange
+from tocsin.core.incident import Incident
+from tocsin.core.scope import Impact, Role, Scope
+from tocsin.core.severity import SeverityModel
+from tocsin.core.timeline import TimelineEntry
+
+Mutation = Callable[[Incident, datetime], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The incident after the change, and the message rendered for it, if any."""
+
+    incident: Incident
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Incident]
+    total: int
+
+
+class IncidentService:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        severities: SeverityModel,
+        renderer: MessageRenderer,
+        bus: MessageBus | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.severities = severities
+        self._renderer = renderer
+        self._bus = bus or MessageBus()
+
+    # -- queries -------------------------------------------------------------------------
+
+    def get(self, ref: str | int) -> Incident:
+        with self._uow() as uow:
+            return uow.incidents.get(parse_ref(ref))
+
+    def timeline(self, ref: str | int) -> list[TimelineEntry]:
+        number = parse_ref(ref)
+        with self._uow() as uow:
+            uow.incidents.get(number)
+            return uow.incidents.timeline(number)
+
+    def find(self, query: IncidentFilter) -> Page:
+        with self._uow() as uow:
+            return Page(uow.incidents.find(query), uow.incidents.count(query))
+
+    # -- commands ------------------------------------------------------------------------
+
+    def declare(
+        self,
+        actor: str,
+        title: str,
+        severity: str,
+        scope: Scope | None = None,
+        impact: Impact | None = None,
+        labels: Iterable[str] = (),
+        commander: str | None = None,
+    ) -> Outcome:
+        sev = self.severities.get(severity)
+        with self._uow() as uow:
+            now = self._clock.now()
+            number = uow.incidents.next_number()
+            incident = Incident.declare(
+                number, title, sev, now, actor, scope, impact, labels, commander
+            )
+            text = self._message(incident, messages.ANNOUNCEMENT, now, actor)
+            uow.incidents.add(incident)
+            uow.commit()
+        self._publish(incident)
+        return Outcome(incident, text)
+
+    def acknowledge(self, ref: str | int, actor: str, version: int | None = None) -> Outcome:
+        return self._change(ref, version, lambda i, now: i.acknowledge(now, actor))
+
+    def post_update(
+        self, ref: str | int, actor: str, text: str, version: int | None = None
+    ) -> Outcome:
+        return self._change(
+            ref,
+            version,
+            lambda i, now: i.post_update(now, actor, text),
+            messages.UPDATE,
+            actor,
+            text=text.strip(),
+        )
+
+    def change_severity(
+        self,
+        ref: str | int,
+        actor: str,
+        severity: str,
+        reason: str = "",
+        version: int | None = None,
+    ) -> Outcome:
+        sev = self.severities.get(severity)
+        return self._change(ref, version, lambda i, now: i.change_severity(now, actor, sev, reason))
+
+    def assign(
+        self, ref: str | int, actor: str, role: str, person: str | None, version: int | None = None
+    ) -> Outcome:
+        parsed = Role.parse(role)
+        return self._change(ref, version, lambda i, now: i.assign(now, actor, parsed, person))
+
+    def change_scope(
+        self, ref: str | int, actor: str, scope: Scope, version: int | None = None
+    ) -> Outcome:
+        return self._change(ref, version, lambda i, now: i.change_scope(now, actor, scope))
+
+    def change_impact(
+        self, ref: str | int, actor: str, impact: Impact, version: int | None = None
+    ) -> Outcome:
+        return self._change(ref, version, lambda i, now: i.change_impact(now, actor, impact))
+
+    def relabel(
+        self,
+        ref: str | int,
+        actor: str,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        version: int | None = None,
+    ) -> Outcome:
+        return self._change(ref, version, lambda i, now: i.relabel(now, actor, add, remove))
+
+    def mitigate(
+        self, ref: str | int, actor: str, action: str, version: int | None = None
+    ) -> Outcome:
+        return self._change(
+            ref, version, lambda i, now: i.mitigate(now, actor, action), messages.MITIGATED, actor
+        )
+
+    def resolve(
+        self,
+        ref: str | int,
+        actor: str,
+        root_cause: str | None = None,
+        fix: str | None = None,
+        version: int | None = None,
+    ) -> Outcome:
+        def mutate(incident: Incident, now: datetime) -> object:
+            sev = self.severities.get(incident.severity)
+            return incident.resolve(now, actor, sev, root_cause, fix)
+
+        return self._change(ref, version, mutate, messages.RESOLVED, actor)
+
+    def reopen(
+        self, ref: str | int, actor: str, reason: str = "", version: int | None = None
+    ) -> Outcome:
+        return self._change(ref, version, lambda i, now: i.reopen(now, actor, reason))
+
+    def close(self, ref: str | int, actor: str, version: int | None = None) -> Outcome:
+        return self._change(ref, version, lambda i, now: i.close(now, actor))
+
+    def note(self, ref: str | int, actor: str, text: str, version: int | None = None) -> Outcome:
+        return self._change(ref, version, lambda i, now: i.note(now, actor, text))
+
+    # -- the one path every change takes -------------------------------------------------
+
+    def _change(
+        self,
+        ref: str | int,
+        version: int | None,
+        mutate: Mutation,
+        template: str | None = None,
+        actor: str = "",
+        **extra: str,
+    ) -> Outcome:
+        number = parse_ref(ref)
+        with self._uow() as uow:
+            incident = uow.incidents.get(number)
+            if version is not None and version != incident.version:
+                raise ConcurrentChange(incident.id, version, incident.version)
+            now = self._clock.now()
+            mutate(incident, now)
+            text = self._message(incident, template, now, actor, **extra) if template else None
+            uow.incidents.save(incident)
+            uow.commit()
+        self._publish(incident)
+        return Outcome(incident, text)
+
+    def _message(
+        self, incident: Incident, template: str, now: datetime, actor: str, **extra: str
+    ) -> str:
+        severity = self.severities.get(incident.severity)
+        ctx = messages.context(incident, severity, now, **extra)
+        text = self._renderer.render(template, ctx)
+        incident.record_message(now, actor, template, text)
+        return text
+
+    def _publish(self, incident: Incident) -> None:
+        entries = tuple(incident.pending)
+        incident.pending.clear()
+        self._bus.publish(IncidentChanged(incident.id, entries))

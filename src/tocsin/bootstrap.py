@@ -1,0 +1,97 @@
+"""The one place concrete adapters are chosen and wired. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from tocsin.app import messages
+from tocsin.app.bus import MessageBus
+from tocsin.app.clock import SystemClock
+from tocsin.app.incidents import IncidentService
+from tocsin.app.messages import DEFAULT_TEMPLATES
+from tocsin.app.ports import Clock
+from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
+from tocsin.core.incident import Incident
+from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
+from tocsin.store import database
+from tocsin.store.uow import SqlUnitOfWork
+
+
+@dataclass
+class Tocsin:
+    """Everything an entrypoint needs, wired."""
+
+    config: TocsinConfig
+    config_path: Path
+    database_url: str
+    engine: Engine
+    incidents: IncidentService
+    bus: MessageBus
+    renderer: JinjaRenderer
+
+
+def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
+    """TOCSIN_DATABASE_URL, else `database.url` in tocsin.yaml, else .tocsin/tocsin.db beside it."""
+    return (
+        env.get("TOCSIN_DATABASE_URL")
+        or config.database.url
+        or database.default_url(config_path.resolve().parent / ".tocsin")
+    )
+
+
+def renderer_for(config: TocsinConfig) -> JinjaRenderer:
+    return JinjaRenderer(DEFAULT_TEMPLATES, config.templates.model_dump())
+
+
+def build(
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    clock: Clock | None = None,
+    migrate: bool = True,
+) -> Tocsin:
+    env = os.environ if env is None else env
+    path = find_config_path(env, cwd or Path.cwd())
+    config = load_config(path)
+    url = database_url(config, path, env)
+    engine = database.create(url, config.database.sqlite_synchronous)
+    if migrate:
+        database.upgrade(engine)
+    bus = MessageBus()
+    renderer = renderer_for(config)
+    service = IncidentService(
+        lambda: SqlUnitOfWork(engine),
+        clock or SystemClock(),
+        config.severity_model(),
+        renderer,
+        bus,
+    )
+    return Tocsin(config, path, url, engine, service, bus, renderer)
+
+
+def schema_revision(wired: Tocsin) -> str | None:
+    return database.current_revision(wired.engine)
+
+
+def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
+    """Render each of the team's templates against a sample incident: a typo shows up now,
+    not at 3 a.m. in the middle of an outage."""
+    renderer = renderer_for(config)
+    model = config.severity_model()
+    severity = model.severities[0]
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    sample = Incident.declare(1, "Sample incident", severity, now, "tocsin")
+    sample.mitigate(now, "tocsin", "a rollback")
+    sample.resolve(now, "tocsin", severity, "a cause", "a fix")
+    ctx = messages.context(sample, severity, now, text="Sample update")
+    problems = []
+    for name in DEFAULT_TEMPLATES:
+        error = renderer.check(name, ctx)
+        if error:
+            problems.append(ConfigProblem(None, f"templates.{name}", f"does not render: {error}"))
+    return problems

@@ -1,0 +1,83 @@
+"""What every command shares: options, the wired app, the actor, errors and output."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from tocsin.app.errors import StorageError
+from tocsin.bootstrap import Tocsin, build
+from tocsin.config import ConfigError
+from tocsin.core.errors import DomainError, InvalidInput
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Who is acting (default: $TOCSIN_ACTOR or your login name)."),
+]
+IdArg = Annotated[str, typer.Argument(help="Incident id, e.g. INC-42.", show_default=False)]
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_wired: dict[str, Tocsin] = {}
+
+
+def app() -> Tocsin:
+    """The wired application, built on first use (never at import)."""
+    if "app" not in _wired:
+        _wired["app"] = build()
+    return _wired["app"]
+
+
+def reset() -> None:
+    _wired.clear()
+
+
+def actor(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    return os.environ.get("TOCSIN_ACTOR") or getpass.getuser()
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def fail(message: str, code: int, as_json: bool) -> typer.Exit:
+    if as_json:
+        print_json({"error": message, "exit_code": code})
+    else:
+        err.print(f"[red]error:[/red] {message}", markup=True)
+    return typer.Exit(code)
+
+
+def handled(fn: Callable[P, R]) -> Callable[P, R]:
+    """Domain refusals exit 1, usage errors exit 2; each is one line naming the fix."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        as_json = bool(kwargs.get("as_json", False))
+        try:
+            return fn(*args, **kwargs)
+        except InvalidInput as exc:
+            raise fail(str(exc), 2, as_json) from None
+        except DomainError as exc:
+            raise fail(str(exc), 1, as_json) from None
+        except ConfigError as exc:
+            raise fail(str(exc), 1, as_json) from None
+        except StorageError as exc:
+            raise fail(str(exc), 1, as_json) from None
+
+    return wrapper

@@ -1,0 +1,40 @@
+"""The `tocsin` command: one Typer app assembled from the command modules."""
+
+from __future__ import annotations
+
+import typer
+
+from tocsin import __version__
+from tocsin.cli import admin, incidents, queries
+
+app = typer.Typer(
+    name="tocsin",
+    help="Tocsin: run an incident from the first alert to the last post-mortem action item.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+for group in (admin.commands, incidents.commands, queries.commands):
+    app.registered_commands.extend(group.registered_commands)
+app.add_typer(admin.config_commands, name="config")
+app.add_typer(admin.db_commands, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tocsin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Tocsin: incident response."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,91 @@
+"""The commented text shared by every preset tocsin.yaml.
+
+Comment style: `# text` (one space, then text) explains; every other comment line, such as
+`#key: value` or `#  - item`, is an example that works once its `#` is deleted.
+"""
+
+from __future__ import annotations
+
+HEADER = """\
+# tocsin.yaml: how __ORGANIZATION_TEXT__ runs incidents (incident response as code).
+# Tocsin reads this file at start-up; a mistake is reported with its line and how to fix it.
+# `# text` lines explain; `#key: value` lines are examples: delete the # to use them.
+# Secrets never go in this file: channels name the environment variables that hold them.
+
+version: 1  # the format of this file
+organization: __ORGANIZATION__  # shown in messages and on the web pages
+
+# Severities, most severe first. For each one:
+# * key: what people type and read, as in `--severity __FIRST__`
+# * label, emoji: shown with the key, as in "__TITLE__"
+# * description: when to pick it; examples: typical incidents
+# * response_target: time to acknowledge before escalation moves on
+# * update_every: how often responders owe a status update (leave out for none)
+# * postmortem: required: true makes one due within due_within (48h when left out)
+# * paging: true (the default) pages the on-call person; false only posts to the channels
+# Durations are written 30s, 15m, 1h, 1h30m or 2d.
+"""
+
+TAIL = """\
+# The severity used when none is given. Left out, Tocsin asks for one.
+#default_severity: __DEFAULT__
+
+# Services: what can break. `name` is used in commands and alert routing.
+#services:
+#  - name: payments-api
+#    description: Card payments and refunds
+#    owner: ann  # a handle from people below
+#    tier: 1  # 1 (most critical) to 4
+#    tenants: [acme]  # tenants it serves, to scope incidents to some of them
+#    health_urls:  # checked before an incident is resolved
+#      - https://api.example.com/health
+
+# People: who responds. `handle` is the short name used everywhere else.
+#people:
+#  - handle: ann
+#    name: Ann Example
+#    email: ann@example.com
+#    slack: U012AB3CD  # Slack member id
+#    telegram: "123456789"  # Telegram user id
+#    phone: "+49 170 1234567"  # in quotes, or YAML reads it as a number
+#    timezone: Europe/Berlin  # an IANA time zone name
+
+# Channels: where announcements and updates go. `type` is slack, telegram, email or webhook;
+# the *_env keys hold the NAMES of environment variables, never the secrets themselves.
+#channels:
+#  - name: incidents
+#    type: slack
+#    webhook_url_env: SLACK_WEBHOOK_URL  # an incoming webhook, or a bot:
+#    # token_env: SLACK_BOT_TOKEN
+#    # channel: "#incidents"
+#  - name: oncall-chat
+#    type: telegram
+#    chat_id: "-1001234567890"
+#    token_env: TELEGRAM_BOT_TOKEN
+#  - name: status-mail
+#    type: email
+#    to: [status@example.com]
+#    from: tocsin@example.com
+#    smtp_host: smtp.example.com
+#    smtp_port: 587
+#    starttls: true
+#    username_env: SMTP_USERNAME
+#    password_env: SMTP_PASSWORD
+#  - name: audit
+#    type: webhook
+#    url: https://hooks.example.com/tocsin  # receives CloudEvents
+#    secret_env: TOCSIN_WEBHOOK_SECRET  # signs each body with HMAC-SHA256
+
+# Message templates (Jinja2): announcement, update, mitigated, resolved.
+# Leave one out to use the built-in template; write one to replace it, for example:
+#templates:
+#  announcement: |
+#    🚨 INCIDENT: {{ incident.title }}
+#    Severity: {{ incident.severity }}
+#    Status: Investigating
+
+# Storage: a SQLite file by default; the TOCSIN_DATABASE_URL environment variable wins over url.
+database:
+#  url: postgresql+psycopg://tocsin@localhost/tocsin
+  sqlite_synchronous: NORMAL  # FULL survives power loss on SQLite, at some speed
+"""

@@ -1,0 +1,1 @@
+"""Pure domain: no I/O, no third-party imports, the clock is always passed in."""

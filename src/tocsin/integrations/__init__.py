@@ -1,0 +1,1 @@
+"""Adapters to the outside world: alert sources, notifiers, actions and trackers."""

@@ -1,0 +1,1 @@
+"""Message renderers, apart from delivery."""

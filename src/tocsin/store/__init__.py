@@ -1,0 +1,1 @@
+"""SQLAlchemy adapters: tables, migrations, the incident repository and the unit of work."""

@@ -1,0 +1,133 @@
+"""Engines and schema: SQLite pragmas, PostgreSQL, and migrations applied safely on start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew, DatabaseUnavailable
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'tocsin.db'}"
+
+
+def create(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+    _sqlite_pragmas(engine, sqlite_synchronous)
+    return engine
+
+
+def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError(f"sqlite synchronous must be NORMAL or FULL, not {synchronous!r}")
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take over
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Any) -> None:
+        # Take the write lock up front: two writers never deadlock upgrading a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(connection: Any = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None  # noqa: S101 - the package ships its migrations
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with _connect(engine) as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Bring the schema to this Tocsin's head; refuse a newer or foreign database."""
+    current = _checked_revision(engine)
+    head = head_revision()
+    if current != head:
+        with _connect(engine) as conn, conn.begin():
+            command.upgrade(_alembic_config(conn), "head")
+    return head
+
+
+def _checked_revision(engine: Engine) -> str | None:
+    script = ScriptDirectory.from_config(_alembic_config())
+    with _connect(engine) as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is None:
+            tables = set(inspect(conn).get_table_names())
+            if tables - {"alembic_version"}:
+                raise DatabaseCorrupt(
+                    f"{_where(engine)} holds tables ({', '.join(sorted(tables)[:5])}) but no "
+                    "Tocsin schema version; point TOCSIN_DATABASE_URL at an empty database "
+                    "or a Tocsin one"
+                )
+            return None
+    try:
+        script.get_revision(current)
+    except CommandError:
+        raise DatabaseTooNew(
+            f"{_where(engine)} was written by a newer Tocsin (schema {current}); "
+            "upgrade Tocsin to use it. It is never migrated down."
+        ) from None
+    return current
+
+
+def _connect(engine: Engine) -> Any:
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        if engine.dialect.name == "sqlite":
+            raise _corrupt(engine, exc) from None
+        raise DatabaseUnavailable(
+            f"cannot reach {_where(engine)}: {exc.orig}; check TOCSIN_DATABASE_URL"
+        ) from None
+    except DatabaseError as exc:
+        raise _corrupt(engine, exc) from None
+
+
+def _corrupt(engine: Engine, exc: DatabaseError) -> DatabaseCorrupt:
+    return DatabaseCorrupt(
+        f"{_where(engine)} is not a usable Tocsin database ({exc.orig}); "
+        "restore it from a backup or point TOCSIN_DATABASE_URL at another file. "
+        "Tocsin will not overwrite it."
+    )
+
+
+def _where(engine: Engine) -> str:
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite database {url.database}"
+    return f"the database {url.render_as_string(hide_password=True)}"

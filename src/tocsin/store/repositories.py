@@ -1,0 +1,146 @@
+"""The incident repository on SQLAlchemy Core. It never commits: the unit of work does."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Select, and_, delete, func, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from tocsin.app.ports import IncidentFilter
+from tocsin.core import snapshot
+from tocsin.core.errors import ConcurrentChange, IncidentNotFound
+from tocsin.core.incident import Incident, format_id
+from tocsin.core.timeline import EntryKind, TimelineEntry
+from tocsin.store.tables import counters, incident_services, incidents, timeline_entries
+
+S = TypeVar("S", bound=Select[Any])
+
+
+class SqlIncidentRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def next_number(self) -> int:
+        stmt = (
+            update(counters)
+            .where(counters.c.name == "incident")
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        )
+        return int(self._conn.execute(stmt).scalar_one())
+
+    def add(self, incident: Incident) -> None:
+        self._conn.execute(insert(incidents).values(**_row(incident)))
+        self._write_services(incident, replace=False)
+        self._write_entries(incident)
+
+    def get(self, number: int) -> Incident:
+        row = self._conn.execute(
+            select(incidents.c.state).where(incidents.c.number == number)
+        ).first()
+        if row is None:
+            raise IncidentNotFound(format_id(number))
+        return snapshot.from_dict(row.state)
+
+    def save(self, incident: Incident) -> None:
+        if incident.version == incident.loaded_version:
+            return
+        result = self._conn.execute(
+            update(incidents)
+            .where(
+                incidents.c.number == incident.number,
+                incidents.c.version == incident.loaded_version,
+            )
+            .values(**_row(incident))
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(incident.id, incident.loaded_version)
+        if any(e.kind is EntryKind.SCOPE_CHANGED for e in incident.pending):
+            self._write_services(incident, replace=True)
+        self._write_entries(incident)
+
+    def find(self, query: IncidentFilter) -> list[Incident]:
+        stmt = _filtered(select(incidents.c.state), query)
+        stmt = stmt.order_by(incidents.c.number.desc()).limit(query.limit).offset(query.offset)
+        return [snapshot.from_dict(row.state) for row in self._conn.execute(stmt)]
+
+    def count(self, query: IncidentFilter) -> int:
+        stmt = _filtered(select(func.count()).select_from(incidents), query)
+        return int(self._conn.execute(stmt).scalar_one())
+
+    def timeline(self, number: int) -> list[TimelineEntry]:
+        t = timeline_entries.c
+        rows = self._conn.execute(
+            select(t.seq, t.kind, t.at, t.actor, t.text, t.data)
+            .where(t.incident == number)
+            .order_by(t.seq)
+        )
+        return [
+            TimelineEntry(r.seq, EntryKind(r.kind), r.at, r.actor, r.text, r.data) for r in rows
+        ]
+
+    def _write_entries(self, incident: Incident) -> None:
+        rows = [
+            {
+                "incident": incident.number,
+                "seq": e.seq,
+                "kind": e.kind.value,
+                "at": e.at,
+                "actor": e.actor,
+                "text": e.text,
+                "data": e.data,
+            }
+            for e in incident.pending
+            if e.seq > incident.loaded_version
+        ]
+        self._conn.execute(insert(timeline_entries), rows)
+        incident.loaded_version = incident.version
+
+    def _write_services(self, incident: Incident, *, replace: bool) -> None:
+        if replace:
+            self._conn.execute(
+                delete(incident_services).where(incident_services.c.incident == incident.number)
+            )
+        services = sorted(set(incident.scope.services))
+        if services:
+            self._conn.execute(
+                insert(incident_services),
+                [{"incident": incident.number, "service": s} for s in services],
+            )
+
+
+def _row(incident: Incident) -> dict[str, Any]:
+    return {
+        "number": incident.number,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status.value,
+        "declared_at": incident.declared_at,
+        "acknowledged_at": incident.acknowledged_at,
+        "mitigated_at": incident.mitigated_at,
+        "resolved_at": incident.resolved_at,
+        "closed_at": incident.closed_at,
+        "updated_at": incident.updated_at,
+        "version": incident.version,
+        "state": snapshot.to_dict(incident),
+    }
+
+
+def _filtered(stmt: S, query: IncidentFilter) -> S:
+    conditions: list[ColumnElement[bool]] = []
+    if query.statuses:
+        conditions.append(incidents.c.status.in_([s.value for s in query.statuses]))
+    if query.severities:
+        conditions.append(incidents.c.severity.in_(list(query.severities)))
+    if query.since is not None:
+        conditions.append(incidents.c.declared_at >= query.since)
+    if query.service is not None:
+        conditions.append(
+            incidents.c.number.in_(
+                select(incident_services.c.incident).where(
+                    incident_services.c.service == query.service
+                )
+            )
+        )
+    return stmt.where(and_(*conditions)) if conditions else stmt

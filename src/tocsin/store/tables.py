@@ -1,0 +1,72 @@
+"""The schema. `incidents` is the projection; `timeline_entries` is the log it is folded from."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from tocsin.store.types import Json, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("title", Text, nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("declared_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("mitigated_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", Json, nullable=False),
+    Index("ix_incidents_status_declared", "status", "declared_at"),
+    Index("ix_incidents_severity", "severity"),
+    Index("ix_incidents_declared_at", "declared_at"),
+)
+
+incident_services = Table(
+    "incident_services",
+    metadata,
+    Column("incident", Integer, ForeignKey("incidents.number"), primary_key=True),
+    Column("service", String(100), primary_key=True),
+    Index("ix_incident_services_service", "service"),
+)
+
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    Column("incident", Integer, ForeignKey("incidents.number"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", Json, nullable=False),
+)

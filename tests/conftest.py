@@ -1,0 +1,90 @@
+"""Fixtures shared by every layer of tests: clocks, severity models, databases, services."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import Engine
+
+from tests.support.postgres import fresh_database, running_postgres
+from tocsin.app.bus import MessageBus
+from tocsin.app.clock import ManualClock
+from tocsin.app.incidents import IncidentService
+from tocsin.app.messages import DEFAULT_TEMPLATES
+from tocsin.config import TocsinConfig, render_preset
+from tocsin.core.severity import SeverityModel
+from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
+from tocsin.store import database
+from tocsin.store.uow import SqlUnitOfWork
+
+START = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+_databases = itertools.count()
+
+
+def preset_config(name: str = "p1-p4") -> TocsinConfig:
+    return TocsinConfig.model_validate(yaml.safe_load(render_preset(name)))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def severities() -> SeverityModel:
+    return preset_config("p1-p4").severity_model()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server for the session: TOCSIN_TEST_POSTGRES_URL, or one we start."""
+    given = os.environ.get("TOCSIN_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    with running_postgres(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tocsin.db'}"
+    admin: str = request.getfixturevalue("postgres_admin_url")
+    return fresh_database(admin, f"tocsin_t{os.getpid()}_{next(_databases)}")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = database.create(database_url)
+    database.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def bus() -> MessageBus:
+    return MessageBus()
+
+
+@pytest.fixture
+def make_service(
+    clock: ManualClock, severities: SeverityModel, bus: MessageBus
+) -> Callable[[Engine], IncidentService]:
+    def make(engine: Engine) -> IncidentService:
+        renderer = JinjaRenderer(DEFAULT_TEMPLATES, {})
+        return IncidentService(lambda: SqlUnitOfWork(engine), clock, severities, renderer, bus)
+
+    return make
+
+
+@pytest.fixture
+def service(engine: Engine, make_service: Callable[[Engine], IncidentService]) -> IncidentService:
+    return make_service(engine)
