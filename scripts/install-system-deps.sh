@@ -21,7 +21,7 @@ require python3-venv 'python3 -c "import ensurepip, venv"'
 # PostgreSQL server binaries: the test suite starts throwaway servers.
 require postgresql 'ls /usr/lib/postgresql/*/bin/initdb'
 # Later, for example:
-# require chromium                'command -v chromium'
+require chromium 'command -v chromium'
 # require prometheus-alertmanager 'command -v prometheus-alertmanager'
 
 missing=()

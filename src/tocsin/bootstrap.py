@@ -11,14 +11,16 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from tocsin.app import messages
+from tocsin.app.accounts import AccountService
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
 from tocsin.app.incidents import IncidentService
 from tocsin.app.messages import DEFAULT_TEMPLATES
-from tocsin.app.ports import Clock
+from tocsin.app.ports import Clock, PasswordHasher
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
+from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.store import database
 from tocsin.store.uow import SqlUnitOfWork
 
@@ -32,8 +34,10 @@ class Tocsin:
     database_url: str
     engine: Engine
     incidents: IncidentService
+    accounts: AccountService
     bus: MessageBus
     renderer: JinjaRenderer
+    clock: Clock
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -54,6 +58,7 @@ def build(
     cwd: Path | None = None,
     clock: Clock | None = None,
     migrate: bool = True,
+    hasher: PasswordHasher | None = None,
 ) -> Tocsin:
     env = os.environ if env is None else env
     path = find_config_path(env, cwd or Path.cwd())
@@ -64,14 +69,14 @@ def build(
         database.upgrade(engine)
     bus = MessageBus()
     renderer = renderer_for(config)
-    service = IncidentService(
-        lambda: SqlUnitOfWork(engine),
-        clock or SystemClock(),
-        config.severity_model(),
-        renderer,
-        bus,
-    )
-    return Tocsin(config, path, url, engine, service, bus, renderer)
+    clock = clock or SystemClock()
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    service = IncidentService(uow, clock, config.severity_model(), renderer, bus)
+    accounts = AccountService(uow, clock, hasher or Argon2Hasher())
+    return Tocsin(config, path, url, engine, service, accounts, bus, renderer, clock)
 
 
 def schema_revision(wired: Tocsin) -> str | None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from tocsin.app.errors import StorageError
 from tocsin.bootstrap import Tocsin, build
@@ -59,7 +60,7 @@ def fail(message: str, code: int, as_json: bool) -> typer.Exit:
     if as_json:
         print_json({"error": message, "exit_code": code})
     else:
-        err.print(f"[red]error:[/red] {message}", markup=True)
+        err.print(Text.assemble(("error:", "red"), " ", message))  # user text, never markup
     return typer.Exit(code)
 
 
@@ -73,6 +74,8 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except InvalidInput as exc:
             raise fail(str(exc), 2, as_json) from None
+        except typer.BadParameter as exc:
+            raise fail(exc.format_message(), 2, as_json) from None
         except DomainError as exc:
             raise fail(str(exc), 1, as_json) from None
         except ConfigError as exc:

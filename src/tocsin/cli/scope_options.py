@@ -40,11 +40,7 @@ def scope_from(
 ) -> Scope:
     if all_tenants and tenants:
         raise typer.BadParameter("give --tenant or --all-tenants, not both", param_hint="--tenant")
-    return Scope(
-        services=tuple(services) if services is not None else base.services,
-        tenants=ALL_TENANTS if all_tenants else (tuple(tenants) if tenants else base.tenants),
-        endpoints=tuple(endpoints) if endpoints is not None else base.endpoints,
-    )
+    return base.merged(services, ALL_TENANTS if all_tenants else tenants or None, endpoints)
 
 
 def impact_from(
@@ -54,10 +50,4 @@ def impact_from(
     users_affected: str | None,
     data_loss: str | None,
 ) -> Impact:
-    loss = base.data_loss if data_loss is None else data_loss.strip()
-    return Impact(
-        summary=base.summary if summary is None else summary.strip(),
-        customer_impact=base.customer_impact if customer_impact is None else customer_impact,
-        users_affected=base.users_affected if users_affected is None else users_affected.strip(),
-        data_loss=None if loss in (None, "", "none") else loss,
-    )
+    return base.merged(summary, customer_impact, users_affected, data_loss)

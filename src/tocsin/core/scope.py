@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -47,6 +48,23 @@ class Scope:
     def all_tenants(self) -> bool:
         return self.tenants == ALL_TENANTS
 
+    def merged(
+        self,
+        services: Iterable[str] | None = None,
+        tenants: Iterable[str] | Literal["all"] | None = None,
+        endpoints: Iterable[str] | None = None,
+    ) -> Scope:
+        """This scope with the parts given replaced; parts left out (None) keep their value."""
+        if tenants is None:
+            new_tenants: tuple[str, ...] | Literal["all"] = self.tenants
+        else:
+            new_tenants = ALL_TENANTS if tenants == ALL_TENANTS else tuple(tenants)
+        return Scope(
+            services=self.services if services is None else tuple(services),
+            tenants=new_tenants,
+            endpoints=self.endpoints if endpoints is None else tuple(endpoints),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         tenants = ALL_TENANTS if self.all_tenants else list(self.tenants)
         return {
@@ -81,6 +99,22 @@ class Impact:
             self, "users_affected", rules.optional_text(self.users_affected, "users affected", 200)
         )
         set_(self, "data_loss", rules.optional_text(self.data_loss, "data loss", 1000))
+
+    def merged(
+        self,
+        summary: str | None = None,
+        customer_impact: bool | None = None,
+        users_affected: str | None = None,
+        data_loss: str | None = None,
+    ) -> Impact:
+        """This impact with the parts given replaced; `data_loss="none"` clears it."""
+        loss = self.data_loss if data_loss is None else data_loss.strip()
+        return Impact(
+            summary=self.summary if summary is None else summary,
+            customer_impact=self.customer_impact if customer_impact is None else customer_impact,
+            users_affected=self.users_affected if users_affected is None else users_affected,
+            data_loss=None if loss is None or loss.lower() in ("", "none") else loss,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -42,7 +42,8 @@ def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take over
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if _ours_or_empty(cur):  # never switch somebody else's database to WAL
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
@@ -52,6 +53,11 @@ def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
     def on_begin(conn: Any) -> None:
         # Take the write lock up front: two writers never deadlock upgrading a read lock.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _ours_or_empty(cur: Any) -> bool:
+    names = {row[0] for row in cur.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return not names or "alembic_version" in names
 
 
 def _alembic_config(connection: Any = None) -> Config:
@@ -112,7 +118,7 @@ def _connect(engine: Engine) -> Any:
         if engine.dialect.name == "sqlite":
             raise _corrupt(engine, exc) from None
         raise DatabaseUnavailable(
-            f"cannot reach {_where(engine)}: {exc.orig}; check TOCSIN_DATABASE_URL"
+            f"cannot reach {_where(engine)}: {_one_line(exc)}; check TOCSIN_DATABASE_URL"
         ) from None
     except DatabaseError as exc:
         raise _corrupt(engine, exc) from None
@@ -120,7 +126,7 @@ def _connect(engine: Engine) -> Any:
 
 def _corrupt(engine: Engine, exc: DatabaseError) -> DatabaseCorrupt:
     return DatabaseCorrupt(
-        f"{_where(engine)} is not a usable Tocsin database ({exc.orig}); "
+        f"{_where(engine)} is not a usable Tocsin database ({_one_line(exc)}); "
         "restore it from a backup or point TOCSIN_DATABASE_URL at another file. "
         "Tocsin will not overwrite it."
     )
@@ -131,3 +137,7 @@ def _where(engine: Engine) -> str:
     if url.get_backend_name() == "sqlite":
         return f"the SQLite database {url.database}"
     return f"the database {url.render_as_string(hide_password=True)}"
+
+
+def _one_line(exc: DatabaseError) -> str:
+    return " ".join(str(exc.orig).split())

@@ -9,11 +9,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from tocsin.app.errors import DatabaseCorrupt, DatabaseUnavailable
+from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.repositories import SqlIncidentRepository
 
 
 class SqlUnitOfWork:
     incidents: SqlIncidentRepository
+    accounts: SqlAccountRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -28,6 +30,7 @@ class SqlUnitOfWork:
         except DatabaseError as exc:
             raise DatabaseCorrupt(f"database unusable: {exc.orig}") from None
         self.incidents = SqlIncidentRepository(self._conn)
+        self.accounts = SqlAccountRepository(self._conn)
         return self
 
     def __exit__(

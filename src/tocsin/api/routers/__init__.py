@@ -1,0 +1,1 @@
+"""API routers, a few lines each: parse, authorize, call a use case, shape the answer."""

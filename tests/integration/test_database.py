@@ -1,0 +1,63 @@
+"""Schema management: migrations on start, and databases Tocsin must refuse to touch."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew, DatabaseUnavailable
+from tocsin.store import database
+
+
+def test_upgrade_is_idempotent_and_reaches_head(engine: Engine) -> None:
+    assert database.upgrade(engine) == database.head_revision()
+    assert database.current_revision(engine) == database.head_revision()
+
+
+def test_a_database_from_a_newer_tocsin_is_refused_and_left_alone(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    with pytest.raises(DatabaseTooNew, match="newer Tocsin .*9999_from_the_future.*never migrated"):
+        database.upgrade(engine)
+    assert database.current_revision(engine) == "9999_from_the_future"
+
+
+def test_foreign_tables_without_a_version_are_refused(database_url: str) -> None:
+    eng = database.create(database_url)
+    with eng.begin() as conn:
+        conn.execute(text("CREATE TABLE customers (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(DatabaseCorrupt, match=r"holds tables \(customers\) but no Tocsin schema"):
+        database.upgrade(eng)
+    eng.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_the_chosen_sync(tmp_path: Path) -> None:
+    for sync, expected in (("NORMAL", 1), ("FULL", 2)):
+        eng = database.create(f"sqlite:///{tmp_path / sync}.db", sync)
+        with eng.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == expected
+        eng.dispose()
+
+
+def test_a_corrupt_sqlite_file_is_refused_and_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "tocsin.db"
+    path.write_bytes(b"\x13garbage" * 512)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(DatabaseCorrupt, match="not a usable Tocsin database.*not overwrite"):
+        database.upgrade(database.create(f"sqlite:///{path}"))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_an_unreachable_postgres_says_where_and_what_to_check() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    eng = database.create(f"postgresql+psycopg://tocsin:secret@127.0.0.1:{port}/tocsin")
+    with pytest.raises(DatabaseUnavailable, match="cannot reach .*TOCSIN_DATABASE_URL") as caught:
+        database.upgrade(eng)
+    assert "secret" not in str(caught.value)
