@@ -10,16 +10,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from tests.support.postgres import fresh_database, running_postgres
+from tocsin.api.app import create_app
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import ManualClock
 from tocsin.app.incidents import IncidentService
 from tocsin.app.messages import DEFAULT_TEMPLATES
+from tocsin.bootstrap import Tocsin, build
 from tocsin.config import TocsinConfig, render_preset
 from tocsin.core.severity import SeverityModel
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
+from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.store import database
 from tocsin.store.uow import SqlUnitOfWork
 
@@ -88,3 +92,37 @@ def make_service(
 @pytest.fixture
 def service(engine: Engine, make_service: Callable[[Engine], IncidentService]) -> IncidentService:
     return make_service(engine)
+
+
+FAST_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024)
+
+
+@pytest.fixture
+def tocsin(tmp_path: Path, database_url: str, clock: ManualClock) -> Iterator[Tocsin]:
+    """The whole app wired as `tocsin serve` wires it, on SQLite or PostgreSQL."""
+    config = tmp_path / "tocsin.yaml"
+    config.write_text(render_preset("p1-p4"), encoding="utf-8")
+    env = {"TOCSIN_CONFIG": str(config), "TOCSIN_DATABASE_URL": database_url}
+    wired = build(env=env, cwd=tmp_path, clock=clock, hasher=FAST_HASHER)
+    yield wired
+    wired.engine.dispose()
+
+
+@pytest.fixture
+def role_tokens(tocsin: Tocsin) -> dict[str, str]:
+    """One API token secret per role."""
+    return {
+        role: tocsin.accounts.create_token(f"{role}-token", role, "tests")[1]
+        for role in ("viewer", "responder", "admin")
+    }
+
+
+@pytest.fixture
+def api(tocsin: Tocsin) -> Iterator[TestClient]:
+    """An HTTP client for the API app (no credentials: pass headers per request)."""
+    with TestClient(create_app(tocsin), raise_server_exceptions=False) as client:
+        yield client
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}

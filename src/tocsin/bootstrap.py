@@ -74,7 +74,9 @@ def build(
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine)
 
-    service = IncidentService(uow, clock, config.severity_model(), renderer, bus)
+    service = IncidentService(
+        uow, clock, config.severity_model(), renderer, bus, config.default_severity
+    )
     accounts = AccountService(uow, clock, hasher or Argon2Hasher())
     return Tocsin(config, path, url, engine, service, accounts, bus, renderer, clock)
 

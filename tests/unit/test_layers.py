@@ -17,6 +17,9 @@ ALLOWED: dict[str, set[str]] = {
     "bootstrap": {"core", "app", "config", "store", "integrations"},
     **{e: {"core", "app", "config", "bootstrap"} for e in ENTRYPOINTS},
 }
+ALLOWED["api"] |= {"web"}  # the app factory mounts the web pages
+ALLOWED["web"] |= {"api"}  # pages reuse the API's auth dependencies
+ALLOWED["cli"] |= {"api"}  # `tocsin serve` starts the API
 CORE_THIRD_PARTY: set[str] = set()  # core: the standard library only
 
 
@@ -68,7 +71,7 @@ def test_the_checker_catches_a_violation(tmp_path: Path) -> None:
     assert any("core must not import tocsin.store" in p for p in found)
 
 
-def test_nothing_imports_an_entrypoint() -> None:
+def test_nothing_but_an_entrypoint_imports_an_entrypoint() -> None:
     for path in SRC.rglob("*.py"):
         if layer_of(path) in ENTRYPOINTS:
             continue

@@ -10,7 +10,7 @@ from tocsin.app import messages
 from tocsin.app.bus import IncidentChanged, MessageBus
 from tocsin.app.ports import Clock, IncidentFilter, MessageRenderer, UnitOfWork
 from tocsin.app.refs import parse_ref
-from tocsin.core.errors import ConcurrentChange
+from tocsin.core.errors import ConcurrentChange, InvalidInput
 from tocsin.core.incident import Incident
 from tocsin.core.scope import Impact, Role, Scope
 from tocsin.core.severity import SeverityModel
@@ -41,10 +41,12 @@ class IncidentService:
         severities: SeverityModel,
         renderer: MessageRenderer,
         bus: MessageBus | None = None,
+        default_severity: str | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self.severities = severities
+        self.default_severity = default_severity
         self._renderer = renderer
         self._bus = bus or MessageBus()
 
@@ -70,13 +72,18 @@ class IncidentService:
         self,
         actor: str,
         title: str,
-        severity: str,
+        severity: str | None,
         scope: Scope | None = None,
         impact: Impact | None = None,
         labels: Iterable[str] = (),
         commander: str | None = None,
     ) -> Outcome:
-        sev = self.severities.get(severity)
+        key = severity or self.default_severity
+        if key is None:
+            raise InvalidInput(
+                f"severity: required; valid severities: {', '.join(self.severities.keys)}"
+            )
+        sev = self.severities.get(key)
         with self._uow() as uow:
             now = self._clock.now()
             number = uow.incidents.next_number()

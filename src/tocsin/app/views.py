@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tocsin.app.accounts import ApiToken, User
 from tocsin.core import snapshot
 from tocsin.core.incident import Incident
-from tocsin.core.timeline import TimelineEntry
+from tocsin.core.timeline import TimelineEntry, iso
 
 
 def incident_json(
@@ -16,3 +17,23 @@ def incident_json(
     if timeline is not None:
         data["timeline"] = [entry.to_dict() for entry in timeline]
     return data
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "role": user.role.value,
+        "created_at": iso(user.created_at),
+        "disabled": user.disabled,
+    }
+
+
+def token_json(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "role": token.role.value,
+        "created_at": iso(token.created_at),
+        "created_by": token.created_by,
+        "revoked_at": iso(token.revoked_at),
+    }

@@ -57,15 +57,10 @@ def declare(
     as_json: JsonOpt = False,
 ) -> None:
     """Declare an incident and print the announcement, ready to paste."""
-    tocsin = app()
-    key = severity or tocsin.config.default_severity
-    if key is None:
-        keys = ", ".join(tocsin.incidents.severities.keys)
-        raise typer.BadParameter(f"choose one of {keys}", param_hint="--severity")
-    result = tocsin.incidents.declare(
+    result = app().incidents.declare(
         actor(as_),
         title,
-        key,
+        severity,
         scope_from(Scope(), service, tenant, all_tenants, endpoint),
         impact_from(Impact(), summary, customer_impact, users_affected, data_loss),
         label or (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tocsin import __version__
-from tocsin.cli import admin, incidents, queries
+from tocsin.cli import accounts, admin, incidents, queries, server
 
 app = typer.Typer(
     name="tocsin",
@@ -15,10 +15,12 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for group in (admin.commands, incidents.commands, queries.commands):
+for group in (admin.commands, incidents.commands, queries.commands, server.commands):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(admin.config_commands, name="config")
 app.add_typer(admin.db_commands, name="db")
+app.add_typer(accounts.user_commands, name="user")
+app.add_typer(accounts.token_commands, name="token")
 
 
 def _version(value: bool) -> None:

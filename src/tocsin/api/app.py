@@ -1,0 +1,35 @@
+"""The FastAPI application factory: routers, error mapping, limits. Built per call."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from tocsin import __version__
+from tocsin.api import errors
+from tocsin.api.limits import BodyLimit
+from tocsin.api.routers import accounts, incidents, ops
+from tocsin.bootstrap import Tocsin
+from tocsin.web import routes as web
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(tocsin: Tocsin) -> FastAPI:
+    app = FastAPI(
+        title="Tocsin",
+        version=__version__,
+        description="Incident response: declare, acknowledge, update, mitigate, resolve.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.tocsin = tocsin
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(incidents.router)
+    api.include_router(accounts.router)
+    app.include_router(api)
+    errors.install(app)
+    web.install(app)
+    ops.install(app)
+    app.add_middleware(BodyLimit)
+    return app

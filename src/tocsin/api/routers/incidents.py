@@ -1,0 +1,176 @@
+"""/api/v1/incidents: list, declare, read, and one POST per action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from tocsin.api import schemas as s
+from tocsin.api.deps import App, Responder, Viewer
+from tocsin.app.export import to_markdown
+from tocsin.app.incidents import Outcome
+from tocsin.app.ports import IncidentFilter
+from tocsin.app.views import incident_json
+from tocsin.core.errors import InvalidInput
+from tocsin.core.lifecycle import Status
+from tocsin.core.scope import Impact, Scope
+
+router = APIRouter(prefix="/incidents", tags=["incidents"])
+Ref = Annotated[str, "INC-42 or 42"]
+
+
+class StatusFilter(StrEnum):
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+def outcome(result: Outcome) -> dict[str, Any]:
+    data = incident_json(result.incident)
+    data["message"] = result.message
+    return data
+
+
+def statuses(values: list[StatusFilter]) -> tuple[Status, ...]:
+    chosen: set[Status] = set()
+    for value in values:
+        if value is StatusFilter.ALL:
+            return ()
+        if value is StatusFilter.OPEN:
+            chosen |= {Status.INVESTIGATING, Status.MITIGATED}
+        else:
+            chosen.add(Status(value.value))
+    return tuple(sorted(chosen))
+
+
+@router.get("")
+def list_incidents(
+    tocsin: App,
+    _: Viewer,
+    status: Annotated[list[StatusFilter], Query()] = [],  # noqa: B006 - FastAPI copies it
+    severity: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+    service: Annotated[str | None, Query(max_length=100)] = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Incidents, newest first, with the total that match."""
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput("since: give a timezone, e.g. 2026-11-22T03:00:00Z")
+    keys = tuple(tocsin.incidents.severities.get(k).key for k in severity)
+    query = IncidentFilter(statuses(status), keys, service, since, limit, offset)
+    page = tocsin.incidents.find(query)
+    items = [incident_json(i) for i in page.items]
+    return {"items": items, "total": page.total, "limit": limit, "offset": offset}
+
+
+@router.post("", status_code=201)
+def declare(body: s.DeclareIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    """Declare an incident; the answer carries the announcement as `message`."""
+    scope = Scope().merged(body.scope.services, body.scope.tenants, body.scope.endpoints)
+    i = body.impact
+    impact = Impact().merged(i.summary, i.customer_impact, i.users_affected, i.data_loss)
+    result = tocsin.incidents.declare(
+        who.name, body.title, body.severity, scope, impact, body.labels, body.commander
+    )
+    return outcome(result)
+
+
+@router.get("/{ref}")
+def get_incident(ref: Ref, tocsin: App, _: Viewer) -> dict[str, Any]:
+    """One incident with its timeline."""
+    return incident_json(tocsin.incidents.get(ref), tocsin.incidents.timeline(ref))
+
+
+@router.get("/{ref}/timeline")
+def get_timeline(ref: Ref, tocsin: App, _: Viewer) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in tocsin.incidents.timeline(ref)]
+
+
+@router.get("/{ref}/export", response_class=PlainTextResponse)
+def export_markdown(ref: Ref, tocsin: App, _: Viewer) -> str:
+    """The incident and its timeline as Markdown (JSON is GET /incidents/{ref})."""
+    incident = tocsin.incidents.get(ref)
+    severity = tocsin.incidents.severities.get(incident.severity)
+    return to_markdown(incident, tocsin.incidents.timeline(ref), severity)
+
+
+@router.post("/{ref}/acknowledge")
+def acknowledge(ref: Ref, body: s.ActIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.acknowledge(ref, who.name, body.version))
+
+
+@router.post("/{ref}/updates")
+def post_update(ref: Ref, body: s.UpdateIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.post_update(ref, who.name, body.text, body.version))
+
+
+@router.post("/{ref}/severity")
+def change_severity(ref: Ref, body: s.SeverityIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    result = tocsin.incidents.change_severity(
+        ref, who.name, body.severity, body.reason, body.version
+    )
+    return outcome(result)
+
+
+@router.post("/{ref}/roles")
+def assign(ref: Ref, body: s.AssignIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.assign(ref, who.name, body.role, body.person, body.version))
+
+
+@router.post("/{ref}/scope")
+def change_scope(ref: Ref, body: s.ScopePatch, tocsin: App, who: Responder) -> dict[str, Any]:
+    """Parts left out keep their value."""
+    current = tocsin.incidents.get(ref)
+    scope = current.scope.merged(body.services, body.tenants, body.endpoints)
+    version = body.version or current.version
+    return outcome(tocsin.incidents.change_scope(ref, who.name, scope, version))
+
+
+@router.post("/{ref}/impact")
+def change_impact(ref: Ref, body: s.ImpactPatch, tocsin: App, who: Responder) -> dict[str, Any]:
+    """Parts left out keep their value."""
+    current = tocsin.incidents.get(ref)
+    impact = current.impact.merged(
+        body.summary, body.customer_impact, body.users_affected, body.data_loss
+    )
+    version = body.version or current.version
+    return outcome(tocsin.incidents.change_impact(ref, who.name, impact, version))
+
+
+@router.post("/{ref}/labels")
+def relabel(ref: Ref, body: s.LabelsIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.relabel(ref, who.name, body.add, body.remove, body.version))
+
+
+@router.post("/{ref}/mitigate")
+def mitigate(ref: Ref, body: s.MitigateIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.mitigate(ref, who.name, body.action, body.version))
+
+
+@router.post("/{ref}/resolve")
+def resolve(ref: Ref, body: s.ResolveIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    result = tocsin.incidents.resolve(ref, who.name, body.root_cause, body.fix, body.version)
+    return outcome(result)
+
+
+@router.post("/{ref}/reopen")
+def reopen(ref: Ref, body: s.ReopenIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.reopen(ref, who.name, body.reason, body.version))
+
+
+@router.post("/{ref}/close")
+def close(ref: Ref, body: s.ActIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.close(ref, who.name, body.version))
+
+
+@router.post("/{ref}/notes")
+def note(ref: Ref, body: s.NoteIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    return outcome(tocsin.incidents.note(ref, who.name, body.text, body.version))

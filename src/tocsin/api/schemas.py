@@ -1,0 +1,105 @@
+"""Request bodies. Unknown fields are refused; every text has a limit."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = Field(min_length=1, max_length=10_000)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Versioned(Strict):
+    version: int | None = Field(
+        default=None, ge=1, description="The version you read; a stale one gets 409."
+    )
+
+
+class ScopeIn(Strict):
+    services: list[str] | None = Field(default=None, max_length=100)
+    tenants: list[str] | Literal["all"] | None = Field(default=None, description='A list, or "all"')
+    endpoints: list[str] | None = Field(default=None, max_length=100)
+
+
+class ImpactIn(Strict):
+    summary: str | None = Field(default=None, max_length=1000)
+    customer_impact: bool | None = None
+    users_affected: str | None = Field(default=None, max_length=200)
+    data_loss: str | None = Field(default=None, max_length=1000, description='"none" clears it')
+
+
+class DeclareIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    severity: str | None = Field(default=None, max_length=20)
+    scope: ScopeIn = Field(default_factory=ScopeIn)
+    impact: ImpactIn = Field(default_factory=ImpactIn)
+    labels: list[str] = Field(default_factory=list, max_length=50)
+    commander: str | None = Field(default=None, max_length=100)
+
+
+class ActIn(Versioned):
+    pass
+
+
+class UpdateIn(Versioned):
+    text: str = Text
+
+
+class SeverityIn(Versioned):
+    severity: str = Field(min_length=1, max_length=20)
+    reason: str = Field(default="", max_length=1000)
+
+
+class AssignIn(Versioned):
+    role: Literal["commander", "comms", "scribe"]
+    person: str | None = Field(default=None, max_length=100, description="null unassigns")
+
+
+class ScopePatch(ScopeIn, Versioned):
+    pass
+
+
+class ImpactPatch(ImpactIn, Versioned):
+    pass
+
+
+class LabelsIn(Versioned):
+    add: list[str] = Field(default_factory=list, max_length=50)
+    remove: list[str] = Field(default_factory=list, max_length=50)
+
+
+class MitigateIn(Versioned):
+    action: str = Text
+
+
+class ResolveIn(Versioned):
+    root_cause: str | None = Field(default=None, max_length=10_000)
+    fix: str | None = Field(default=None, max_length=10_000)
+
+
+class ReopenIn(Versioned):
+    reason: str = Field(default="", max_length=1000)
+
+
+class NoteIn(Versioned):
+    text: str = Text
+
+
+class TokenIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["viewer", "responder", "admin"]
+
+
+class UserIn(Strict):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=12, max_length=1000)
+    role: Literal["viewer", "responder", "admin"]
+
+
+class UserPatch(Strict):
+    role: Literal["viewer", "responder", "admin"] | None = None
+    disabled: Literal[True] | None = None
