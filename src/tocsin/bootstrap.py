@@ -95,10 +95,10 @@ def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
     sample = Incident.declare(1, "Sample incident", severity, now, "tocsin")
     sample.mitigate(now, "tocsin", "a rollback")
     sample.resolve(now, "tocsin", severity, "a cause", "a fix")
-    ctx = messages.context(sample, severity, now, text="Sample update")
     problems = []
     for name in DEFAULT_TEMPLATES:
-        error = renderer.check(name, ctx)
+        extra = {"text": "Sample update"} if name == messages.UPDATE else {}
+        error = renderer.check(name, messages.context(sample, severity, now, **extra))
         if error:
             problems.append(ConfigProblem(None, f"templates.{name}", f"does not render: {error}"))
     return problems

@@ -93,3 +93,24 @@ def test_templates_run_sandboxed(severities: SeverityModel) -> None:
     text = renderer.render(messages.ANNOUNCEMENT, ctx)
     assert "object" not in text.split("⚠")[0]
     assert "failed" in text
+
+
+def test_templates_see_a_copy_and_cannot_change_the_incident(severities: SeverityModel) -> None:
+    incident = make(severities)
+    version = incident.version
+    renderer = JinjaRenderer(
+        DEFAULT_TEMPLATES, {"announcement": "{{ incident.note('now', 'x', 'sneaky') }}"}
+    )
+    ctx = messages.context(incident, severities.get("P1"), T0)
+    text = renderer.render(messages.ANNOUNCEMENT, ctx)
+    assert "failed" in text
+    assert incident.version == version
+    mutate = JinjaRenderer(DEFAULT_TEMPLATES, {"announcement": "{{ incident.labels.append('x') }}"})
+    assert "failed" in mutate.render(messages.ANNOUNCEMENT, ctx)
+    assert incident.labels == ()
+
+
+def test_one_minute_is_singular(severities: SeverityModel) -> None:
+    incident = make(severities, "P4")
+    incident.resolve(T0 + timedelta(seconds=61), "alice", severities.get("P4"))
+    assert "Duration: 1 minute\n" in render(messages.RESOLVED, incident, severities)

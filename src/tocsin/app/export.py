@@ -28,6 +28,7 @@ def to_markdown(incident: Incident, timeline: list[TimelineEntry], severity: Sev
         f"- **Endpoints**: {', '.join(scope.endpoints) or '—'}",
         f"- **Roles**: {', '.join(f'{r}: {p}' for r, p in sorted(incident.roles.items())) or '—'}",
         f"- **Labels**: {', '.join(incident.labels) or '—'}",
+        f"- **Post-mortem due**: {_due(incident)}",
         "",
         "## Impact",
         f"- Summary: {incident.impact.summary or '—'}",
@@ -58,3 +59,9 @@ def _timeline_line(entry: TimelineEntry) -> str:
 
 def _yes_no(value: bool | None) -> str:
     return "unknown" if value is None else ("yes" if value else "no")
+
+
+def _due(incident: Incident) -> str:
+    if incident.postmortem_due is None:
+        return "—"
+    return f"{incident.postmortem_due:%Y-%m-%d %H:%M} UTC"

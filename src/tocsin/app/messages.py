@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tocsin.core import snapshot
 from tocsin.core.incident import Incident
 from tocsin.core.severity import Severity
 
@@ -18,7 +19,7 @@ DEFAULT_TEMPLATES: dict[str, str] = {
 🚨 INCIDENT: {{ incident.title }}
 Severity: {{ severity.title }}
 Impact: {{ incident.impact.summary or "Being assessed" }}
-Status: {{ incident.status.value | capitalize }}
+Status: {{ incident.status | capitalize }}
 Time: {{ incident.declared_at | utc }}
 {%- if incident.scope.services %}
 Services: {{ incident.scope.services | join(", ") }}{% endif %}
@@ -26,7 +27,7 @@ Ref: {{ incident.id }}""",
     UPDATE: """\
 🔄 UPDATE: {{ incident.title }} ({{ incident.id }})
 Severity: {{ severity.title }}
-Status: {{ incident.status.value | capitalize }}
+Status: {{ incident.status | capitalize }}
 {{ text }}
 Time: {{ now | utc }}""",
     MITIGATED: """\
@@ -35,7 +36,7 @@ Mitigated by {{ incident.mitigation }}. Service restored at {{ incident.mitigate
 Investigating root cause.""",
     RESOLVED: """\
 ✅ RESOLVED: {{ incident.title }}
-Duration: {{ duration_minutes }} minutes
+Duration: {{ duration_minutes }} minute{{ '' if duration_minutes == 1 else 's' }}
 Root Cause: {{ incident.root_cause or "Under investigation" }}
 Fix Applied: {{ incident.fix or "Not recorded" }}
 Next Steps: {% if incident.postmortem_due -%}
@@ -53,10 +54,43 @@ def duration_minutes(incident: Incident, now: datetime) -> int:
 
 
 def context(incident: Incident, severity: Severity, now: datetime, **extra: Any) -> dict[str, Any]:
+    """What templates see: read-only copies, never the aggregate (a template must not be able
+    to call `incident.note(...)`)."""
     return {
-        "incident": incident,
-        "severity": severity,
+        "incident": incident_view(incident),
+        "severity": severity_view(severity),
         "now": now,
         "duration_minutes": duration_minutes(incident, now),
         **extra,
     }
+
+
+def incident_view(incident: Incident) -> dict[str, Any]:
+    view = snapshot.to_dict(incident)
+    for key in _TIMES:
+        view[key] = getattr(incident, key)
+    view["scope"]["all_tenants"] = incident.scope.all_tenants
+    return view
+
+
+def severity_view(severity: Severity) -> dict[str, Any]:
+    return {
+        "key": severity.key,
+        "label": severity.label,
+        "emoji": severity.emoji,
+        "title": severity.title,
+        "description": severity.description,
+        "postmortem_required": severity.postmortem_required,
+    }
+
+
+_TIMES = (
+    "declared_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "closed_at",
+    "updated_at",
+    "postmortem_due",
+    "last_update_at",
+)

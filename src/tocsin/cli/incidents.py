@@ -69,6 +69,7 @@ def declare(
     report(result, f"declared ({result.incident.severity})", as_json)
 
 
+@commands.command("acknowledge", hidden=True)
 @commands.command("ack")
 @handled
 def acknowledge(incident: IdArg, as_: ActorOpt = None, as_json: JsonOpt = False) -> None:

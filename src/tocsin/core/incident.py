@@ -136,8 +136,9 @@ class Incident:
         self._require("severity")
         if severity.key == self.severity:
             raise InvalidInput(f"{self.id} is already {severity.key}")
-        data = {"from": self.severity, "to": severity.key, "reason": reason.strip()}
-        text = f"Severity {self.severity} → {severity.key}" + (f": {reason}" if reason else "")
+        why = rules.optional_text(reason, "reason", 1000) or ""
+        data = {"from": self.severity, "to": severity.key, "reason": why}
+        text = f"Severity {self.severity} → {severity.key}" + (f": {why}" if why else "")
         return self._record(K.SEVERITY_CHANGED, now, actor, text, data)
 
     def assign(self, now: datetime, actor: str, role: Role, person: str | None) -> TimelineEntry:
@@ -159,7 +160,7 @@ class Incident:
     def change_impact(self, now: datetime, actor: str, impact: Impact) -> TimelineEntry:
         self._require("impact")
         data = {"impact": impact.to_dict()}
-        return self._record(K.IMPACT_CHANGED, now, actor, "Impact changed", data)
+        return self._record(K.IMPACT_CHANGED, now, actor, f"Impact: {impact.describe()}", data)
 
     def relabel(
         self, now: datetime, actor: str, add: Iterable[str] = (), remove: Iterable[str] = ()
@@ -199,8 +200,9 @@ class Incident:
 
     def reopen(self, now: datetime, actor: str, reason: str = "") -> TimelineEntry:
         self._require("reopen")
-        data = {"from": self.status.value, "reason": reason.strip()}
-        return self._record(K.REOPENED, now, actor, reason.strip() or "Reopened", data)
+        why = rules.optional_text(reason, "reason", 1000) or ""
+        data = {"from": self.status.value, "reason": why}
+        return self._record(K.REOPENED, now, actor, why or "Reopened", data)
 
     def close(self, now: datetime, actor: str) -> TimelineEntry:
         self._require("close")
@@ -259,6 +261,7 @@ class Incident:
     def _on_reopened(self, e: TimelineEntry) -> None:
         self.status = Status.INVESTIGATING
         self.mitigated_at = self.resolved_at = self.closed_at = self.postmortem_due = None
+        self.mitigation = self.root_cause = self.fix = None  # the timeline keeps the old ones
 
     def _on_closed(self, e: TimelineEntry) -> None:
         self.status, self.closed_at = Status.CLOSED, e.at

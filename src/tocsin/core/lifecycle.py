@@ -17,7 +17,7 @@ class Status(StrEnum):
 
 
 _EDITS = frozenset({"assign", "scope", "impact", "label", "note", "message"})
-_ACTIVE = _EDITS | {"acknowledge", "update", "severity", "resolve", "title"}
+_ACTIVE = _EDITS | {"acknowledge", "update", "severity", "resolve"}
 
 ALLOWED: dict[Status, frozenset[str]] = {
     Status.INVESTIGATING: _ACTIVE | {"mitigate"},

@@ -65,6 +65,13 @@ class Scope:
             endpoints=self.endpoints if endpoints is None else tuple(endpoints),
         )
 
+    def describe(self) -> str:
+        tenants = "all" if self.all_tenants else ", ".join(self.tenants) or "—"
+        return (
+            f"services {', '.join(self.services) or '—'}; tenants {tenants}; "
+            f"endpoints {', '.join(self.endpoints) or '—'}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         tenants = ALL_TENANTS if self.all_tenants else list(self.tenants)
         return {
@@ -114,6 +121,13 @@ class Impact:
             customer_impact=self.customer_impact if customer_impact is None else customer_impact,
             users_affected=self.users_affected if users_affected is None else users_affected,
             data_loss=None if loss is None or loss.lower() in ("", "none") else loss,
+        )
+
+    def describe(self) -> str:
+        customers = {None: "unknown", True: "yes", False: "no"}[self.customer_impact]
+        return (
+            f"{self.summary or '—'} (customer impact {customers}; users affected "
+            f"{self.users_affected or 'unknown'}; data loss {self.data_loss or 'none'})"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class JinjaRenderer:
     """Renders the team's template; if it fails, the default one, with a warning line."""
 
     def __init__(self, defaults: Mapping[str, str], overrides: Mapping[str, str | None]) -> None:
-        self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self._env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
         self._env.filters["utc"] = format_utc
         self._defaults = {name: self._env.from_string(text) for name, text in defaults.items()}
         self._overrides: dict[str, Template] = {}
