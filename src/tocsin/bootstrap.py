@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
+from tocsin.app.alert_admin import AlertAdmin
+from tocsin.app.alerts import AlertService
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
 from tocsin.app.incidents import IncidentService
@@ -21,6 +23,7 @@ from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_co
 from tocsin.core.incident import Incident
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
+from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.store import database
 from tocsin.store.uow import SqlUnitOfWork
 
@@ -38,6 +41,9 @@ class Tocsin:
     bus: MessageBus
     renderer: JinjaRenderer
     clock: Clock
+    alerts: AlertService
+    alert_admin: AlertAdmin
+    sources: SourceParsers
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -78,7 +84,21 @@ def build(
         uow, clock, config.severity_model(), renderer, bus, config.default_severity
     )
     accounts = AccountService(uow, clock, hasher or Argon2Hasher())
-    return Tocsin(config, path, url, engine, service, accounts, bus, renderer, clock)
+    alerts = AlertService(uow, clock, config.router, service)
+    return Tocsin(
+        config,
+        path,
+        url,
+        engine,
+        service,
+        accounts,
+        bus,
+        renderer,
+        clock,
+        alerts,
+        AlertAdmin(uow, clock),
+        SourceParsers(),
+    )
 
 
 def schema_revision(wired: Tocsin) -> str | None:

@@ -61,3 +61,14 @@ def test_an_unreachable_postgres_says_where_and_what_to_check() -> None:
     with pytest.raises(DatabaseUnavailable, match="cannot reach .*TOCSIN_DATABASE_URL") as caught:
         database.upgrade(eng)
     assert "secret" not in str(caught.value)
+
+
+def test_migrations_build_exactly_the_schema_the_code_declares(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from tocsin.store.tables import metadata
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []

@@ -78,22 +78,38 @@ class IncidentService:
         labels: Iterable[str] = (),
         commander: str | None = None,
     ) -> Outcome:
+        with self._uow() as uow:
+            result = self.declare_within(
+                uow, actor, title, severity, scope, impact, labels, commander
+            )
+            uow.commit()
+        self.publish(result.incident)
+        return result
+
+    def declare_within(
+        self,
+        uow: UnitOfWork,
+        actor: str,
+        title: str,
+        severity: str | None,
+        scope: Scope | None = None,
+        impact: Impact | None = None,
+        labels: Iterable[str] = (),
+        commander: str | None = None,
+    ) -> Outcome:
+        """Declare inside the caller's transaction: the caller commits, then publishes."""
         key = severity or self.default_severity
         if key is None:
-            raise InvalidInput(
-                f"severity: required; valid severities: {', '.join(self.severities.keys)}"
-            )
+            valid = ", ".join(self.severities.keys)
+            raise InvalidInput(f"severity: required; valid severities: {valid}")
         sev = self.severities.get(key)
-        with self._uow() as uow:
-            now = self._clock.now()
-            number = uow.incidents.next_number()
-            incident = Incident.declare(
-                number, title, sev, now, actor, scope, impact, labels, commander
-            )
-            text = self._message(incident, messages.ANNOUNCEMENT, now, actor)
-            uow.incidents.add(incident)
-            uow.commit()
-        self._publish(incident)
+        now = self._clock.now()
+        number = uow.incidents.next_number()
+        incident = Incident.declare(
+            number, title, sev, now, actor, scope, impact, labels, commander
+        )
+        text = self._message(incident, messages.ANNOUNCEMENT, now, actor)
+        uow.incidents.add(incident)
         return Outcome(incident, text)
 
     def acknowledge(self, ref: str | int, actor: str, version: int | None = None) -> Outcome:
@@ -201,7 +217,7 @@ class IncidentService:
             text = self._message(incident, template, now, actor, **extra) if template else None
             uow.incidents.save(incident)
             uow.commit()
-        self._publish(incident)
+        self.publish(incident)
         return Outcome(incident, text)
 
     def _message(
@@ -213,7 +229,8 @@ class IncidentService:
         incident.record_message(now, actor, template, text)
         return text
 
-    def _publish(self, incident: Incident) -> None:
+    def publish(self, incident: Incident) -> None:
+        """Announce an incident's new entries; only after their transaction committed."""
         entries = tuple(incident.pending)
         incident.pending.clear()
         self._bus.publish(IncidentChanged(incident.id, entries))

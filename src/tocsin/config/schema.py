@@ -26,7 +26,13 @@ from tocsin.config.channels import (
 )
 from tocsin.config.duration import Duration
 from tocsin.config.fields import check_unique, matching
+from tocsin.config.routing import (
+    IntegrationConfig,
+    RoutingConfig,
+    check_integrations,
+)
 from tocsin.config.sections import DatabaseConfig, PersonConfig, ServiceConfig, TemplatesConfig
+from tocsin.core.routing import Router
 from tocsin.core.severity import Severity, SeverityModel
 
 __all__ = [
@@ -116,6 +122,8 @@ class TocsinConfig(BaseModel):
     channels: list[ChannelConfig] = Field(default_factory=list)
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    integrations: list[IntegrationConfig] = Field(default_factory=list)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
 
     @field_validator("severities")
     @classmethod
@@ -141,6 +149,16 @@ class TocsinConfig(BaseModel):
         check_unique(value, lambda c: c.name, "channels", "name", "channel name")
         return value
 
+    @field_validator("integrations")
+    @classmethod
+    def _unique_integrations(cls, value: list[IntegrationConfig]) -> list[IntegrationConfig]:
+        return check_integrations(value)
+
+    @model_validator(mode="after")
+    def _routes_name_known_severities(self) -> TocsinConfig:
+        self.router()
+        return self
+
     @field_validator("default_severity")
     @classmethod
     def _known_default(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -155,6 +173,18 @@ class TocsinConfig(BaseModel):
             "default_severity {value} is not one of the severities: {keys}",
             {"value": repr(value), "keys": ", ".join(s.key for s in severities)},
         )
+
+    def router(self) -> Router:
+        """The routing rules as the core domain's router."""
+        keys = {s.key.casefold(): s.key for s in self.severities}
+        return Router(
+            routes=tuple(r.to_core(keys) for r in self.routing.routes),
+            severity_keys=tuple(s.key for s in self.severities),
+            fallback=self.routing.default.to_core(keys),
+        )
+
+    def integration(self, name: str) -> IntegrationConfig | None:
+        return next((i for i in self.integrations if i.name == name), None)
 
     def severity_model(self) -> SeverityModel:
         """The severities as the core domain's model, most severe first."""

@@ -70,3 +70,46 @@ class Parsed:
 
     alerts: list[AlertIn] = field(default_factory=list)
     problems: list[FieldProblem] = field(default_factory=list)
+
+
+class Transition(StrEnum):
+    NEW = "new"  # first time this dedup key is seen
+    REPEAT = "repeat"  # same state again
+    RESOLVED = "resolved"  # was firing, now resolved
+    REFIRED = "refired"  # was resolved, fires again: a flap
+    ACKNOWLEDGED = "acknowledged"
+    IGNORED = "ignored"  # acknowledge of an unknown key: accepted and dropped, as PagerDuty does
+
+
+def transition(current: AlertStatus | None, incoming: AlertIn) -> Transition:
+    if incoming.action is AlertAction.ACKNOWLEDGE:
+        return Transition.IGNORED if current is None else Transition.ACKNOWLEDGED
+    if current is None:
+        return Transition.NEW
+    if incoming.status is current:
+        return Transition.REPEAT
+    if incoming.status is AlertStatus.RESOLVED:
+        return Transition.RESOLVED
+    return Transition.REFIRED
+
+
+def next_milestone(count: int) -> int:
+    """1, 2, 5, 10, 20, 50, 100 …: a storm of N alerts writes about 3·log10(N) timeline
+    entries instead of N."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * step > count:
+                return factor * step
+        step *= 10
+
+
+def top_values(label_counts: dict[str, dict[str, int]], limit: int = 3) -> list[str]:
+    """The most common label values across a group, as `name=value (count)`."""
+    pairs = [
+        (count, name, value)
+        for name, values in label_counts.items()
+        for value, count in values.items()
+    ]
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return [f"{name}={value} ({count})" for count, name, value in pairs[:limit]]

@@ -212,6 +212,13 @@ class Incident:
         self._require("note")
         return self._record(K.NOTE, now, actor, rules.text(text, "note"))
 
+    def record_alerts(
+        self, now: datetime, actor: str, text: str, data: dict[str, Any]
+    ) -> TimelineEntry:
+        """A summary of the alerts grouped into this incident so far."""
+        self._require("alerts")
+        return self._record(K.ALERTS, now, actor, text, data)
+
     def record_message(self, now: datetime, actor: str, template: str, text: str) -> TimelineEntry:
         """A rendered message (announcement, update, mitigated, resolved), kept verbatim."""
         self._require("message")
@@ -271,6 +278,9 @@ class Incident:
 
     def _on_message(self, e: TimelineEntry) -> None:
         self.last_update_at = e.at
+
+    def _on_alerts(self, e: TimelineEntry) -> None:
+        pass
 
     # -- helpers -------------------------------------------------------------------------
 

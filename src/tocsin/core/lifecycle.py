@@ -16,7 +16,7 @@ class Status(StrEnum):
         return self in (Status.INVESTIGATING, Status.MITIGATED)
 
 
-_EDITS = frozenset({"assign", "scope", "impact", "label", "note", "message"})
+_EDITS = frozenset({"assign", "scope", "impact", "label", "note", "message", "alerts"})
 _ACTIVE = _EDITS | {"acknowledge", "update", "severity", "resolve"}
 
 ALLOWED: dict[Status, frozenset[str]] = {
@@ -29,7 +29,7 @@ ALLOWED: dict[Status, frozenset[str]] = {
 
 def allowed_actions(status: Status) -> list[str]:
     """What a person may do now; recording a rendered message is Tocsin's own business."""
-    return sorted(ALLOWED[status] - {"message"})
+    return sorted(ALLOWED[status] - {"message", "alerts"})
 
 
 def is_allowed(status: Status, action: str) -> bool:

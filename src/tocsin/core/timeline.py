@@ -23,6 +23,7 @@ class EntryKind(StrEnum):
     CLOSED = "closed"
     NOTE = "note"
     MESSAGE = "message"
+    ALERTS = "alerts"  # alerts grouped into the incident (a summary, not one entry each)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from tocsin.store.types import Json, UTCDateTime
@@ -102,4 +103,95 @@ sessions = Table(
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
     Column("csrf", String(64), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+)
+
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("source", String(20), nullable=False),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("rotated_at", UTCDateTime),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("integration", String(100), nullable=False),
+    Column("dedup_key", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("source_severity", String(40)),
+    Column("severity", String(20), nullable=False),
+    Column("service", String(100), nullable=False),
+    Column("group_key", String(64), nullable=False),
+    Column("labels", Json, nullable=False),
+    Column("annotations", Json, nullable=False),
+    Column("source_url", Text),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("starts_at", UTCDateTime),
+    Column("ends_at", UTCDateTime),
+    Column("count", Integer, nullable=False),
+    Column("flaps", Integer, nullable=False),
+    Column("incident", Integer),
+    Column("suppressed_by", String(40)),
+    Column("acknowledged", Boolean, nullable=False),
+    UniqueConstraint("integration", "dedup_key", name="uq_alerts_integration_dedup"),
+    Index("ix_alerts_last_seen", "last_seen"),
+    Index("ix_alerts_group_key", "group_key"),
+    Index("ix_alerts_incident", "incident"),
+)
+
+alert_groups = Table(
+    "alert_groups",
+    metadata,
+    Column("group_key", String(64), primary_key=True),
+    Column("service", String(100), nullable=False),
+    Column("incident", Integer),
+    Column("alerts", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("firing", Integer, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("label_counts", Json, nullable=False),
+    Column("next_milestone", Integer, nullable=False),
+)
+
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("matchers", Json, nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Index("ix_silences_ends_at", "ends_at"),
+)
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service", String(100), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Index("ix_maintenance_windows_ends_at", "ends_at"),
+)
+
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("integration", String(100), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("source", String(255)),
+    Column("at", UTCDateTime, nullable=False),
+    Column("details", Json, nullable=False),
+    Index("ix_change_events_at", "at"),
 )

@@ -10,12 +10,14 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from tocsin.app.errors import DatabaseCorrupt, DatabaseUnavailable
 from tocsin.store.accounts import SqlAccountRepository
+from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.repositories import SqlIncidentRepository
 
 
 class SqlUnitOfWork:
     incidents: SqlIncidentRepository
     accounts: SqlAccountRepository
+    alerts: SqlAlertRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -31,6 +33,7 @@ class SqlUnitOfWork:
             raise DatabaseCorrupt(f"database unusable: {exc.orig}") from None
         self.incidents = SqlIncidentRepository(self._conn)
         self.accounts = SqlAccountRepository(self._conn)
+        self.alerts = SqlAlertRepository(self._conn)
         return self
 
     def __exit__(

@@ -1,0 +1,120 @@
+"""Where monitoring systems send alerts. The integration key travels in the URL or as a
+bearer token; a 2xx means every good alert of the request is committed."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from tocsin.api.deps import App
+from tocsin.app.alert_records import Integration
+from tocsin.app.alerts import IngestResult
+from tocsin.bootstrap import Tocsin
+from tocsin.core.access import Unauthenticated
+from tocsin.core.alerts import Parsed
+
+router = APIRouter(tags=["ingest"])
+Auth = Annotated[str | None, Header(alias="authorization")]
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+async def _ingest(tocsin: Tocsin, integration: Integration, parsed: Parsed) -> IngestResult:
+    return await run_in_threadpool(tocsin.alerts.ingest, integration.name, parsed)
+
+
+def _answer(result: IngestResult) -> JSONResponse:
+    body: dict[str, Any] = {
+        "status": "success" if not result.problems else "partial",
+        "accepted": result.accepted,
+        "declared": result.declared,
+        "attached": sorted(set(result.attached)),
+        "suppressed": result.suppressed,
+    }
+    if result.problems:
+        body["errors"] = [str(p) for p in result.problems]
+        return JSONResponse(body, 400)
+    return JSONResponse(body, 200)
+
+
+async def _receive(
+    request: Request, tocsin: Tocsin, source: str, key: str | None
+) -> tuple[Integration, bytes]:
+    integration = await run_in_threadpool(tocsin.alert_admin.authenticate, key, source)
+    return integration, await request.body()
+
+
+@router.post("/ingest/alertmanager/{key}")
+@router.post("/ingest/alertmanager", include_in_schema=False)
+async def alertmanager_webhook(
+    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
+) -> JSONResponse:
+    """Prometheus Alertmanager's webhook receiver (`webhook_configs`)."""
+    integration, body = await _receive(
+        request, tocsin, "alertmanager", key or _bearer(authorization)
+    )
+    return _answer(await _ingest(tocsin, integration, tocsin.sources.alertmanager(body)))
+
+
+@router.post("/ingest/prometheus/{key}/api/v2/alerts")
+@router.post("/api/v2/alerts", include_in_schema=False)
+async def alertmanager_api(
+    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
+) -> Response:
+    """Alertmanager's own API, so Prometheus can send straight to Tocsin: 200 with an empty
+    body, or 400 with a text body naming the bad alerts (the good ones are kept)."""
+    integration, body = await _receive(
+        request, tocsin, "alertmanager", key or _bearer(authorization)
+    )
+    parsed = tocsin.sources.alertmanager_api(body, tocsin.clock.now())
+    result = await _ingest(tocsin, integration, parsed)
+    if result.problems:
+        return PlainTextResponse("\n".join(str(p) for p in result.problems), 400)
+    return Response(status_code=200)
+
+
+@router.post("/ingest/grafana/{key}")
+@router.post("/ingest/grafana", include_in_schema=False)
+async def grafana_webhook(
+    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
+) -> JSONResponse:
+    """Grafana's webhook contact point; with `hmac_secret_env` set, the signature must match."""
+    integration, body = await _receive(request, tocsin, "grafana", key or _bearer(authorization))
+    _check_grafana_signature(tocsin, integration, request, body)
+    return _answer(await _ingest(tocsin, integration, tocsin.sources.grafana(body)))
+
+
+@router.post("/ingest/generic/{key}")
+@router.post("/ingest/generic", include_in_schema=False)
+async def generic_json(
+    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
+) -> JSONResponse:
+    """Any JSON: an alert object or a list of them (see docs/alerts.md for the fields)."""
+    integration, body = await _receive(request, tocsin, "generic", key or _bearer(authorization))
+    return _answer(await _ingest(tocsin, integration, tocsin.sources.generic(body)))
+
+
+def _check_grafana_signature(
+    tocsin: Tocsin, integration: Integration, request: Request, body: bytes
+) -> None:
+    config = tocsin.config.integration(integration.name)
+    if config is None or config.hmac_secret_env is None:
+        return
+    secret = os.environ.get(config.hmac_secret_env, "")
+    if not secret:
+        raise Unauthenticated(
+            f"signature secret ${config.hmac_secret_env} is not set on the server"
+        )
+    signature = request.headers.get(config.signature_header, "")
+    timestamp = request.headers.get(f"{config.signature_header}-Timestamp")
+    if not tocsin.sources.grafana_signature_ok(secret.encode(), body, signature, timestamp):
+        raise Unauthenticated("bad or missing signature")

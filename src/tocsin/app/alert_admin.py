@@ -1,0 +1,134 @@
+"""Integrations and their keys, silences, maintenance windows, and reading stored alerts."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tocsin.app.alert_records import AlertRow, Integration
+from tocsin.app.ports import AlertFilter, AlertUnitOfWork, Clock
+from tocsin.core import rules
+from tocsin.core.access import Unauthenticated
+from tocsin.core.errors import InvalidInput, NotFound
+from tocsin.core.routing import Matcher
+from tocsin.core.silences import MaintenanceWindow, Silence
+
+SOURCES = ("alertmanager", "pagerduty", "cloudwatch", "grafana", "generic")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPage:
+    items: list[AlertRow]
+    total: int
+
+
+def new_key() -> str:
+    """32 hex characters: the length PagerDuty's routing keys have, so its clients accept it."""
+    return secrets.token_hex(16)
+
+
+class AlertAdmin:
+    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    # -- integrations --------------------------------------------------------------------
+
+    def add_integration(self, name: str, source: str) -> Integration:
+        if source not in SOURCES:
+            raise InvalidInput(f"unknown source {source!r}; valid sources: {', '.join(SOURCES)}")
+        slug = rules.handle(name, "integration name")
+        with self._uow() as uow:
+            if any(i.name == slug for i in uow.alerts.integrations()):
+                raise InvalidInput(f"integration {slug} exists; rotate its key instead")
+            uow.alerts.add_integration(slug, source, new_key(), self._clock.now())
+            uow.commit()
+        return self.integration(slug)
+
+    def rotate_key(self, name: str) -> Integration:
+        with self._uow() as uow:
+            if not uow.alerts.rotate_integration(name, new_key(), self._clock.now()):
+                raise NotFound(f"no integration {name}; list them with `tocsin integration list`")
+            uow.commit()
+        return self.integration(name)
+
+    def integrations(self) -> list[Integration]:
+        with self._uow() as uow:
+            return uow.alerts.integrations()
+
+    def integration(self, name: str) -> Integration:
+        found = [i for i in self.integrations() if i.name == name]
+        if not found:
+            raise NotFound(f"no integration {name}; list them with `tocsin integration list`")
+        return found[0]
+
+    def authenticate(self, key: str | None, source: str) -> Integration:
+        """The integration a key opens, for this source only. Wrong, missing or another
+        source's key: the same answer, saying nothing of whether the integration exists."""
+        if key:
+            with self._uow() as uow:
+                found = uow.alerts.integration_by_key(key.strip())
+            matches = found is not None and secrets.compare_digest(found.key, key.strip())
+            if found is not None and matches and found.source == source:
+                return found
+        raise Unauthenticated("missing or wrong integration key")
+
+    # -- silences and maintenance --------------------------------------------------------
+
+    def silence(
+        self,
+        matchers: Iterable[str],
+        starts: datetime | None,
+        ends: datetime,
+        author: str,
+        comment: str,
+    ) -> Silence:
+        parsed = [Matcher.parse(m) for m in matchers]
+        start = starts or self._clock.now()
+        with self._uow() as uow:
+            draft = Silence.new(parsed, start, ends, author, comment)
+            silence_id = uow.alerts.add_silence(draft)
+            uow.commit()
+        return Silence.new(parsed, start, ends, author, comment, silence_id)
+
+    def expire_silence(self, silence_id: int) -> None:
+        with self._uow() as uow:
+            if not uow.alerts.expire_silence(silence_id, self._clock.now()):
+                raise NotFound(f"no active silence {silence_id}; see `tocsin silence list`")
+            uow.commit()
+
+    def silences(self, include_expired: bool = False) -> list[Silence]:
+        with self._uow() as uow:
+            return uow.alerts.silences(self._clock.now(), include_expired)
+
+    def maintenance(
+        self, service: str, starts: datetime | None, ends: datetime, author: str, comment: str
+    ) -> MaintenanceWindow:
+        start = starts or self._clock.now()
+        with self._uow() as uow:
+            draft = MaintenanceWindow.new(service, start, ends, author, comment)
+            window_id = uow.alerts.add_window(draft)
+            uow.commit()
+        return MaintenanceWindow.new(service, start, ends, author, comment, window_id)
+
+    def windows(self, include_expired: bool = False) -> list[MaintenanceWindow]:
+        with self._uow() as uow:
+            return uow.alerts.windows(self._clock.now(), include_expired)
+
+    # -- reading alerts and recording changes --------------------------------------------
+
+    def alerts(self, query: AlertFilter) -> AlertPage:
+        with self._uow() as uow:
+            return AlertPage(uow.alerts.find(query), uow.alerts.count(query))
+
+    def record_change(
+        self, integration: str, summary: str, source: str | None, at: datetime | None, details: Any
+    ) -> None:
+        with self._uow() as uow:
+            uow.alerts.add_change(
+                integration, summary, source, at or self._clock.now(), details or {}
+            )
+            uow.commit()

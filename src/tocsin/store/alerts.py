@@ -1,0 +1,223 @@
+"""Alerts, groups, integrations, silences and maintenance windows on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+
+from tocsin.app.alert_records import AlertGroup, AlertRow, Integration
+from tocsin.app.ports import AlertFilter
+from tocsin.core.alerts import AlertStatus
+from tocsin.core.routing import Matcher
+from tocsin.core.silences import MaintenanceWindow, Silence
+from tocsin.store.tables import (
+    alert_groups,
+    alerts,
+    change_events,
+    integrations,
+    maintenance_windows,
+    silences,
+)
+
+_ALERT_COLUMNS = [c.name for c in alerts.columns if c.name != "id"]
+_GROUP_COLUMNS = [c.name for c in alert_groups.columns]
+
+
+class SqlAlertRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    # -- integrations --------------------------------------------------------------------
+
+    def add_integration(self, name: str, source: str, key: str, now: datetime) -> None:
+        self._conn.execute(
+            insert(integrations).values(name=name, source=source, key=key, created_at=now)
+        )
+
+    def rotate_integration(self, name: str, key: str, now: datetime) -> bool:
+        result = self._conn.execute(
+            update(integrations).where(integrations.c.name == name).values(key=key, rotated_at=now)
+        )
+        return result.rowcount == 1
+
+    def integrations(self) -> list[Integration]:
+        rows = self._conn.execute(select(integrations).order_by(integrations.c.name))
+        return [_integration(r) for r in rows]
+
+    def integration_by_key(self, key: str) -> Integration | None:
+        r = self._conn.execute(select(integrations).where(integrations.c.key == key)).first()
+        return None if r is None else _integration(r)
+
+    # -- alerts --------------------------------------------------------------------------
+
+    def by_keys(self, integration: str, keys: Iterable[str]) -> dict[str, AlertRow]:
+        wanted = sorted(set(keys))
+        found: dict[str, AlertRow] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self._conn.execute(
+                select(alerts).where(
+                    alerts.c.integration == integration,
+                    alerts.c.dedup_key.in_(wanted[start : start + 500]),
+                )
+            )
+            found.update({r.dedup_key: _alert(r) for r in rows})
+        return found
+
+    def insert_alerts(self, rows: list[AlertRow]) -> None:
+        if rows:
+            self._conn.execute(insert(alerts), [_alert_values(r) for r in rows])
+
+    def update_alerts(self, rows: list[AlertRow]) -> None:
+        if not rows:
+            return
+        stmt = (
+            update(alerts)
+            .where(alerts.c.id == bindparam("row_id"))
+            .values({c: bindparam(c) for c in _ALERT_COLUMNS})
+        )
+        self._conn.execute(stmt, [{**_alert_values(r), "row_id": r.id} for r in rows])
+
+    def link_group(self, group_key: str, incident: int) -> None:
+        self._conn.execute(
+            update(alerts)
+            .where(alerts.c.group_key == group_key, alerts.c.incident.is_(None))
+            .values(incident=incident)
+        )
+
+    def find(self, query: AlertFilter) -> list[AlertRow]:
+        stmt = _filtered(select(alerts), query).order_by(alerts.c.last_seen.desc(), alerts.c.id)
+        rows = self._conn.execute(stmt.limit(query.limit).offset(query.offset))
+        return [_alert(r) for r in rows]
+
+    def count(self, query: AlertFilter) -> int:
+        stmt = _filtered(select(func.count()).select_from(alerts), query)
+        return int(self._conn.execute(stmt).scalar_one())
+
+    # -- groups --------------------------------------------------------------------------
+
+    def group(self, group_key: str) -> AlertGroup | None:
+        r = self._conn.execute(
+            select(alert_groups).where(alert_groups.c.group_key == group_key)
+        ).first()
+        if r is None:
+            return None
+        values = {c: getattr(r, c) for c in _GROUP_COLUMNS}
+        return AlertGroup(**values)
+
+    def save_group(self, group: AlertGroup) -> None:
+        values = {c: getattr(group, c) for c in _GROUP_COLUMNS}
+        if group.is_new:
+            self._conn.execute(insert(alert_groups).values(**values))
+            group.is_new = False
+        else:
+            self._conn.execute(
+                update(alert_groups)
+                .where(alert_groups.c.group_key == group.group_key)
+                .values(**values)
+            )
+
+    # -- silences and maintenance --------------------------------------------------------
+
+    def add_silence(self, silence: Silence) -> int:
+        matchers = [[m.name, m.op, m.value] for m in silence.matchers]
+        return int(
+            self._conn.execute(
+                insert(silences)
+                .values(
+                    matchers=matchers,
+                    starts_at=silence.starts_at,
+                    ends_at=silence.ends_at,
+                    author=silence.author,
+                    comment=silence.comment,
+                )
+                .returning(silences.c.id)
+            ).scalar_one()
+        )
+
+    def expire_silence(self, silence_id: int, now: datetime) -> bool:
+        result = self._conn.execute(
+            update(silences)
+            .where(silences.c.id == silence_id, silences.c.ends_at > now)
+            .values(ends_at=now)
+        )
+        return result.rowcount == 1
+
+    def silences(self, now: datetime, include_expired: bool = False) -> list[Silence]:
+        stmt = select(silences).order_by(silences.c.id)
+        if not include_expired:
+            stmt = stmt.where(silences.c.ends_at > now)
+        return [_silence(r) for r in self._conn.execute(stmt)]
+
+    def add_window(self, window: MaintenanceWindow) -> int:
+        return int(
+            self._conn.execute(
+                insert(maintenance_windows)
+                .values(
+                    service=window.service,
+                    starts_at=window.starts_at,
+                    ends_at=window.ends_at,
+                    author=window.author,
+                    comment=window.comment,
+                )
+                .returning(maintenance_windows.c.id)
+            ).scalar_one()
+        )
+
+    def windows(self, now: datetime, include_expired: bool = False) -> list[MaintenanceWindow]:
+        t = maintenance_windows
+        stmt = select(t).order_by(t.c.id)
+        if not include_expired:
+            stmt = stmt.where(t.c.ends_at > now)
+        return [
+            MaintenanceWindow(r.id, r.service, r.starts_at, r.ends_at, r.author, r.comment)
+            for r in self._conn.execute(stmt)
+        ]
+
+    def add_change(
+        self, integration: str, summary: str, source: str | None, at: datetime, details: Any
+    ) -> None:
+        self._conn.execute(
+            insert(change_events).values(
+                integration=integration, summary=summary, source=source, at=at, details=details
+            )
+        )
+
+
+def _integration(r: Any) -> Integration:
+    return Integration(r.name, r.source, r.key, r.created_at, r.rotated_at)
+
+
+def _alert(r: Any) -> AlertRow:
+    values = {c: getattr(r, c) for c in _ALERT_COLUMNS}
+    values["status"] = AlertStatus(values["status"])
+    return AlertRow(**values, id=r.id)
+
+
+def _alert_values(row: AlertRow) -> dict[str, Any]:
+    values = {c: getattr(row, c) for c in _ALERT_COLUMNS}
+    values["status"] = row.status.value
+    return values
+
+
+def _silence(r: Any) -> Silence:
+    matchers = tuple(Matcher.of(name, op, value) for name, op, value in r.matchers)
+    return Silence(r.id, matchers, r.starts_at, r.ends_at, r.author, r.comment)
+
+
+def _filtered(stmt: Any, query: AlertFilter) -> Any:
+    conditions = []
+    if query.status is not None:
+        conditions.append(alerts.c.status == query.status.value)
+    if query.service is not None:
+        conditions.append(alerts.c.service == query.service)
+    if query.integration is not None:
+        conditions.append(alerts.c.integration == query.integration)
+    if query.incident is not None:
+        conditions.append(alerts.c.incident == query.incident)
+    if query.suppressed is not None:
+        column = alerts.c.suppressed_by
+        conditions.append(column.is_not(None) if query.suppressed else column.is_(None))
+    return stmt.where(and_(*conditions)) if conditions else stmt
