@@ -22,7 +22,7 @@ require python3-venv 'python3 -c "import ensurepip, venv"'
 require postgresql 'ls /usr/lib/postgresql/*/bin/initdb'
 # Later, for example:
 require chromium 'command -v chromium'
-# require prometheus-alertmanager 'command -v prometheus-alertmanager'
+require prometheus-alertmanager 'command -v prometheus-alertmanager'
 
 missing=()
 for i in "${!PACKAGES[@]}"; do

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from tocsin import __version__
 from tocsin.api import errors
 from tocsin.api.limits import BodyLimit
-from tocsin.api.routers import accounts, incidents, ingest, ops
+from tocsin.api.routers import accounts, incidents, ingest, ingest_aws_pd, ops
 from tocsin.bootstrap import Tocsin
 from tocsin.web import routes as web
 
@@ -29,6 +29,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(accounts.router)
     app.include_router(api)
     app.include_router(ingest.router)
+    app.include_router(ingest_aws_pd.router)
     errors.install(app)
     web.install(app)
     ops.install(app)

@@ -25,6 +25,12 @@ class AlertPage:
     total: int
 
 
+def check_source(source: str) -> str:
+    if source not in SOURCES:
+        raise InvalidInput(f"unknown source {source!r}; valid sources: {', '.join(SOURCES)}")
+    return source
+
+
 def new_key() -> str:
     """32 hex characters: the length PagerDuty's routing keys have, so its clients accept it."""
     return secrets.token_hex(16)
@@ -38,8 +44,7 @@ class AlertAdmin:
     # -- integrations --------------------------------------------------------------------
 
     def add_integration(self, name: str, source: str) -> Integration:
-        if source not in SOURCES:
-            raise InvalidInput(f"unknown source {source!r}; valid sources: {', '.join(SOURCES)}")
+        check_source(source)
         slug = rules.handle(name, "integration name")
         with self._uow() as uow:
             if any(i.name == slug for i in uow.alerts.integrations()):

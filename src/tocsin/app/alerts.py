@@ -49,6 +49,7 @@ class _Batch:
     decisions: dict[str, Decision] = field(default_factory=dict)
     acknowledged: set[int] = field(default_factory=set)
     firing_delta: dict[str, int] = field(default_factory=dict)
+    drop_unknown_resolves: bool = False
 
 
 class AlertService:
@@ -64,12 +65,18 @@ class AlertService:
         self._router = router
         self._incidents = incidents
 
-    def ingest(self, integration: str, parsed: Parsed) -> IngestResult:
-        """Commit every good alert of the batch in one transaction, then announce changes."""
+    def ingest(
+        self, integration: str, parsed: Parsed, drop_unknown_resolves: bool = False
+    ) -> IngestResult:
+        """Commit every good alert of the batch in one transaction, then announce changes.
+
+        A resolve for a key never seen is kept as a resolved alert, unless the source says to
+        drop it (PagerDuty accepts and drops acknowledge and resolve of unknown keys)."""
         result = IngestResult(problems=list(parsed.problems))
         changed: list[Incident] = []
         with self._uow() as uow:
             batch = self._start(uow, integration, parsed.alerts)
+            batch.drop_unknown_resolves = drop_unknown_resolves
             router = self._router()
             for alert in parsed.alerts:
                 result.accepted += self._apply(batch, router, alert)
@@ -91,7 +98,8 @@ class AlertService:
     def _apply(self, batch: _Batch, router: Router, alert: AlertIn) -> int:
         current = batch.rows.get(alert.dedup_key)
         step = transition(current.status if current else None, alert)
-        if step is Transition.IGNORED:
+        unknown_resolve = current is None and alert.status is AlertStatus.RESOLVED
+        if step is Transition.IGNORED or (unknown_resolve and batch.drop_unknown_resolves):
             return 1
         decision = router.decide(alert)
         was_firing = current is not None and current.status is AlertStatus.FIRING

@@ -3,14 +3,76 @@ bootstrap rather than importing adapters."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+import httpx
+
 from tocsin.core.alerts import FieldProblem, Parsed
-from tocsin.integrations.sources import alertmanager, generic, grafana
+from tocsin.integrations.sources import (
+    alertmanager,
+    cloudwatch,
+    generic,
+    grafana,
+    pagerduty,
+    sns,
+    sns_signature,
+)
+from tocsin.integrations.sources import pagerduty_change as change
 from tocsin.integrations.sources.fields import decode
+
+HTTP_TIMEOUT = 10.0
+
+
+def https_get(url: str) -> bytes:
+    """Fetch an SNS signing certificate or confirm a subscription: HTTPS, no redirects."""
+    answer = httpx.get(url, timeout=HTTP_TIMEOUT, follow_redirects=False)
+    answer.raise_for_status()
+    return answer.content
 
 
 class SourceParsers:
+    """`sns_verified` and `fetch` are attributes so a test can replace them (moto's SNS signs
+    with a fixed fake signature; the real check is tested with a generated certificate)."""
+
+    def __init__(self, fetch: Callable[[str], bytes] = https_get) -> None:
+        self.fetch = fetch
+        self._certificates = sns_signature.CertificateCache(lambda url: self.fetch(url))
+        self.sns_verified: Callable[[Mapping[str, object]], bool] = self._verify
+
+    def _verify(self, envelope: Mapping[str, object]) -> bool:
+        return sns_signature.verify_message(envelope, self._certificates)
+
+    def pagerduty(self, body: bytes) -> pagerduty.EventResult:
+        """PagerDuty Events API v2 `POST /v2/enqueue`; the routing key picks the integration."""
+        return pagerduty.parse_bytes(body)
+
+    def pagerduty_change(self, body: bytes) -> change.ChangeResult:
+        return change.parse_change_bytes(body)
+
+    def pagerduty_errors(self, problems: Sequence[FieldProblem]) -> dict[str, object]:
+        return pagerduty.error_response(problems)
+
+    def sns(self, headers: Mapping[str, str], body: bytes) -> cloudwatch.CloudWatchMessage:
+        return cloudwatch.parse_sns(headers, body)
+
+    def sns_kind(self, message: cloudwatch.CloudWatchMessage) -> str:
+        """invalid, confirmation, unsubscribe or notification."""
+        kinds: dict[type, str] = {
+            sns.InvalidMessage: "invalid",
+            sns.SubscriptionConfirmation: "confirmation",
+            sns.UnsubscribeConfirmation: "unsubscribe",
+            cloudwatch.AlarmNotification: "notification",
+        }
+        return kinds[type(message)]
+
+    def confirm_subscription(self, url: str) -> bool:
+        """GET the SubscribeURL, only if it is an SNS ConfirmSubscription URL."""
+        if not sns_signature.allowed_subscribe_url(url):
+            return False
+        self.fetch(url)
+        return True
+
     def alertmanager(self, body: bytes) -> Parsed:
         """Alertmanager's webhook (payload version 4)."""
         return alertmanager.parse_bytes(body)

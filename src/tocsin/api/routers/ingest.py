@@ -21,7 +21,7 @@ router = APIRouter(tags=["ingest"])
 Auth = Annotated[str | None, Header(alias="authorization")]
 
 
-def _bearer(authorization: str | None) -> str | None:
+def bearer(authorization: str | None) -> str | None:
     if not authorization:
         return None
     scheme, _, value = authorization.partition(" ")
@@ -32,7 +32,7 @@ async def _ingest(tocsin: Tocsin, integration: Integration, parsed: Parsed) -> I
     return await run_in_threadpool(tocsin.alerts.ingest, integration.name, parsed)
 
 
-def _answer(result: IngestResult) -> JSONResponse:
+def answer(result: IngestResult) -> JSONResponse:
     body: dict[str, Any] = {
         "status": "success" if not result.problems else "partial",
         "accepted": result.accepted,
@@ -46,7 +46,7 @@ def _answer(result: IngestResult) -> JSONResponse:
     return JSONResponse(body, 200)
 
 
-async def _receive(
+async def receive(
     request: Request, tocsin: Tocsin, source: str, key: str | None
 ) -> tuple[Integration, bytes]:
     integration = await run_in_threadpool(tocsin.alert_admin.authenticate, key, source)
@@ -59,10 +59,8 @@ async def alertmanager_webhook(
     request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
 ) -> JSONResponse:
     """Prometheus Alertmanager's webhook receiver (`webhook_configs`)."""
-    integration, body = await _receive(
-        request, tocsin, "alertmanager", key or _bearer(authorization)
-    )
-    return _answer(await _ingest(tocsin, integration, tocsin.sources.alertmanager(body)))
+    integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
+    return answer(await _ingest(tocsin, integration, tocsin.sources.alertmanager(body)))
 
 
 @router.post("/ingest/prometheus/{key}/api/v2/alerts")
@@ -72,9 +70,7 @@ async def alertmanager_api(
 ) -> Response:
     """Alertmanager's own API, so Prometheus can send straight to Tocsin: 200 with an empty
     body, or 400 with a text body naming the bad alerts (the good ones are kept)."""
-    integration, body = await _receive(
-        request, tocsin, "alertmanager", key or _bearer(authorization)
-    )
+    integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
     parsed = tocsin.sources.alertmanager_api(body, tocsin.clock.now())
     result = await _ingest(tocsin, integration, parsed)
     if result.problems:
@@ -88,9 +84,9 @@ async def grafana_webhook(
     request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
 ) -> JSONResponse:
     """Grafana's webhook contact point; with `hmac_secret_env` set, the signature must match."""
-    integration, body = await _receive(request, tocsin, "grafana", key or _bearer(authorization))
+    integration, body = await receive(request, tocsin, "grafana", key or bearer(authorization))
     _check_grafana_signature(tocsin, integration, request, body)
-    return _answer(await _ingest(tocsin, integration, tocsin.sources.grafana(body)))
+    return answer(await _ingest(tocsin, integration, tocsin.sources.grafana(body)))
 
 
 @router.post("/ingest/generic/{key}")
@@ -99,8 +95,8 @@ async def generic_json(
     request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
 ) -> JSONResponse:
     """Any JSON: an alert object or a list of them (see docs/alerts.md for the fields)."""
-    integration, body = await _receive(request, tocsin, "generic", key or _bearer(authorization))
-    return _answer(await _ingest(tocsin, integration, tocsin.sources.generic(body)))
+    integration, body = await receive(request, tocsin, "generic", key or bearer(authorization))
+    return answer(await _ingest(tocsin, integration, tocsin.sources.generic(body)))
 
 
 def _check_grafana_signature(
