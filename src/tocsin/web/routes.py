@@ -1,17 +1,45 @@
-"""Web pages."""
+"""Web pages: the routers, the static files, and how a refusal becomes a page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from tocsin.web import actions, dashboard, declare, events, incident_page, listing, login
+from tocsin.web.auth import LoginRequired, PageRefused, find_session
+from tocsin.web.ratelimit import LoginLimiter
+from tocsin.web.rendering import WebState, make_environment, page
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/incidents", status_code=303)
+TITLES = {401: "Log in again", 403: "Not allowed", 404: "Not found"}
+# Order matters: /incidents/new before /incidents/{ref}.
+for module in (login, dashboard, listing, declare, events, incident_page, actions):
+    router.include_router(module.router)
 
 
 def install(app: FastAPI) -> None:
+    tocsin = app.state.tocsin
+    app.state.web = WebState(make_environment(), LoginLimiter(tocsin.clock))
     app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("tocsin.web", "static")]), name="static")
+    app.add_exception_handler(LoginRequired, _to_login)
+    app.add_exception_handler(PageRefused, _refused)
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)  # noqa: S101 - registered for it
+    return RedirectResponse("/login?" + urlencode({"next": exc.next_path}), 303)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageRefused)  # noqa: S101 - registered for it
+    if request.url.path.endswith("/events"):
+        return Response(exc.message, exc.status, media_type="text/plain")
+    session = await run_in_threadpool(find_session, request, request.app.state.tocsin)
+    title = TITLES.get(exc.status, "Refused")
+    context = {"session": session, "title": title, "message": exc.message}
+    return page(request, "error.html", context, exc.status)

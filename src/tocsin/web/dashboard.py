@@ -1,0 +1,34 @@
+"""/ : open incidents by severity, each against its severity's response target."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from tocsin.api.deps import App
+from tocsin.app.ports import IncidentFilter
+from tocsin.core.lifecycle import Status
+from tocsin.web.auth import PageSession
+from tocsin.web.rendering import page
+from tocsin.web.views import by_severity, view
+
+router = APIRouter()
+OPEN = (Status.INVESTIGATING, Status.MITIGATED)
+MOST_SHOWN = 500
+
+
+@router.get("/")
+def dashboard(request: Request, tocsin: App, session: PageSession) -> HTMLResponse:
+    found = tocsin.incidents.find(IncidentFilter(statuses=OPEN, limit=MOST_SHOWN))
+    model, now = tocsin.incidents.severities, tocsin.clock.now()
+    views = [view(i, model, now) for i in found.items]
+    context = {
+        "session": session,
+        "groups": by_severity(views, model),
+        "total": found.total,
+        "shown": len(views),
+        "overdue": sum(1 for v in views if v.response == "overdue"),
+        "unacknowledged": sum(1 for v in views if v.response != "acknowledged"),
+        "now": now,
+    }
+    return page(request, "dashboard.html", context)

@@ -1,0 +1,78 @@
+"""/incidents: filter by status, severity and service; newest first, a page at a time."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from tocsin.api.deps import App
+from tocsin.app.ports import IncidentFilter
+from tocsin.core.errors import InvalidInput
+from tocsin.core.lifecycle import Status
+from tocsin.web.auth import PageSession
+from tocsin.web.rendering import page
+from tocsin.web.views import view
+
+router = APIRouter()
+PAGE_SIZE = 25
+STATUS_CHOICES = ("open", "all", *(s.value for s in Status))
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    status: str = "open"
+    severity: str = ""
+    service: str = ""
+    page: int = 1
+
+    def statuses(self) -> tuple[Status, ...]:
+        if self.status == "open":
+            return (Status.INVESTIGATING, Status.MITIGATED)
+        return () if self.status == "all" else (Status(self.status),)
+
+    def url(self, page: int) -> str:
+        params = {"status": self.status, "severity": self.severity, "service": self.service}
+        kept = {k: v for k, v in params.items() if v}
+        return "/incidents?" + urlencode({**kept, "page": page})
+
+
+def read_filters(request: Request) -> Filters:
+    q = request.query_params
+    status = q.get("status", "open")
+    if status not in STATUS_CHOICES:
+        raise InvalidInput(f"status: pick one of {', '.join(STATUS_CHOICES)}")
+    number = q.get("page", "1")
+    page_no = int(number) if number.isdigit() and 0 < len(number) < 7 else 1
+    return Filters(
+        status, q.get("severity", "").strip(), q.get("service", "").strip()[:100], max(1, page_no)
+    )
+
+
+@router.get("/incidents")
+def incident_list(request: Request, tocsin: App, session: PageSession) -> HTMLResponse:
+    model = tocsin.incidents.severities
+    context = {"session": session, "severities": model.severities, "statuses": STATUS_CHOICES}
+    try:
+        filters = read_filters(request)
+        keys = (model.get(filters.severity).key,) if filters.severity else ()
+    except InvalidInput as exc:
+        context |= {"filters": Filters(), "error": str(exc), "rows": [], "total": 0, "pages": 1}
+        return page(request, "incidents.html", context, 400)
+    offset = (filters.page - 1) * PAGE_SIZE
+    query = IncidentFilter(
+        filters.statuses(), keys, filters.service or None, None, PAGE_SIZE, offset
+    )
+    found = tocsin.incidents.find(query)
+    now = tocsin.clock.now()
+    context |= {
+        "filters": filters,
+        "rows": [view(i, model, now) for i in found.items],
+        "total": found.total,
+        "pages": max(1, math.ceil(found.total / PAGE_SIZE)),
+        "error": None,
+    }
+    return page(request, "incidents.html", context)

@@ -1,0 +1,78 @@
+// Tocsin's pages work without this file. It adds the live timeline (Server-Sent Events)
+// and the copy button for a message ready to paste. No build step, no dependencies.
+(function () {
+  "use strict";
+
+  function say(text, state) {
+    var status = document.getElementById("live-status");
+    if (status) {
+      status.textContent = text;
+      status.setAttribute("data-state", state);
+    }
+  }
+
+  function follow(list) {
+    if (!window.EventSource) {
+      return;
+    }
+    var summary = document.getElementById("summary");
+    var shownStatus = summary ? summary.getAttribute("data-status") : null;
+    var source = new EventSource(list.getAttribute("data-events"));
+    source.addEventListener("open", function () {
+      say("Live: new entries appear at the end as they happen.", "on");
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED) {
+        say("Live updates stopped; reload the page.", "off");
+      } else {
+        say("Reconnecting…", "off");
+      }
+    });
+    source.addEventListener("entry", function (event) {
+      var data = JSON.parse(event.data);
+      if (!document.getElementById("entry-" + data.seq)) {
+        list.insertAdjacentHTML("beforeend", data.html); // rendered and escaped by the server
+      }
+    });
+    source.addEventListener("incident", function (event) {
+      var data = JSON.parse(event.data);
+      if (summary) {
+        summary.innerHTML = data.html;
+      }
+      var stale = document.getElementById("stale-actions");
+      if (stale && shownStatus && data.status !== shownStatus) {
+        stale.hidden = false;
+      }
+    });
+  }
+
+  function copyButtons() {
+    var buttons = document.querySelectorAll("[data-copy]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      var note = button.parentNode.querySelector(".copy-status");
+      if (!source || !navigator.clipboard) {
+        return; // plain http: people select the text instead
+      }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.textContent).then(
+          function () { note.textContent = "Copied."; },
+          function () { note.textContent = "Could not copy; select the text instead."; }
+        );
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var list = document.getElementById("timeline");
+    if (list && list.getAttribute("data-events")) {
+      follow(list);
+    }
+    copyButtons();
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && target.getAttribute("tabindex") === "-1") {
+      target.focus();
+    }
+  });
+})();

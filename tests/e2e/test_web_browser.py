@@ -1,0 +1,184 @@
+"""The web UI in a real browser against a real server: log in, declare, acknowledge,
+update and resolve through the forms; then a note written by the `tocsin` CLI, another
+process on the same SQLite database, appears on the open page without a reload.
+
+Needs Debian's chromium (scripts/install-system-deps.sh). Skipped without it, except on
+CI, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import FAST_HASHER
+from tocsin.api.app import create_app
+from tocsin.bootstrap import Tocsin, build
+from tocsin.config import render_preset
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account
+SCREENSHOT = Path("/tmp/tocsin-incident.png")
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    env: dict[str, str]
+    tocsin: Tocsin
+
+
+def _listening_socket() -> socket.socket:
+    """Bound before the server starts, so no other process can take the port meanwhile."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("web")
+    (root / "tocsin.yaml").write_text(render_preset("p1-p4"), encoding="utf-8")
+    env = {
+        "TOCSIN_CONFIG": str(root / "tocsin.yaml"),
+        "TOCSIN_DATABASE_URL": f"sqlite:///{root / 'tocsin.db'}",
+    }
+    tocsin = build(env=env, cwd=root, hasher=FAST_HASHER)
+    tocsin.accounts.create_user("ann", PASSWORD, "responder")
+    app = create_app(tocsin)
+    app.state.web.poll_interval = 0.1
+    sock = _listening_socket()
+    config = uvicorn.Config(app, log_level="warning", ws="none", timeout_graceful_shutdown=2)
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uvicorn_server.started:  # waiting for start-up, not timing an assertion
+        assert thread.is_alive(), "the server thread died"
+        assert time.monotonic() < deadline, "the server did not start within 15 s"
+        time.sleep(0.02)
+    host, port = sock.getsockname()
+    yield Served(f"http://{host}:{port}", env, tocsin)
+    uvicorn_server.should_exit = True
+    thread.join(10)
+    sock.close()
+    tocsin.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing; run scripts/install-system-deps.sh"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Served) -> Iterator[Page]:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page: Page, path: str) -> None:
+    page.goto(path)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Username").fill("ann")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_a_responder_runs_an_incident_from_the_browser(page: Page) -> None:
+    log_in(page, "/incidents")
+    expect(page).to_have_url(re.compile(r"/incidents$"))
+
+    page.get_by_role("link", name="Declare").click()
+    page.get_by_label("Title").fill("Checkout returns 500s")
+    page.get_by_label("Severity", exact=True).select_option("P1")
+    page.get_by_label("Services").fill("checkout, api")
+    page.get_by_label("All tenants").check()
+    page.get_by_label("Impact summary").fill("Card payments fail")
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Declare").click()
+    pasted = page.locator("#message-text")
+    expect(pasted).to_contain_text("🚨 INCIDENT: Checkout returns 500s")
+    expect(pasted).to_contain_text("Severity: 🔴 P1 (Critical)")
+    expect(page.locator("#status-text")).to_have_text("Investigating")
+    number = re.search(r"/incidents/(INC-\d+)", page.url)
+    assert number, page.url
+    incident_id = number.group(1)
+
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_role("status").filter(has_text="Acknowledged.")).to_be_visible()
+    expect(page.locator("#summary")).to_contain_text("by ann at")
+    expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+
+    page.get_by_label("Status update").fill("Rolled back the 14:02 deploy")
+    page.get_by_role("button", name="Post update").click()
+    expect(pasted).to_contain_text(f"🔄 UPDATE: Checkout returns 500s ({incident_id})")
+    expect(pasted).to_contain_text("Rolled back the 14:02 deploy")
+
+    page.get_by_label("Root cause").fill("A bad config push")
+    page.get_by_label("Fix applied").fill("Reverted the config")
+    page.get_by_role("button", name="Resolve").click()
+    expect(pasted).to_contain_text("✅ RESOLVED: Checkout returns 500s")
+    expect(pasted).to_contain_text("Root Cause: A bad config push")
+    expect(page.locator("#status-text")).to_have_text("Resolved")
+    expect(page.locator("#summary")).to_contain_text("Reverted the config")
+
+
+def test_a_note_from_the_cli_appears_on_the_open_page(page: Page, server: Served) -> None:
+    declared = server.tocsin.incidents.declare("ann", "Search is slow", "P2")
+    incident_id = declared.incident.id
+    server.tocsin.incidents.acknowledge(incident_id, "ann")
+    log_in(page, f"/incidents/{incident_id}")
+    expect(page.locator("#live-status")).to_contain_text("Live")  # the stream is open
+    page.evaluate("window.tocsinNotReloaded = true")
+
+    script = Path(sys.executable).parent / "tocsin"
+    env = {**os.environ, **server.env, "TOCSIN_ACTOR": "cli-user"}
+    ran = subprocess.run(
+        [str(script), "note", incident_id, "from the cli"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+
+    note = page.locator("#timeline .entry").filter(has_text="from the cli")
+    expect(note).to_be_visible(timeout=1000)
+    expect(note).to_contain_text("cli-user")
+    assert page.evaluate("window.tocsinNotReloaded") is True
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
