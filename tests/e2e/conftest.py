@@ -89,6 +89,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "TOCSIN_CONFIG",
         "TOCSIN_DATABASE_URL",
         "TOCSIN_ACTOR",
+        "TOCSIN_URL",
+        "TOCSIN_TOKEN",
+        "TOCSIN_PUBLIC_URL",
         "FORCE_COLOR",
         "PY_COLORS",
     ):

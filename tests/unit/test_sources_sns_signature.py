@@ -9,36 +9,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from tests import payloads
+from tests.support.sns_signing import CERT_URL, make_certificate, make_key
+from tests.support.sns_signing import sign as sign_message
 from tocsin.integrations.sources import sns_signature
 from tocsin.integrations.sources.sns_signature import CertificateCache, allowed_cert_url, verify
 
-CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"
 Signer = Callable[[dict[str, object], str], dict[str, object]]
-
-
-def make_certificate(key: rsa.RSAPrivateKey) -> bytes:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return make_key()
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +33,7 @@ def certificate(key: rsa.RSAPrivateKey) -> bytes:
 
 @pytest.fixture(scope="module")
 def sign(key: rsa.RSAPrivateKey) -> Signer:
-    def signed(message: dict[str, object], version: str) -> dict[str, object]:
-        message = {**message, "SignatureVersion": version, "SigningCertURL": CERT_URL}
-        text = sns_signature.string_to_sign(message)
-        assert text is not None
-        algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()  # noqa: S303
-        signature = key.sign(text, padding.PKCS1v15(), algorithm)
-        return {**message, "Signature": base64.b64encode(signature).decode()}
-
-    return signed
+    return lambda message, version: sign_message(key, message, version)
 
 
 def recorded(name: str) -> dict[str, object]:

@@ -34,9 +34,10 @@ def current_principal(
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthenticated("use Authorization: Bearer <token>")
         principal = tocsin.accounts.principal_for_token(secret.strip())
-        if x_tocsin_actor and x_tocsin_actor.strip():
+        actor = _utf8(x_tocsin_actor)
+        if actor:
             # A script or the CLI may say on whose behalf it acts; the token stays on record.
-            name = f"{x_tocsin_actor.strip()[:100]} via {principal.name}"
+            name = f"{actor[:100]} via {principal.name}"
             principal = Principal(name, principal.role, principal.kind)
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -48,6 +49,16 @@ def current_principal(
                 raise Unauthenticated("missing or wrong CSRF token; reload the page")
         return session.principal
     raise Unauthenticated("credentials required: Authorization: Bearer <token>")
+
+
+def _utf8(header: str | None) -> str:
+    """HTTP headers arrive decoded as latin-1; clients send UTF-8 (alice, Zoë, 太郎)."""
+    if not header:
+        return ""
+    try:
+        return header.encode("latin-1").decode("utf-8").strip()
+    except UnicodeError:
+        return header.strip()
 
 
 def _needs(role: AccessRole) -> object:

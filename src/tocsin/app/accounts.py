@@ -57,7 +57,7 @@ class AccountService:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
-        self._dummy_hash = hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
 
     # -- users ---------------------------------------------------------------------------
 
@@ -99,11 +99,18 @@ class AccountService:
         with self._uow() as uow:
             user = uow.accounts.user_by_name(username.strip().lstrip("@"))
         if user is None or user.disabled:
-            self._hasher.verify(self._dummy_hash, password)
+            self._hasher.verify(self._dummy_hash(), password)
             raise Unauthenticated()
         if not self._hasher.verify(user.password_hash, password):
             raise Unauthenticated()
         return user
+
+    def _dummy_hash(self) -> str:
+        """A real hash to check unknown users against, so they take as long as known ones;
+        made on first use, not at start (every CLI command builds this service)."""
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     # -- tokens --------------------------------------------------------------------------
 

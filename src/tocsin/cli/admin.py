@@ -47,6 +47,10 @@ def init(
         raise typer.BadParameter(
             f"{target} exists; pass --force to overwrite it", param_hint="--path"
         )
+    if not target.parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {target.parent} does not exist; create it first", param_hint="--path"
+        )
     target.write_text(render_preset(preset, organization), encoding="utf-8")
     load_config(target)  # what we write must load
     if as_json:

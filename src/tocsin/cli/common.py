@@ -16,6 +16,7 @@ from rich.text import Text
 
 from tocsin.app.errors import StorageError
 from tocsin.bootstrap import Tocsin, build
+from tocsin.cli.remote import Remote, settings_from
 from tocsin.config import ConfigError
 from tocsin.core.errors import DomainError, InvalidInput
 
@@ -33,16 +34,31 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _wired: dict[str, Tocsin] = {}
+_remote: dict[str, Remote] = {}
 
 
-def app() -> Tocsin:
-    """The wired application, built on first use (never at import)."""
+def app() -> Tocsin | Remote:
+    """What the commands act on: with TOCSIN_URL set, the server (same `.incidents` and
+    `.accounts` calls and results); otherwise the local app. Built on first use."""
+    settings = settings_from(os.environ)
+    if settings is None:
+        return local_app()
+    if "remote" not in _remote:
+        _remote["remote"] = Remote(settings)
+    return _remote["remote"]
+
+
+def local_app() -> Tocsin:
+    """The local app, whatever TOCSIN_URL says: for commands that only make sense here."""
     if "app" not in _wired:
         _wired["app"] = build()
     return _wired["app"]
 
 
 def reset() -> None:
+    for remote in _remote.values():
+        remote.close()
+    _remote.clear()
     _wired.clear()
 
 

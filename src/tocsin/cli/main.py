@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tocsin import __version__
-from tocsin.cli import accounts, admin, incidents, queries, server
+from tocsin.cli import accounts, admin, alerting, incidents, queries, server
 
 app = typer.Typer(
     name="tocsin",
@@ -21,6 +21,10 @@ app.add_typer(admin.config_commands, name="config")
 app.add_typer(admin.db_commands, name="db")
 app.add_typer(accounts.user_commands, name="user")
 app.add_typer(accounts.token_commands, name="token")
+app.add_typer(alerting.integration_commands, name="integration")
+app.add_typer(alerting.alert_commands, name="alert")
+app.add_typer(alerting.silence_commands, name="silence")
+app.add_typer(alerting.maintenance_commands, name="maintenance")
 
 
 def _version(value: bool) -> None:

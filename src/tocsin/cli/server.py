@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from tocsin.api.app import create_app
-from tocsin.cli.common import app, err, handled
+from tocsin.cli.common import err, handled, local_app
 
 commands = typer.Typer()
 
@@ -21,7 +21,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
 ) -> None:
     """Serve the REST API (/api/v1) and the web UI."""
-    tocsin = app()
+    tocsin = local_app()
     if not tocsin.accounts.users():
         password = secrets.token_urlsafe(12)
         tocsin.accounts.create_user("admin", password, "admin")

@@ -66,6 +66,22 @@ class SourceParsers:
         }
         return kinds[type(message)]
 
+    def sns_envelope(self, message: cloudwatch.CloudWatchMessage) -> dict[str, object]:
+        """The signed envelope of a valid message (empty for an invalid one)."""
+        if isinstance(message, cloudwatch.AlarmNotification):
+            return message.notification.envelope
+        if isinstance(message, sns.InvalidMessage):
+            return {}
+        return message.envelope
+
+    def sns_alarm(self, message: cloudwatch.CloudWatchMessage) -> Parsed:
+        """The alarm a notification carried, or the problems of an invalid message."""
+        if isinstance(message, cloudwatch.AlarmNotification):
+            return message.parsed
+        if isinstance(message, sns.InvalidMessage):
+            return Parsed(problems=message.problems)
+        return Parsed()
+
     def confirm_subscription(self, url: str) -> bool:
         """GET the SubscribeURL, only if it is an SNS ConfirmSubscription URL."""
         if not sns_signature.allowed_subscribe_url(url):

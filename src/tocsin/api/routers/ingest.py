@@ -17,7 +17,13 @@ from tocsin.bootstrap import Tocsin
 from tocsin.core.access import Unauthenticated
 from tocsin.core.alerts import Parsed
 
-router = APIRouter(tags=["ingest"])
+SENDER_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed payload or bad alerts (the good ones are kept)"},
+    401: {"description": "Missing or wrong integration key"},
+    413: {"description": "Body over 1 MiB"},
+    503: {"description": "Transient trouble: retry"},
+}
+router = APIRouter(tags=["ingest"], responses=SENDER_ERRORS)
 Auth = Annotated[str | None, Header(alias="authorization")]
 
 

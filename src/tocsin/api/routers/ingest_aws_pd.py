@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App
-from tocsin.api.routers.ingest import answer, bearer, receive
+from tocsin.api.routers.ingest import SENDER_ERRORS, answer, bearer, receive
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import Unauthenticated
 
-router = APIRouter(tags=["ingest"])
+router = APIRouter(
+    tags=["ingest"], responses={**SENDER_ERRORS, 403: {"description": "Topic not allowed"}}
+)
 
 
 @router.post("/v2/enqueue", status_code=202)
@@ -63,17 +65,17 @@ async def cloudwatch_sns(request: Request, tocsin: App, key: str | None = None) 
     message = tocsin.sources.sns(request.headers, body)
     kind = tocsin.sources.sns_kind(message)
     if kind == "invalid":
-        errors = [str(p) for p in getattr(message, "problems", [])]
+        errors = [str(p) for p in tocsin.sources.sns_alarm(message).problems]
         return JSONResponse({"status": "invalid", "errors": errors}, 400)
-    envelope = getattr(message, "envelope", {})
+    envelope = tocsin.sources.sns_envelope(message)
     if not await run_in_threadpool(tocsin.sources.sns_verified, envelope):
         raise Unauthenticated("bad SNS signature")
     if kind == "confirmation":
         return await _confirm(tocsin, integration.name, str(envelope.get("TopicArn")), envelope)
     if kind == "unsubscribe":
         return JSONResponse({"status": "unsubscribed", "topic": envelope.get("TopicArn")})
-    parsed = getattr(message, "parsed")  # noqa: B009 - a notification carries its alarm
-    return answer(await run_in_threadpool(tocsin.alerts.ingest, integration.name, parsed))
+    alarm = tocsin.sources.sns_alarm(message)
+    return answer(await run_in_threadpool(tocsin.alerts.ingest, integration.name, alarm))
 
 
 async def _confirm(

@@ -1,0 +1,281 @@
+"""Integrations, alerts, silences and maintenance windows: `tocsin integration|alert|…`."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from tocsin.app.alert_admin import check_source
+from tocsin.app.alert_records import AlertRow, Integration
+from tocsin.app.ports import AlertFilter
+from tocsin.bootstrap import Tocsin
+from tocsin.cli import common
+from tocsin.cli.common import JsonOpt, actor, handled, out, print_json
+from tocsin.config import load_config
+from tocsin.config.editing import add_integration
+from tocsin.core.alerts import AlertStatus
+from tocsin.core.errors import InvalidInput
+from tocsin.core.silences import MaintenanceWindow, Silence
+from tocsin.core.timeline import iso
+
+integration_commands = typer.Typer(help="Monitoring systems that send alerts to Tocsin.")
+alert_commands = typer.Typer(help="Alerts received, firing or resolved, paging or suppressed.")
+silence_commands = typer.Typer(help="Silences: keep matching alerts but do not page.")
+maintenance_commands = typer.Typer(help="Maintenance windows: a service pages no one.")
+
+_DURATION = re.compile(r"^(\d+)([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+PATHS = {
+    "alertmanager": "/ingest/alertmanager/{key}",
+    "pagerduty": "/v2/enqueue  (routing_key: {key})",
+    "cloudwatch": "/ingest/cloudwatch/{key}",
+    "grafana": "/ingest/grafana/{key}",
+    "generic": "/ingest/generic/{key}",
+}
+
+
+def local_app() -> Tocsin:
+    """These commands act on the local database only, for now: with TOCSIN_URL set they
+    refuse rather than silently change a database other than the server's."""
+    if os.environ.get("TOCSIN_URL"):
+        raise InvalidInput(
+            "integration, alert, silence and maintenance commands work on the server host "
+            "only for now (no API yet); unset TOCSIN_URL and run them where Tocsin runs"
+        )
+    return common.local_app()
+
+
+def public_url() -> str:
+    return os.environ.get("TOCSIN_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
+
+
+def integration_json(i: Integration) -> dict[str, Any]:
+    return {
+        "name": i.name,
+        "source": i.source,
+        "url": public_url() + PATHS[i.source].format(key=i.key),
+        "key": i.key,
+        "created_at": iso(i.created_at),
+        "rotated_at": iso(i.rotated_at),
+    }
+
+
+@integration_commands.command("add")
+@handled
+def integration_add(
+    name: str,
+    source: Annotated[
+        str, typer.Option(help="alertmanager, pagerduty, cloudwatch, grafana, generic")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Declare an integration in tocsin.yaml and generate its key (kept in the database)."""
+    tocsin = local_app()
+    check_source(source)
+    if tocsin.config.integration(name) is None:
+        before = tocsin.config_path.read_text(encoding="utf-8")
+        tocsin.config_path.write_text(add_integration(before, name, source), encoding="utf-8")
+        try:
+            load_config(tocsin.config_path)
+        except Exception:
+            tocsin.config_path.write_text(before, encoding="utf-8")
+            raise
+    made = tocsin.alert_admin.add_integration(name, source)
+    _show_integration(made, as_json)
+
+
+@integration_commands.command("list")
+@handled
+def integration_list(as_json: JsonOpt = False) -> None:
+    """Each integration with the URL and key its sender needs."""
+    found = local_app().alert_admin.integrations()
+    if as_json:
+        print_json([integration_json(i) for i in found])
+        return
+    for i in found:
+        out.print(f"{i.name}\t{i.source}\t{integration_json(i)['url']}", markup=False)
+
+
+@integration_commands.command("rotate")
+@handled
+def integration_rotate(name: str, as_json: JsonOpt = False) -> None:
+    """Give an integration a new key; the old one stops working at once."""
+    _show_integration(local_app().alert_admin.rotate_key(name), as_json)
+
+
+def _show_integration(i: Integration, as_json: bool) -> None:
+    if as_json:
+        print_json(integration_json(i))
+        return
+    out.print(f"[green]✔[/green] {i.name} ({i.source})")
+    out.print(f"URL: {integration_json(i)['url']}", markup=False)
+
+
+def alert_json(a: AlertRow) -> dict[str, Any]:
+    return {
+        "integration": a.integration,
+        "dedup_key": a.dedup_key,
+        "status": a.status.value,
+        "summary": a.summary,
+        "severity": a.severity,
+        "source_severity": a.source_severity,
+        "service": a.service,
+        "labels": a.labels,
+        "annotations": a.annotations,
+        "first_seen": iso(a.first_seen),
+        "last_seen": iso(a.last_seen),
+        "count": a.count,
+        "flaps": a.flaps,
+        "incident": f"INC-{a.incident}" if a.incident else None,
+        "suppressed_by": a.suppressed_by,
+        "acknowledged": a.acknowledged,
+    }
+
+
+@alert_commands.command("list")
+@handled
+def alert_list(
+    status: Annotated[str | None, typer.Option(help="firing or resolved")] = None,
+    service: str | None = None,
+    integration: str | None = None,
+    suppressed: Annotated[bool | None, typer.Option("--suppressed/--paging")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Alerts, most recent first."""
+    state = None
+    if status is not None:
+        try:
+            state = AlertStatus(status)
+        except ValueError:
+            raise InvalidInput(f"status {status!r}; use firing or resolved") from None
+    query = AlertFilter(state, service, integration, None, suppressed, limit)
+    page = local_app().alert_admin.alerts(query)
+    if as_json:
+        print_json({"items": [alert_json(a) for a in page.items], "total": page.total})
+        return
+    for a in page.items:
+        flag = f" [{a.suppressed_by}]" if a.suppressed_by else ""
+        out.print(
+            f"{a.status.value}\t{a.severity}\t{a.service}\t×{a.count}\t{a.summary}{flag}",
+            markup=False,
+        )
+    out.print(f"{len(page.items)} of {page.total}", style="dim")
+
+
+def ends(duration: str | None, until: str | None) -> datetime:
+    if until:
+        moment = datetime.fromisoformat(until)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    match = _DURATION.match(duration or "")
+    if not match:
+        raise InvalidInput("give --duration like 30m, 2h or 1d, or --until 2026-11-22T18:00Z")
+    return datetime.now(UTC) + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def silence_json(s: Silence) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "matchers": [str(m) for m in s.matchers],
+        "starts_at": iso(s.starts_at),
+        "ends_at": iso(s.ends_at),
+        "author": s.author,
+        "comment": s.comment,
+    }
+
+
+@silence_commands.command("add")
+@handled
+def silence_add(
+    match: Annotated[list[str], typer.Option("--match", help="name=value, name=~regex …")],
+    comment: Annotated[str, typer.Option(help="Why.")],
+    duration: Annotated[str | None, typer.Option(help="30m, 2h, 1d")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO time")] = None,
+    as_: Annotated[str | None, typer.Option("--as")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Silence alerts matching every matcher until the end time."""
+    silence = local_app().alert_admin.silence(
+        match, None, ends(duration, until), actor(as_), comment
+    )
+    if as_json:
+        print_json(silence_json(silence))
+    else:
+        out.print(f"[green]✔[/green] silence {silence.id} until {iso(silence.ends_at)}")
+
+
+@silence_commands.command("list")
+@handled
+def silence_list(
+    all_: Annotated[bool, typer.Option("--all")] = False, as_json: JsonOpt = False
+) -> None:
+    found = local_app().alert_admin.silences(all_)
+    if as_json:
+        print_json([silence_json(s) for s in found])
+        return
+    for s in found:
+        out.print(
+            f"{s.id}\t{', '.join(map(str, s.matchers))}\tuntil {iso(s.ends_at)}\t{s.comment}",
+            markup=False,
+        )
+
+
+@silence_commands.command("expire")
+@handled
+def silence_expire(silence_id: int, as_json: JsonOpt = False) -> None:
+    local_app().alert_admin.expire_silence(silence_id)
+    if as_json:
+        print_json({"id": silence_id, "expired": True})
+    else:
+        out.print(f"[green]✔[/green] silence {silence_id} expired")
+
+
+def window_json(w: MaintenanceWindow) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "service": w.service,
+        "starts_at": iso(w.starts_at),
+        "ends_at": iso(w.ends_at),
+        "author": w.author,
+        "comment": w.comment,
+    }
+
+
+@maintenance_commands.command("add")
+@handled
+def maintenance_add(
+    service: str,
+    comment: Annotated[str, typer.Option(help="What is being done.")],
+    duration: Annotated[str | None, typer.Option(help="30m, 2h, 1d")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO time")] = None,
+    as_: Annotated[str | None, typer.Option("--as")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """No paging for a service's alerts until the end time (alerts are still kept)."""
+    window = local_app().alert_admin.maintenance(
+        service, None, ends(duration, until), actor(as_), comment
+    )
+    if as_json:
+        print_json(window_json(window))
+    else:
+        out.print(
+            f"[green]✔[/green] maintenance {window.id} for {window.service} "
+            f"until {iso(window.ends_at)}"
+        )
+
+
+@maintenance_commands.command("list")
+@handled
+def maintenance_list(
+    all_: Annotated[bool, typer.Option("--all")] = False, as_json: JsonOpt = False
+) -> None:
+    found = local_app().alert_admin.windows(all_)
+    if as_json:
+        print_json([window_json(w) for w in found])
+        return
+    for w in found:
+        out.print(f"{w.id}\t{w.service}\tuntil {iso(w.ends_at)}\t{w.comment}", markup=False)
