@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tocsin.app.accounts import ApiToken, User
+from tocsin.app.alert_records import AlertRow
 from tocsin.core import snapshot
 from tocsin.core.incident import Incident
+from tocsin.core.silences import MaintenanceWindow, Silence
 from tocsin.core.timeline import TimelineEntry, iso
 
 
@@ -36,4 +38,47 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "created_at": iso(token.created_at),
         "created_by": token.created_by,
         "revoked_at": iso(token.revoked_at),
+    }
+
+
+def alert_json(a: AlertRow) -> dict[str, Any]:
+    return {
+        "integration": a.integration,
+        "dedup_key": a.dedup_key,
+        "status": a.status.value,
+        "summary": a.summary,
+        "severity": a.severity,
+        "source_severity": a.source_severity,
+        "service": a.service,
+        "labels": a.labels,
+        "annotations": a.annotations,
+        "first_seen": iso(a.first_seen),
+        "last_seen": iso(a.last_seen),
+        "count": a.count,
+        "flaps": a.flaps,
+        "incident": f"INC-{a.incident}" if a.incident else None,
+        "suppressed_by": a.suppressed_by,
+        "acknowledged": a.acknowledged,
+    }
+
+
+def silence_json(s: Silence) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "matchers": [str(m) for m in s.matchers],
+        "starts_at": iso(s.starts_at),
+        "ends_at": iso(s.ends_at),
+        "author": s.author,
+        "comment": s.comment,
+    }
+
+
+def window_json(w: MaintenanceWindow) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "service": w.service,
+        "starts_at": iso(w.starts_at),
+        "ends_at": iso(w.ends_at),
+        "author": w.author,
+        "comment": w.comment,
     }

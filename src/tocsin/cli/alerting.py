@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from tocsin.app.alert_admin import check_source
-from tocsin.app.alert_records import AlertRow, Integration
+from tocsin.app.alert_records import Integration
 from tocsin.app.ports import AlertFilter
+from tocsin.app.views import alert_json, silence_json, window_json
 from tocsin.bootstrap import Tocsin
 from tocsin.cli import common
 from tocsin.cli.common import JsonOpt, actor, handled, out, print_json
@@ -19,7 +20,6 @@ from tocsin.config import load_config
 from tocsin.config.editing import add_integration
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import InvalidInput
-from tocsin.core.silences import MaintenanceWindow, Silence
 from tocsin.core.timeline import iso
 
 integration_commands = typer.Typer(help="Monitoring systems that send alerts to Tocsin.")
@@ -115,27 +115,6 @@ def _show_integration(i: Integration, as_json: bool) -> None:
     out.print(f"URL: {integration_json(i)['url']}", markup=False)
 
 
-def alert_json(a: AlertRow) -> dict[str, Any]:
-    return {
-        "integration": a.integration,
-        "dedup_key": a.dedup_key,
-        "status": a.status.value,
-        "summary": a.summary,
-        "severity": a.severity,
-        "source_severity": a.source_severity,
-        "service": a.service,
-        "labels": a.labels,
-        "annotations": a.annotations,
-        "first_seen": iso(a.first_seen),
-        "last_seen": iso(a.last_seen),
-        "count": a.count,
-        "flaps": a.flaps,
-        "incident": f"INC-{a.incident}" if a.incident else None,
-        "suppressed_by": a.suppressed_by,
-        "acknowledged": a.acknowledged,
-    }
-
-
 @alert_commands.command("list")
 @handled
 def alert_list(
@@ -175,17 +154,6 @@ def ends(duration: str | None, until: str | None) -> datetime:
     if not match:
         raise InvalidInput("give --duration like 30m, 2h or 1d, or --until 2026-11-22T18:00Z")
     return datetime.now(UTC) + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-
-
-def silence_json(s: Silence) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "matchers": [str(m) for m in s.matchers],
-        "starts_at": iso(s.starts_at),
-        "ends_at": iso(s.ends_at),
-        "author": s.author,
-        "comment": s.comment,
-    }
 
 
 @silence_commands.command("add")
@@ -232,17 +200,6 @@ def silence_expire(silence_id: int, as_json: JsonOpt = False) -> None:
         print_json({"id": silence_id, "expired": True})
     else:
         out.print(f"[green]✔[/green] silence {silence_id} expired")
-
-
-def window_json(w: MaintenanceWindow) -> dict[str, Any]:
-    return {
-        "id": w.id,
-        "service": w.service,
-        "starts_at": iso(w.starts_at),
-        "ends_at": iso(w.ends_at),
-        "author": w.author,
-        "comment": w.comment,
-    }
 
 
 @maintenance_commands.command("add")

@@ -9,7 +9,16 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from tocsin.web import actions, dashboard, declare, events, incident_page, listing, login
+from tocsin.web import (
+    actions,
+    alerts_page,
+    dashboard,
+    declare,
+    events,
+    incident_page,
+    listing,
+    login,
+)
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
 from tocsin.web.ratelimit import LoginLimiter
 from tocsin.web.rendering import WebState, make_environment, page
@@ -17,7 +26,7 @@ from tocsin.web.rendering import WebState, make_environment, page
 router = APIRouter(include_in_schema=False)
 TITLES = {401: "Log in again", 403: "Not allowed", 404: "Not found"}
 # Order matters: /incidents/new before /incidents/{ref}.
-for module in (login, dashboard, listing, declare, events, incident_page, actions):
+for module in (login, dashboard, listing, alerts_page, declare, events, incident_page, actions):
     router.include_router(module.router)
 
 
