@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from tocsin import __version__
 from tocsin.api import errors
 from tocsin.api.limits import BodyLimit
-from tocsin.api.routers import accounts, incidents, ingest, ingest_aws_pd, ops
+from tocsin.api.routers import accounts, alerting, incidents, ingest, ingest_aws_pd, ops
 from tocsin.bootstrap import Tocsin
 from tocsin.web import routes as web
 
@@ -27,11 +27,12 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(incidents.router)
     api.include_router(accounts.router)
+    api.include_router(alerting.router)
     app.include_router(api)
     app.include_router(ingest.router)
     app.include_router(ingest_aws_pd.router)
     errors.install(app)
     web.install(app)
-    ops.install(app)
     app.add_middleware(BodyLimit)
+    ops.install(app)  # outermost: request ids, logs and metrics cover 413s too
     return app

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tocsin.api.logs import SCOPE_KEY
+from tocsin.api.routing import allowed_methods
 from tocsin.app.errors import StorageError
 from tocsin.core.access import Forbidden, Unauthenticated
 from tocsin.core.errors import (
@@ -21,6 +23,8 @@ from tocsin.core.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+UNEXPECTED_STATUS = 503  # a bug answers "try again", never a bare 500 with a traceback
 
 # Most specific first: the first match decides the status and the kind.
 MAPPING: list[tuple[type[Exception], int, str]] = [
@@ -55,6 +59,20 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def problem(error: Any) -> dict[str, str]:
+    """One pydantic error as {field, message, type}; broken JSON names where it broke."""
+    if error["type"] == "json_invalid":
+        where = error["loc"][-1]
+        reason = error.get("ctx", {}).get("error", "not JSON")
+        message = f"invalid JSON at character {where}: {reason}"
+        return {"field": "body", "message": message, "type": "json_invalid"}
+    return {
+        "field": field_path(tuple(error["loc"])),
+        "message": error["msg"],
+        "type": error["type"],
+    }
+
+
 def install(app: FastAPI) -> None:
     for cls, _status, _kind in MAPPING:
         app.add_exception_handler(cls, _domain_handler)
@@ -69,25 +87,34 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it
-    fields = [
-        {"field": field_path(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
-        for e in exc.errors()
-    ]
+    fields = [problem(e) for e in exc.errors()]
     message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return JSONResponse(error_body("invalid_input", message, fields=fields), 422)
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
+    if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI: "error parsing the body"
+        return _not_utf8(exc.__cause__)
     kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
     kind = kinds.get(exc.status_code, "http_error")
-    return JSONResponse(
-        error_body(kind, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # the route tried lists its own methods, not the path's
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
+    return JSONResponse(error_body(kind, str(exc.detail)), exc.status_code, headers=headers)
+
+
+def _not_utf8(cause: UnicodeDecodeError) -> JSONResponse:
+    message = f"invalid JSON: not UTF-8 at byte {cause.start}"
+    found = {"field": "body", "message": message, "type": "json_invalid"}
+    body = error_body("invalid_input", f"body: {message}", fields=[found])
+    return JSONResponse(body, 422)
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return JSONResponse(
-        error_body("unavailable", "the server hit an unexpected error; try again"), 503
-    )
+    rid = request.scope.get(SCOPE_KEY)
+    extra = {"request_id": rid} if rid else None
+    log.exception("unexpected error on %s %s", request.method, request.url.path, extra=extra)
+    body = error_body("unavailable", "the server hit an unexpected error; try again")
+    headers = {"X-Request-ID": rid} if rid else None
+    return JSONResponse(body, UNEXPECTED_STATUS, headers=headers)

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 Text = Field(min_length=1, max_length=10_000)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EXAMPLE = "e.g. 2026-11-22T03:00:00Z"
+
+
+def _iso_only(value: object) -> object:
+    """Pydantic would read "0.5" as seconds since 1970; a time here is ISO 8601 only."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise PydanticCustomError("iso_time", f"give an ISO 8601 time with a timezone, {_EXAMPLE}")
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise PydanticCustomError("timezone_required", f"give a timezone, {_EXAMPLE}")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("time_range", "out of range once in UTC") from None
+
+
+# An ISO 8601 time with a timezone, in UTC.
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_in_utc)]
 
 
 class Strict(BaseModel):

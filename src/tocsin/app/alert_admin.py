@@ -92,12 +92,18 @@ class AlertAdmin:
         comment: str,
     ) -> Silence:
         parsed = [Matcher.parse(m) for m in matchers]
-        start = starts or self._clock.now()
+        start = self._future_window(starts, ends)
         with self._uow() as uow:
             draft = Silence.new(parsed, start, ends, author, comment)
             silence_id = uow.alerts.add_silence(draft)
             uow.commit()
         return Silence.new(parsed, start, ends, author, comment, silence_id)
+
+    def _future_window(self, starts: datetime | None, ends: datetime) -> datetime:
+        now = self._clock.now()
+        if ends <= now:
+            raise InvalidInput("ends_at is in the past; give an end in the future")
+        return starts or now
 
     def expire_silence(self, silence_id: int) -> None:
         with self._uow() as uow:
@@ -112,7 +118,7 @@ class AlertAdmin:
     def maintenance(
         self, service: str, starts: datetime | None, ends: datetime, author: str, comment: str
     ) -> MaintenanceWindow:
-        start = starts or self._clock.now()
+        start = self._future_window(starts, ends)
         with self._uow() as uow:
             draft = MaintenanceWindow.new(service, start, ends, author, comment)
             window_id = uow.alerts.add_window(draft)

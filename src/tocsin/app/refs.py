@@ -6,7 +6,7 @@ import re
 
 from tocsin.core.errors import InvalidInput
 
-_REF = re.compile(r"^(?:inc-?)?(\d{1,12})$", re.IGNORECASE)
+_REF = re.compile(r"^(?:inc-?)?(\d{1,9})$", re.IGNORECASE)  # fits a 32-bit integer column
 
 
 def parse_ref(ref: str | int) -> int:

@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from tocsin.api.app import create_app
+from tocsin.api.logs import configure_logging
 from tocsin.cli.common import err, handled, local_app
 
 commands = typer.Typer()
@@ -19,6 +20,10 @@ commands = typer.Typer()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(help="Proxies whose X-Forwarded-For/-Proto to trust (comma list or *)."),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the REST API (/api/v1) and the web UI."""
     tocsin = local_app()
@@ -30,4 +35,13 @@ def serve(
             " (shown once). Add people with `tocsin user create NAME --role responder`.",
         )
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
-    uvicorn.run(create_app(tocsin), host=host, port=port, log_level="info")
+    configure_logging()
+    uvicorn.run(
+        create_app(tocsin),
+        host=host,
+        port=port,
+        log_config=None,  # our JSON lines, not uvicorn's text
+        access_log=False,  # the request middleware logs each request once
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )

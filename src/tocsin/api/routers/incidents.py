@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse, Response
 
+from tocsin.api import models as m
+from tocsin.api import responses as r
 from tocsin.api import schemas as s
 from tocsin.api.deps import App, Responder, Viewer
 from tocsin.app.export import to_markdown
 from tocsin.app.incidents import Outcome
 from tocsin.app.ports import IncidentFilter
 from tocsin.app.views import incident_json
-from tocsin.core.errors import InvalidInput
 from tocsin.core.lifecycle import Status
 from tocsin.core.scope import Impact, Scope
 
-router = APIRouter(prefix="/incidents", tags=["incidents"])
-Ref = Annotated[str, "INC-42 or 42"]
+router = APIRouter(prefix="/incidents", tags=["incidents"], responses=r.ERRORS)
+# At most 9 digits: a bigger number cannot be an incident and overflows PostgreSQL's INTEGER.
+Ref = Annotated[
+    str, Path(pattern=r"^(?:[Ii][Nn][Cc]-?)?0{0,3}[1-9][0-9]{0,8}$", description="INC-42 or 42")
+]
 
 
 class StatusFilter(StrEnum):
@@ -50,20 +53,18 @@ def statuses(values: list[StatusFilter]) -> tuple[Status, ...]:
     return tuple(sorted(chosen))
 
 
-@router.get("")
+@router.get("", response_model=m.IncidentPage)
 def list_incidents(
     tocsin: App,
     _: Viewer,
     status: Annotated[list[StatusFilter], Query()] = [],  # noqa: B006 - FastAPI copies it
     severity: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
     service: Annotated[str | None, Query(max_length=100)] = None,
-    since: datetime | None = None,
+    since: s.IsoTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """Incidents, newest first, with the total that match."""
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput("since: give a timezone, e.g. 2026-11-22T03:00:00Z")
     keys = tuple(tocsin.incidents.severities.get(k).key for k in severity)
     query = IncidentFilter(statuses(status), keys, service, since, limit, offset)
     page = tocsin.incidents.find(query)
@@ -71,7 +72,7 @@ def list_incidents(
     return {"items": items, "total": page.total, "limit": limit, "offset": offset}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=m.Outcome)
 def declare(body: s.DeclareIn, tocsin: App, who: Responder) -> dict[str, Any]:
     """Declare an incident; the answer carries the announcement as `message`."""
     scope = Scope().merged(body.scope.services, body.scope.tenants, body.scope.endpoints)
@@ -83,36 +84,37 @@ def declare(body: s.DeclareIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(result)
 
 
-@router.get("/{ref}")
+@router.get("/{ref}", response_model=m.IncidentDetail)
 def get_incident(ref: Ref, tocsin: App, _: Viewer) -> dict[str, Any]:
     """One incident with its timeline."""
     return incident_json(tocsin.incidents.get(ref), tocsin.incidents.timeline(ref))
 
 
-@router.get("/{ref}/timeline")
+@router.get("/{ref}/timeline", response_model=list[m.EntryOut])
 def get_timeline(ref: Ref, tocsin: App, _: Viewer) -> list[dict[str, Any]]:
     return [e.to_dict() for e in tocsin.incidents.timeline(ref)]
 
 
-@router.get("/{ref}/export", response_class=PlainTextResponse)
-def export_markdown(ref: Ref, tocsin: App, _: Viewer) -> str:
+@router.get("/{ref}/export", response_class=Response, responses=r.plain_text("Markdown"))
+def export_markdown(ref: Ref, tocsin: App, _: Viewer) -> Response:
     """The incident and its timeline as Markdown (JSON is GET /incidents/{ref})."""
     incident = tocsin.incidents.get(ref)
     severity = tocsin.incidents.severities.get(incident.severity)
-    return to_markdown(incident, tocsin.incidents.timeline(ref), severity)
+    markdown = to_markdown(incident, tocsin.incidents.timeline(ref), severity)
+    return PlainTextResponse(markdown)
 
 
-@router.post("/{ref}/acknowledge")
+@router.post("/{ref}/acknowledge", response_model=m.Outcome)
 def acknowledge(ref: Ref, body: s.ActIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.acknowledge(ref, who.name, body.version))
 
 
-@router.post("/{ref}/updates")
+@router.post("/{ref}/updates", response_model=m.Outcome)
 def post_update(ref: Ref, body: s.UpdateIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.post_update(ref, who.name, body.text, body.version))
 
 
-@router.post("/{ref}/severity")
+@router.post("/{ref}/severity", response_model=m.Outcome)
 def change_severity(ref: Ref, body: s.SeverityIn, tocsin: App, who: Responder) -> dict[str, Any]:
     result = tocsin.incidents.change_severity(
         ref, who.name, body.severity, body.reason, body.version
@@ -120,12 +122,12 @@ def change_severity(ref: Ref, body: s.SeverityIn, tocsin: App, who: Responder) -
     return outcome(result)
 
 
-@router.post("/{ref}/roles")
+@router.post("/{ref}/roles", response_model=m.Outcome)
 def assign(ref: Ref, body: s.AssignIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.assign(ref, who.name, body.role, body.person, body.version))
 
 
-@router.post("/{ref}/scope")
+@router.post("/{ref}/scope", response_model=m.Outcome)
 def change_scope(ref: Ref, body: s.ScopePatch, tocsin: App, who: Responder) -> dict[str, Any]:
     """Parts left out keep their value."""
     current = tocsin.incidents.get(ref)
@@ -134,7 +136,7 @@ def change_scope(ref: Ref, body: s.ScopePatch, tocsin: App, who: Responder) -> d
     return outcome(tocsin.incidents.change_scope(ref, who.name, scope, version))
 
 
-@router.post("/{ref}/impact")
+@router.post("/{ref}/impact", response_model=m.Outcome)
 def change_impact(ref: Ref, body: s.ImpactPatch, tocsin: App, who: Responder) -> dict[str, Any]:
     """Parts left out keep their value."""
     current = tocsin.incidents.get(ref)
@@ -145,32 +147,32 @@ def change_impact(ref: Ref, body: s.ImpactPatch, tocsin: App, who: Responder) ->
     return outcome(tocsin.incidents.change_impact(ref, who.name, impact, version))
 
 
-@router.post("/{ref}/labels")
+@router.post("/{ref}/labels", response_model=m.Outcome)
 def relabel(ref: Ref, body: s.LabelsIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.relabel(ref, who.name, body.add, body.remove, body.version))
 
 
-@router.post("/{ref}/mitigate")
+@router.post("/{ref}/mitigate", response_model=m.Outcome)
 def mitigate(ref: Ref, body: s.MitigateIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.mitigate(ref, who.name, body.action, body.version))
 
 
-@router.post("/{ref}/resolve")
+@router.post("/{ref}/resolve", response_model=m.Outcome)
 def resolve(ref: Ref, body: s.ResolveIn, tocsin: App, who: Responder) -> dict[str, Any]:
     result = tocsin.incidents.resolve(ref, who.name, body.root_cause, body.fix, body.version)
     return outcome(result)
 
 
-@router.post("/{ref}/reopen")
+@router.post("/{ref}/reopen", response_model=m.Outcome)
 def reopen(ref: Ref, body: s.ReopenIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.reopen(ref, who.name, body.reason, body.version))
 
 
-@router.post("/{ref}/close")
+@router.post("/{ref}/close", response_model=m.Outcome)
 def close(ref: Ref, body: s.ActIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.close(ref, who.name, body.version))
 
 
-@router.post("/{ref}/notes")
+@router.post("/{ref}/notes", response_model=m.Outcome)
 def note(ref: Ref, body: s.NoteIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(tocsin.incidents.note(ref, who.name, body.text, body.version))

@@ -1,0 +1,88 @@
+"""Prometheus metrics for the API, in a registry per app.
+
+Each app gets its own `CollectorRegistry` (tests build many apps; the global one would
+refuse the second). Incident counts are read from the database when Prometheus scrapes,
+with one GROUP BY, so they are never stale and cost nothing between scrapes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Histogram, PlatformCollector, ProcessCollector
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, column, func, select, table
+from sqlalchemy.exc import SQLAlchemyError
+
+from tocsin.bootstrap import Tocsin
+from tocsin.core.lifecycle import Status
+
+log = logging.getLogger(__name__)
+
+_INCIDENTS = table("incidents", column("status"), column("severity"))
+
+
+@dataclass(frozen=True)
+class Metrics:
+    registry: CollectorRegistry
+    requests: Histogram
+
+
+def new_metrics(tocsin: Tocsin) -> Metrics:
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    registry.register(IncidentCollector(tocsin))
+    requests = Histogram(
+        "tocsin_http_request_duration_seconds",
+        "HTTP requests by method, route template and status.",
+        ["method", "route", "status"],
+        registry=registry,
+    )
+    return Metrics(registry, requests)
+
+
+def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
+    """(status, severity) -> how many incidents, in one query."""
+    c = _INCIDENTS.c
+    stmt = select(c.status, c.severity, func.count()).group_by(c.status, c.severity)
+    with engine.connect() as conn:
+        return {(status, severity): int(n) for status, severity, n in conn.execute(stmt)}
+
+
+class IncidentCollector(Collector):
+    """`tocsin_incidents{status, severity}`, zero for every pair the config knows, and
+    `tocsin_database_up`, 0 when the database did not answer the scrape."""
+
+    def __init__(self, tocsin: Tocsin) -> None:
+        self._tocsin = tocsin
+
+    def describe(self) -> Iterator[Metric]:
+        yield from _families()
+
+    def collect(self) -> Iterator[Metric]:
+        incidents, up = _families()
+        try:
+            found = incident_counts(self._tocsin.engine)
+        except SQLAlchemyError:
+            log.warning("metrics: the database did not answer", exc_info=True)
+            up.add_metric([], 0)
+            yield up
+            return
+        severities = [s.key for s in self._tocsin.incidents.severities.severities]
+        counts = {(s.value, sev): 0 for s in Status for sev in severities} | found
+        for (status, severity), n in sorted(counts.items()):
+            incidents.add_metric([status, severity], n)
+        up.add_metric([], 1)
+        yield from (incidents, up)
+
+
+def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+    incidents = GaugeMetricFamily(
+        "tocsin_incidents", "Incidents by status and severity.", labels=["status", "severity"]
+    )
+    up = GaugeMetricFamily("tocsin_database_up", "1 if the last scrape could read the database.")
+    return incidents, up
