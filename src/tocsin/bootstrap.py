@@ -16,6 +16,7 @@ from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
+from tocsin.app.health import HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.messages import DEFAULT_TEMPLATES
 from tocsin.app.ports import Clock, PasswordHasher
@@ -23,6 +24,7 @@ from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_co
 from tocsin.core.incident import Incident
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
+from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.store import database
 from tocsin.store.uow import SqlUnitOfWork
@@ -44,6 +46,7 @@ class Tocsin:
     alerts: AlertService
     alert_admin: AlertAdmin
     sources: SourceParsers
+    health: HealthMonitor
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -65,6 +68,7 @@ def build(
     clock: Clock | None = None,
     migrate: bool = True,
     hasher: PasswordHasher | None = None,
+    probe: Probe | None = None,
 ) -> Tocsin:
     env = os.environ if env is None else env
     path = find_config_path(env, cwd or Path.cwd())
@@ -98,7 +102,16 @@ def build(
         alerts,
         AlertAdmin(uow, clock),
         SourceParsers(),
+        health_monitor(config, probe or HttpProbe(), clock, alerts),
     )
+
+
+def health_monitor(
+    config: TocsinConfig, probe: Probe, clock: Clock, alerts: AlertService
+) -> HealthMonitor:
+    checks = [check for service in config.services for check in service.health_checks()]
+    rules = [rule for service in config.services if (rule := service.sla_rule())]
+    return HealthMonitor(checks, rules, probe, clock, alerts)
 
 
 def schema_revision(wired: Tocsin) -> str | None:

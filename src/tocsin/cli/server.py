@@ -10,7 +10,9 @@ import uvicorn
 
 from tocsin.api.app import create_app
 from tocsin.api.logs import configure_logging
+from tocsin.bootstrap import Tocsin
 from tocsin.cli.common import err, handled, local_app
+from tocsin.worker.health import HealthLoop
 
 commands = typer.Typer()
 
@@ -36,6 +38,15 @@ def serve(
         )
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
     configure_logging()
+    checks = HealthLoop(tocsin)
+    checks.start()
+    try:
+        _serve(tocsin, host, port, forwarded_allow_ips)
+    finally:
+        checks.stop()
+
+
+def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str) -> None:
     uvicorn.run(
         create_app(tocsin),
         host=host,

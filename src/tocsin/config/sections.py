@@ -10,6 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from tocsin.config.fields import Email, HttpUrlStr, IntOrStr, PhoneStr, Slug
+from tocsin.config.health import CheckConfig, SlaConfig
+from tocsin.core.health import Check, SlaRule
 
 
 class ServiceConfig(BaseModel):
@@ -20,7 +22,33 @@ class ServiceConfig(BaseModel):
     owner: str | None = None
     tier: int | None = Field(default=None, ge=1, le=4, description="1 is the most critical")
     tenants: list[str] = Field(default_factory=list)
-    health_urls: list[HttpUrlStr] = Field(default_factory=list)
+    health_urls: list[HttpUrlStr] = Field(
+        default_factory=list, description="checked with the defaults of `checks`"
+    )
+    checks: list[CheckConfig] = Field(default_factory=list)
+    sla: SlaConfig | None = None
+
+    def health_checks(self) -> list[Check]:
+        configured = [CheckConfig(url=url) for url in self.health_urls] + self.checks
+        return [
+            Check(
+                self.name,
+                c.url,
+                c.interval,
+                c.timeout,
+                c.expect_status,
+                c.expect_body,
+                c.failures_before_alert,
+                c.severity,
+            )
+            for c in configured
+        ]
+
+    def sla_rule(self) -> SlaRule | None:
+        if self.sla is None:
+            return None
+        s = self.sla
+        return SlaRule(self.name, s.p95_ms, s.availability, s.window, s.min_samples, s.severity)
 
 
 def _check_timezone(value: str) -> str:

@@ -110,6 +110,9 @@ class Router:
             return route.severity_map[key]
         if route.severity is not None:
             return route.severity
+        for own in self.severity_keys:  # a sender that already speaks our keys (P1, SEV-2)
+            if own.casefold() == key:
+                return own
         rank = DEFAULT_SEVERITY_MAP.get(key, len(self.severity_keys) - 1)
         return self.severity_keys[min(rank, len(self.severity_keys) - 1)]
 

@@ -1,0 +1,1 @@
+"""Background work run beside the server: health checks and SLA rules, for now."""
