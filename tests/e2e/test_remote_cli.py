@@ -34,6 +34,7 @@ from tocsin.cli import common
 from tocsin.cli.main import app
 from tocsin.cli.remote import Remote, Settings, settings_from
 from tocsin.cli.remote_http import AccessDenied
+from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 from tocsin.core.errors import ConcurrentChange, IllegalTransition, IncidentNotFound
 
 VIA = " via token:ci"
@@ -604,3 +605,31 @@ def test_init_config_and_db_stay_local(
     code, out = bare_cli("db", "upgrade")
     assert code == 0, out
     assert (project / ".tocsin" / "tocsin.db").is_file()
+
+
+def test_alerts_silences_and_maintenance_on_the_server(server: Server, remote: Cli) -> None:
+    server.tocsin.alert_admin.add_integration("am", "alertmanager")
+    server.tocsin.alerts.ingest(
+        "am",
+        Parsed(
+            alerts=[
+                AlertIn("alertmanager", "x1", AlertAction.TRIGGER, "Disk full", "warning",
+                        labels={"alertname": "DiskFull", "service": "db"})
+            ]
+        ),
+    )  # fmt: skip
+    code, listed = remote("alert", "list")
+    assert (code, listed["total"], listed["items"][0]["summary"]) == (0, 1, "Disk full")
+    code, silence = remote(
+        "silence", "add", "--match", "alertname=DiskFull", "--duration", "1h", "--comment", "resize"
+    )
+    assert code == 0, silence
+    assert silence["author"] == "alice" + VIA
+    assert [s.id for s in server.tocsin.alert_admin.silences()] == [silence["id"]]
+    assert remote("silence", "expire", str(silence["id"]))[0] == 0
+    assert server.tocsin.alert_admin.silences() == []
+    code, window = remote("maintenance", "add", "db", "--duration", "30m", "--comment", "resize")
+    assert (code, window["service"]) == (0, "db")
+    code, out = remote("integration", "add", "x", "--source", "generic")
+    assert code == 2
+    assert "server host" in out["error"]

@@ -39,12 +39,12 @@ PATHS = {
 
 
 def local_app() -> Tocsin:
-    """These commands act on the local database only, for now: with TOCSIN_URL set they
-    refuse rather than silently change a database other than the server's."""
+    """`integration add` and `rotate` edit tocsin.yaml, which lives on the server host: with
+    TOCSIN_URL set they refuse rather than change a file other than the server's."""
     if os.environ.get("TOCSIN_URL"):
         raise InvalidInput(
-            "integration, alert, silence and maintenance commands work on the server host "
-            "only for now (no API yet); unset TOCSIN_URL and run them where Tocsin runs"
+            "integration add and rotate edit the server's tocsin.yaml: run them on the "
+            "server host, without TOCSIN_URL"
         )
     return common.local_app()
 
@@ -92,7 +92,7 @@ def integration_add(
 @handled
 def integration_list(as_json: JsonOpt = False) -> None:
     """Each integration with the URL and key its sender needs."""
-    found = local_app().alert_admin.integrations()
+    found = common.app().alert_admin.integrations()
     if as_json:
         print_json([integration_json(i) for i in found])
         return
@@ -133,7 +133,7 @@ def alert_list(
         except ValueError:
             raise InvalidInput(f"status {status!r}; use firing or resolved") from None
     query = AlertFilter(state, service, integration, None, suppressed, limit)
-    page = local_app().alert_admin.alerts(query)
+    page = common.app().alert_admin.alerts(query)
     if as_json:
         print_json({"items": [alert_json(a) for a in page.items], "total": page.total})
         return
@@ -167,7 +167,7 @@ def silence_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Silence alerts matching every matcher until the end time."""
-    silence = local_app().alert_admin.silence(
+    silence = common.app().alert_admin.silence(
         match, None, ends(duration, until), actor(as_), comment
     )
     if as_json:
@@ -181,7 +181,7 @@ def silence_add(
 def silence_list(
     all_: Annotated[bool, typer.Option("--all")] = False, as_json: JsonOpt = False
 ) -> None:
-    found = local_app().alert_admin.silences(all_)
+    found = common.app().alert_admin.silences(all_)
     if as_json:
         print_json([silence_json(s) for s in found])
         return
@@ -195,7 +195,7 @@ def silence_list(
 @silence_commands.command("expire")
 @handled
 def silence_expire(silence_id: int, as_json: JsonOpt = False) -> None:
-    local_app().alert_admin.expire_silence(silence_id)
+    common.app().alert_admin.expire_silence(silence_id)
     if as_json:
         print_json({"id": silence_id, "expired": True})
     else:
@@ -213,7 +213,7 @@ def maintenance_add(
     as_json: JsonOpt = False,
 ) -> None:
     """No paging for a service's alerts until the end time (alerts are still kept)."""
-    window = local_app().alert_admin.maintenance(
+    window = common.app().alert_admin.maintenance(
         service, None, ends(duration, until), actor(as_), comment
     )
     if as_json:
@@ -230,7 +230,7 @@ def maintenance_add(
 def maintenance_list(
     all_: Annotated[bool, typer.Option("--all")] = False, as_json: JsonOpt = False
 ) -> None:
-    found = local_app().alert_admin.windows(all_)
+    found = common.app().alert_admin.windows(all_)
     if as_json:
         print_json([window_json(w) for w in found])
         return

@@ -20,6 +20,7 @@ from tocsin.app.accounts import ApiToken, User
 from tocsin.app.incidents import Outcome, Page
 from tocsin.app.ports import IncidentFilter
 from tocsin.app.refs import parse_ref
+from tocsin.cli.remote_alerts import RemoteAlertAdmin
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
 from tocsin.core import snapshot
 from tocsin.core.access import AccessRole
@@ -69,6 +70,7 @@ class Remote:
         self._api = Api(settings.url, settings.token, transport)
         self.incidents = RemoteIncidents(self._api)
         self.accounts = RemoteAccounts(self._api)
+        self.alert_admin = RemoteAlertAdmin(self._api)
 
     def close(self) -> None:
         self._api.close()

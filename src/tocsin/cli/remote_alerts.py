@@ -1,0 +1,133 @@
+"""Alerts, silences, maintenance windows and integrations on a server, shaped as local."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from tocsin.app.alert_admin import AlertPage
+from tocsin.app.alert_records import AlertRow, Integration
+from tocsin.app.ports import AlertFilter
+from tocsin.cli.remote_http import Api
+from tocsin.core.alerts import AlertStatus
+from tocsin.core.routing import Matcher
+from tocsin.core.silences import MaintenanceWindow, Silence
+from tocsin.core.timeline import iso, parse_iso
+
+
+class RemoteAlertAdmin:
+    def __init__(self, api: Api) -> None:
+        self._api = api
+
+    def alerts(self, query: AlertFilter) -> AlertPage:
+        params: list[tuple[str, str | int]] = [("limit", query.limit), ("offset", query.offset)]
+        for name in ("service", "integration", "incident", "suppressed"):
+            if (value := getattr(query, name)) is not None:
+                params.append((name, str(value).lower() if isinstance(value, bool) else value))
+        if query.status is not None:
+            params.append(("status", query.status.value))
+        data = self._api.get("/alerts", params)
+        with self._api.reading():
+            return AlertPage([_alert(a) for a in data["items"]], int(data["total"]))
+
+    def silences(self, include_expired: bool = False) -> list[Silence]:
+        data = self._api.get("/silences", [("include_expired", str(include_expired).lower())])
+        with self._api.reading():
+            return [_silence(s) for s in data]
+
+    def silence(
+        self,
+        matchers: Iterable[str],
+        starts: datetime | None,
+        ends: datetime,
+        author: str,
+        comment: str,
+    ) -> Silence:
+        body = {"matchers": list(matchers), "ends_at": iso(ends), "comment": comment}
+        if starts is not None:
+            body["starts_at"] = iso(starts)
+        data = self._api.post("/silences", body, actor=author)
+        with self._api.reading():
+            return _silence(data)
+
+    def expire_silence(self, silence_id: int) -> None:
+        self._api.delete(f"/silences/{silence_id}")
+
+    def windows(self, include_expired: bool = False) -> list[MaintenanceWindow]:
+        data = self._api.get("/maintenance", [("include_expired", str(include_expired).lower())])
+        with self._api.reading():
+            return [_window(w) for w in data]
+
+    def maintenance(
+        self, service: str, starts: datetime | None, ends: datetime, author: str, comment: str
+    ) -> MaintenanceWindow:
+        body = {"service": service, "ends_at": iso(ends), "comment": comment}
+        if starts is not None:
+            body["starts_at"] = iso(starts)
+        data = self._api.post("/maintenance", body, actor=author)
+        with self._api.reading():
+            return _window(data)
+
+    def integrations(self) -> list[Integration]:
+        data = self._api.get("/integrations")
+        with self._api.reading():
+            return [
+                Integration(i["name"], i["source"], i["key"], _time(i["created_at"])) for i in data
+            ]
+
+
+def _time(text: Any) -> datetime:
+    moment = parse_iso(str(text))
+    if moment is None:
+        raise ValueError("a time is missing")
+    return moment
+
+
+def _alert(a: dict[str, Any]) -> AlertRow:
+    incident = a["incident"]
+    return AlertRow(
+        a["integration"],
+        a["dedup_key"],
+        AlertStatus(a["status"]),
+        a["summary"],
+        a["source_severity"],
+        a["severity"],
+        a["service"],
+        "",
+        dict(a["labels"]),
+        dict(a["annotations"]),
+        None,
+        _time(a["first_seen"]),
+        _time(a["last_seen"]),
+        None,
+        None,
+        int(a["count"]),
+        int(a["flaps"]),
+        int(str(incident).removeprefix("INC-")) if incident else None,
+        a["suppressed_by"],
+        bool(a["acknowledged"]),
+    )
+
+
+def _silence(s: dict[str, Any]) -> Silence:
+    matchers = tuple(Matcher.parse(m) for m in s["matchers"])
+    return Silence(
+        int(s["id"]),
+        matchers,
+        _time(s["starts_at"]),
+        _time(s["ends_at"]),
+        s["author"],
+        s["comment"],
+    )
+
+
+def _window(w: dict[str, Any]) -> MaintenanceWindow:
+    return MaintenanceWindow(
+        int(w["id"]),
+        w["service"],
+        _time(w["starts_at"]),
+        _time(w["ends_at"]),
+        w["author"],
+        w["comment"],
+    )
