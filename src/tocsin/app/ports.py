@@ -44,9 +44,8 @@ class IncidentRepository(Protocol):
     def timeline(self, number: int) -> list[TimelineEntry]: ...
 
 
-class UnitOfWork(Protocol):
-    @property
-    def incidents(self) -> IncidentRepository: ...
+class Transaction(Protocol):
+    """One transaction: entered, committed by the caller, rolled back on exit otherwise."""
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -56,6 +55,11 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
     def commit(self) -> None: ...
+
+
+class UnitOfWork(Transaction, Protocol):
+    @property
+    def incidents(self) -> IncidentRepository: ...
 
 
 class MessageRenderer(Protocol):
@@ -90,18 +94,9 @@ class AccountRepository(Protocol):
     def end_sessions_of(self, user_id: int) -> None: ...
 
 
-class AccountUnitOfWork(Protocol):
+class AccountUnitOfWork(Transaction, Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,18 +133,9 @@ class AlertRepository(Protocol):
     ) -> None: ...
 
 
-class AlertUnitOfWork(Protocol):
+class AlertUnitOfWork(Transaction, Protocol):
     @property
     def alerts(self) -> AlertRepository: ...
 
     @property
     def incidents(self) -> IncidentRepository: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
