@@ -84,10 +84,13 @@ def build(
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine)
 
+    def reader() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, write=False)
+
     service = IncidentService(
-        uow, clock, config.severity_model(), renderer, bus, config.default_severity
+        uow, clock, config.severity_model(), renderer, bus, config.default_severity, reader
     )
-    accounts = AccountService(uow, clock, hasher or Argon2Hasher())
+    accounts = AccountService(uow, clock, hasher or Argon2Hasher(), reader)
     alerts = AlertService(uow, clock, config.router, service)
     return Tocsin(
         config,
@@ -100,7 +103,7 @@ def build(
         renderer,
         clock,
         alerts,
-        AlertAdmin(uow, clock),
+        AlertAdmin(uow, clock, reader),
         SourceParsers(),
         health_monitor(config, probe or HttpProbe(), clock, alerts),
     )

@@ -72,3 +72,16 @@ def test_migrations_build_exactly_the_schema_the_code_declares(engine: Engine) -
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_on_sqlite_a_reader_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    from tocsin.app.ports import IncidentFilter
+    from tocsin.store.uow import SqlUnitOfWork
+
+    eng = database.create(f"sqlite:///{tmp_path / 'tocsin.db'}")
+    database.upgrade(eng)
+    with SqlUnitOfWork(eng) as writer:  # holds the write lock (BEGIN IMMEDIATE)
+        writer.incidents.next_number()
+        with SqlUnitOfWork(eng, write=False) as reader:
+            assert reader.incidents.count(IncidentFilter()) == 0
+    eng.dispose()

@@ -14,7 +14,7 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_tocsin(request: Request) -> Tocsin:
+async def get_tocsin(request: Request) -> Tocsin:
     tocsin: Tocsin = request.app.state.tocsin
     return tocsin
 
@@ -62,7 +62,7 @@ def _utf8(header: str | None) -> str:
 
 
 def _needs(role: AccessRole) -> object:
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         principal.require(role)
         return principal
 

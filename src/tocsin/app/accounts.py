@@ -16,6 +16,8 @@ from tocsin.core.errors import InvalidInput, NotFound
 TOKEN_PREFIX = "tcn_"  # noqa: S105 - a public prefix, not a secret
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD = 12
+TOKEN_CACHE = timedelta(seconds=30)
+MAX_CACHED_TOKENS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,15 @@ def digest(secret: str) -> str:
 
 class AccountService:
     def __init__(
-        self, uow: Callable[[], AccountUnitOfWork], clock: Clock, hasher: PasswordHasher
+        self,
+        uow: Callable[[], AccountUnitOfWork],
+        clock: Clock,
+        hasher: PasswordHasher,
+        reader: Callable[[], AccountUnitOfWork] | None = None,
     ) -> None:
         self._uow = uow
+        self._read = reader or uow
+        self._tokens: dict[str, tuple[Principal, datetime]] = {}
         self._clock = clock
         self._hasher = hasher
         self._dummy: str | None = None
@@ -76,7 +84,7 @@ class AccountService:
         return user
 
     def users(self) -> list[User]:
-        with self._uow() as uow:
+        with self._read() as uow:
             return uow.accounts.users()
 
     def set_role(self, username: str, role: str) -> User:
@@ -96,7 +104,7 @@ class AccountService:
 
     def authenticate(self, username: str, password: str) -> User:
         """The same error, and about the same time, for an unknown user and a wrong password."""
-        with self._uow() as uow:
+        with self._read() as uow:
             user = uow.accounts.user_by_name(username.strip().lstrip("@"))
         if user is None or user.disabled:
             self._hasher.verify(self._dummy_hash(), password)
@@ -126,10 +134,11 @@ class AccountService:
         return token, secret
 
     def tokens(self) -> list[ApiToken]:
-        with self._uow() as uow:
+        with self._read() as uow:
             return uow.accounts.tokens()
 
     def revoke_token(self, token_id: int) -> ApiToken:
+        self._tokens.clear()
         with self._uow() as uow:
             token = uow.accounts.revoke_token(token_id, self._clock.now())
             if token is None:
@@ -138,13 +147,23 @@ class AccountService:
         return token
 
     def principal_for_token(self, secret: str) -> Principal:
+        """Cached for TOKEN_CACHE: a revoke here takes effect at once, in another process
+        within that time."""
         if not secret.startswith(TOKEN_PREFIX):
             raise Unauthenticated("invalid or revoked token")
-        with self._uow() as uow:
-            token = uow.accounts.token_by_hash(digest(secret))
+        key, now = digest(secret), self._clock.now()
+        cached = self._tokens.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        with self._read() as uow:
+            token = uow.accounts.token_by_hash(key)
         if token is None or token.revoked_at is not None:
             raise Unauthenticated("invalid or revoked token")
-        return Principal(f"token:{token.name}", token.role, "token")
+        principal = Principal(f"token:{token.name}", token.role, "token")
+        if len(self._tokens) >= MAX_CACHED_TOKENS:
+            self._tokens.clear()
+        self._tokens[key] = (principal, now + TOKEN_CACHE)
+        return principal
 
     # -- web sessions --------------------------------------------------------------------
 
@@ -158,7 +177,7 @@ class AccountService:
         return secret, Session(Principal(user.username, user.role, "user"), csrf, expires)
 
     def session(self, secret: str) -> Session:
-        with self._uow() as uow:
+        with self._read() as uow:
             found = uow.accounts.session_by_hash(digest(secret))
         if found is None or found.expires_at <= self._clock.now():
             raise Unauthenticated("session expired; log in again")

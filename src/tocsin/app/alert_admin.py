@@ -37,8 +37,14 @@ def new_key() -> str:
 
 
 class AlertAdmin:
-    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], AlertUnitOfWork],
+        clock: Clock,
+        reader: Callable[[], AlertUnitOfWork] | None = None,
+    ) -> None:
         self._uow = uow
+        self._read = reader or uow
         self._clock = clock
 
     # -- integrations --------------------------------------------------------------------
@@ -61,7 +67,7 @@ class AlertAdmin:
         return self.integration(name)
 
     def integrations(self) -> list[Integration]:
-        with self._uow() as uow:
+        with self._read() as uow:
             return uow.alerts.integrations()
 
     def integration(self, name: str) -> Integration:
@@ -74,7 +80,7 @@ class AlertAdmin:
         """The integration a key opens, for this source only. Wrong, missing or another
         source's key: the same answer, saying nothing of whether the integration exists."""
         if key:
-            with self._uow() as uow:
+            with self._read() as uow:
                 found = uow.alerts.integration_by_key(key.strip())
             matches = found is not None and secrets.compare_digest(found.key, key.strip())
             if found is not None and matches and found.source == source:
@@ -112,7 +118,7 @@ class AlertAdmin:
             uow.commit()
 
     def silences(self, include_expired: bool = False) -> list[Silence]:
-        with self._uow() as uow:
+        with self._read() as uow:
             return uow.alerts.silences(self._clock.now(), include_expired)
 
     def maintenance(
@@ -126,13 +132,13 @@ class AlertAdmin:
         return MaintenanceWindow.new(service, start, ends, author, comment, window_id)
 
     def windows(self, include_expired: bool = False) -> list[MaintenanceWindow]:
-        with self._uow() as uow:
+        with self._read() as uow:
             return uow.alerts.windows(self._clock.now(), include_expired)
 
     # -- reading alerts and recording changes --------------------------------------------
 
     def alerts(self, query: AlertFilter) -> AlertPage:
-        with self._uow() as uow:
+        with self._read() as uow:
             return AlertPage(uow.alerts.find(query), uow.alerts.count(query))
 
     def record_change(

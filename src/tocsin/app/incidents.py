@@ -42,8 +42,10 @@ class IncidentService:
         renderer: MessageRenderer,
         bus: MessageBus | None = None,
         default_severity: str | None = None,
+        reader: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self._uow = uow
+        self._read = reader or uow
         self._clock = clock
         self.severities = severities
         self.default_severity = default_severity
@@ -53,17 +55,20 @@ class IncidentService:
     # -- queries -------------------------------------------------------------------------
 
     def get(self, ref: str | int) -> Incident:
-        with self._uow() as uow:
+        with self._read() as uow:
             return uow.incidents.get(parse_ref(ref))
 
     def timeline(self, ref: str | int) -> list[TimelineEntry]:
+        return self.detail(ref)[1]
+
+    def detail(self, ref: str | int) -> tuple[Incident, list[TimelineEntry]]:
+        """The incident and its timeline, read in one transaction."""
         number = parse_ref(ref)
-        with self._uow() as uow:
-            uow.incidents.get(number)
-            return uow.incidents.timeline(number)
+        with self._read() as uow:
+            return uow.incidents.get(number), uow.incidents.timeline(number)
 
     def find(self, query: IncidentFilter) -> Page:
-        with self._uow() as uow:
+        with self._read() as uow:
             return Page(uow.incidents.find(query), uow.incidents.count(query))
 
     # -- commands ------------------------------------------------------------------------

@@ -17,6 +17,9 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew, DatabaseUnavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# As many kept connections as the server's worker threads use at once, so a busy server
+# does not open and close a connection per request.
+POOL: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
 
 
 def default_url(data_dir: Path) -> str:
@@ -26,10 +29,10 @@ def default_url(data_dir: Path) -> str:
 def create(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **POOL)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30}, **POOL)
     _sqlite_pragmas(engine, sqlite_synchronous)
     return engine
 
@@ -51,8 +54,10 @@ def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
-        # Take the write lock up front: two writers never deadlock upgrading a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front, so two never deadlock upgrading a read lock;
+        # readers take none (WAL lets them read beside a writer).
+        read_only = conn.get_execution_options().get("tocsin_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _ours_or_empty(cur: Any) -> bool:

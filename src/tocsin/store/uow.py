@@ -19,13 +19,17 @@ class SqlUnitOfWork:
     accounts: SqlAccountRepository
     alerts: SqlAlertRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write: bool = True) -> None:
+        """`write=False` for reads: on SQLite they then take no write lock."""
         self._engine = engine
+        self._write = write
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
         try:
             self._conn = self._engine.connect()
+            if not self._write:
+                self._conn.execution_options(tocsin_read_only=True)
             self._conn.begin()
         except OperationalError as exc:
             raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from None

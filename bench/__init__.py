@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench/*/run.py` is one, run by `make bench`."""

@@ -1,0 +1,1 @@
+"""API latency benchmark: see README.md."""
