@@ -24,21 +24,34 @@ def _scalar(url: str, query: str) -> object:
         engine.dispose()
 
 
-def _live_postgres_pids() -> set[int]:
-    """PIDs of running (not zombie) processes named postgres."""
-    pids: set[int] = set()
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a live process, or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return fields[0], int(fields[1])
+
+
+def _server_pids(postmaster: int) -> set[int]:
+    """The postmaster and its children (backends, autovacuum, checkpointer), zombies aside.
+    Only this server's: the suite's own PostgreSQL and anyone else's are not counted."""
+    pids = set()
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        name = stat.partition("(")[2].rpartition(")")[0]
-        state = stat.rpartition(")")[2].split()[0]
-        if name == "postgres" and state != "Z":
-            pids.add(int(proc.name))
+        if proc.name.isdigit() and (found := _stat(int(proc.name))) is not None:
+            state, parent = found
+            if state != "Z" and postmaster in (int(proc.name), parent):
+                pids.add(int(proc.name))
     return pids
+
+
+def _postmaster_of(url: str) -> int:
+    backend = _scalar(url, "select pg_backend_pid()")
+    assert isinstance(backend, int)
+    found = _stat(backend)
+    assert found is not None
+    return found[1]
 
 
 def _assert_port_closed(port: int) -> None:
@@ -47,7 +60,6 @@ def _assert_port_closed(port: int) -> None:
 
 
 def test_server_is_postgres_15_and_is_gone_afterwards(tmp_path: Path) -> None:
-    before = _live_postgres_pids()
     with running_postgres(tmp_path) as url:
         parsed = make_url(url)
         assert parsed.drivername == "postgresql+psycopg"
@@ -57,19 +69,21 @@ def test_server_is_postgres_15_and_is_gone_afterwards(tmp_path: Path) -> None:
         version = _scalar(url, "select version()")
         assert isinstance(version, str)
         assert version.startswith("PostgreSQL 15"), version
-        assert _live_postgres_pids() - before
+        postmaster = _postmaster_of(url)
+        assert postmaster in _server_pids(postmaster)
     _assert_port_closed(parsed.port)
-    assert _live_postgres_pids() - before == set()
+    assert _server_pids(postmaster) == set()
     assert (tmp_path / "postgres.log").is_file()
 
 
 def test_server_is_stopped_when_the_body_raises(tmp_path: Path) -> None:
-    before = _live_postgres_pids()
     ports: list[int | None] = []
+    postmasters: list[int] = []
 
     def body_that_fails() -> None:
         with running_postgres(tmp_path) as url:
             ports.append(make_url(url).port)
+            postmasters.append(_postmaster_of(url))
             raise KeyError("boom")
 
     with pytest.raises(KeyError, match="boom"):
@@ -77,7 +91,7 @@ def test_server_is_stopped_when_the_body_raises(tmp_path: Path) -> None:
     [port] = ports
     assert port is not None
     _assert_port_closed(port)
-    assert _live_postgres_pids() - before == set()
+    assert _server_pids(postmasters[0]) == set()
 
 
 def test_fresh_database_drops_and_recreates(tmp_path: Path) -> None:
