@@ -85,3 +85,7 @@ def test_on_sqlite_a_reader_does_not_wait_for_a_writer(tmp_path: Path) -> None:
         with SqlUnitOfWork(eng, write=False) as reader:
             assert reader.incidents.count(IncidentFilter()) == 0
     eng.dispose()
+
+
+def test_the_head_constant_is_the_newest_migration() -> None:
+    assert database.head_revision() == database.HEAD

@@ -6,13 +6,9 @@ import secrets
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from tocsin.api.app import create_app
-from tocsin.api.logs import configure_logging
 from tocsin.bootstrap import Tocsin
 from tocsin.cli.common import err, handled, local_app
-from tocsin.worker.health import HealthLoop
 
 commands = typer.Typer()
 
@@ -28,6 +24,9 @@ def serve(
     ] = "127.0.0.1",
 ) -> None:
     """Serve the REST API (/api/v1) and the web UI."""
+    from tocsin.api.logs import configure_logging  # the server stack: only for `serve`
+    from tocsin.worker.health import HealthLoop
+
     tocsin = local_app()
     if not tocsin.accounts.users():
         password = secrets.token_urlsafe(12)
@@ -47,6 +46,10 @@ def serve(
 
 
 def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str) -> None:
+    import uvicorn
+
+    from tocsin.api.app import create_app
+
     uvicorn.run(
         create_app(tocsin),
         host=host,
