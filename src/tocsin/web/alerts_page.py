@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.api.deps import App
 from tocsin.app.ports import AlertFilter
+from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
-from tocsin.web.auth import PageSession
+from tocsin.core.errors import DomainError, InvalidInput
+from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
+from tocsin.web.outcomes import status_for
 from tocsin.web.rendering import page
 
 router = APIRouter()
@@ -16,8 +22,64 @@ PAGE_SIZE = 100
 STATES = {"firing": AlertStatus.FIRING, "resolved": AlertStatus.RESOLVED, "all": None}
 
 
+_DURATION = re.compile(r"^(\d{1,4})([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def until(tocsin: Tocsin, duration: str) -> datetime:
+    match = _DURATION.match(duration.strip())
+    if not match:
+        raise InvalidInput("duration: write it like 30m, 2h or 1d")
+    return tocsin.clock.now() + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
 @router.get("/alerts")
 def alert_list(request: Request, tocsin: App, session: PageSession) -> HTMLResponse:
+    return alerts_page(request, tocsin, session)
+
+
+@router.post("/alerts/silences", response_model=None)
+def add_silence(request: Request, tocsin: App, who: ResponderSession, form: FormFields) -> Response:
+    """Matchers one per line, a duration, a comment."""
+    matchers = [m for m in form.get("matchers", "").splitlines() if m.strip()]
+    try:
+        tocsin.alert_admin.silence(
+            matchers, None, until(tocsin, form.get("duration", "")), who.principal.name,
+            form.get("comment", ""),
+        )  # fmt: skip
+    except DomainError as exc:
+        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+    return RedirectResponse("/alerts#silences", 303)
+
+
+@router.post("/alerts/silences/{silence_id}/expire", response_model=None)
+def expire_silence(
+    request: Request, silence_id: int, tocsin: App, who: ResponderSession
+) -> Response:
+    try:
+        tocsin.alert_admin.expire_silence(silence_id)
+    except DomainError as exc:
+        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+    return RedirectResponse("/alerts#silences", 303)
+
+
+@router.post("/alerts/maintenance", response_model=None)
+def add_maintenance(
+    request: Request, tocsin: App, who: ResponderSession, form: FormFields
+) -> Response:
+    try:
+        tocsin.alert_admin.maintenance(
+            form.get("service", ""), None, until(tocsin, form.get("duration", "")),
+            who.principal.name, form.get("comment", ""),
+        )  # fmt: skip
+    except DomainError as exc:
+        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+    return RedirectResponse("/alerts#maintenance", 303)
+
+
+def alerts_page(
+    request: Request, tocsin: Tocsin, session: WebSession, error: str = "", status: int = 200
+) -> HTMLResponse:
     chosen = request.query_params.get("status", "firing")
     state = STATES.get(chosen, AlertStatus.FIRING)
     service = request.query_params.get("service", "").strip()[:100] or None
@@ -30,5 +92,6 @@ def alert_list(request: Request, tocsin: App, session: PageSession) -> HTMLRespo
         "service": service or "",
         "silences": tocsin.alert_admin.silences(),
         "windows": tocsin.alert_admin.windows(),
+        "error": error,
     }
-    return page(request, "alerts.html", context)
+    return page(request, "alerts.html", context, status)
