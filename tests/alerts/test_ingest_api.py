@@ -161,3 +161,16 @@ def test_prometheus_can_post_to_the_alertmanager_api_with_a_bearer_key(
     assert bad.status_code == 400
     assert "labels" in bad.text
     assert tocsin.incidents.get("INC-1").severity == "P3"
+
+
+def test_alerts_kept_as_suggestions_join_the_incident_declared_later(
+    api: TestClient, tocsin: Tocsin, key: str
+) -> None:
+    api.post(f"/ingest/alertmanager/{key}", json=webhook(alert("early")))  # no route: suggest
+    from tocsin.config.routing import RouteConfig
+
+    tocsin.config.routing.routes.append(RouteConfig(match=["service=~.+"]))
+    later = api.post(f"/ingest/alertmanager/{key}", json=webhook(alert("later")))
+    assert later.json()["declared"] == ["INC-1"]
+    rows = tocsin.alert_admin.alerts(AlertFilter()).items
+    assert sorted((r.dedup_key, r.incident) for r in rows) == [("early", 1), ("later", 1)]

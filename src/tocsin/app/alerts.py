@@ -80,8 +80,8 @@ class AlertService:
             router = self._router()
             for alert in parsed.alerts:
                 result.accepted += self._apply(batch, router, alert)
+            changed = self._group(uow, batch, result)  # sets each row's incident first
             self._write(uow, batch)
-            changed = self._group(uow, batch, result)
             uow.commit()
         for incident in changed:
             self._incidents.publish(incident)
@@ -185,14 +185,15 @@ class AlertService:
         if incident is None and pages and decision.declare is DeclareMode.AUTO:
             incident = self._declare(uow, batch, group, pages)
             result.declared.append(incident.id)
+            # Earlier alerts of the group (suppressed, or kept as suggestions) join it too.
+            uow.alerts.link_group(group_key, incident.number)
         elif incident is not None:
             self._summarise(incident, group, batch)
             result.attached.append(incident.id)
         if incident is not None:
             group.incident = incident.number
-            uow.alerts.link_group(group_key, incident.number)
             for row in rows:
-                row.incident = incident.number
+                row.incident = incident.number  # written with the rows, after this
             uow.incidents.save(incident)
         uow.alerts.save_group(group)
         return incident
