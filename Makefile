@@ -33,7 +33,9 @@ $(STAMP): pyproject.toml | $(PY)
 deps:
 	bash scripts/install-system-deps.sh
 
-run: venv
+run:
+	bash scripts/install-system-deps.sh --run
+	$(MAKE) venv
 	@if [ ! -f tocsin.yaml ]; then echo "$(TOCSIN) init"; $(TOCSIN) init; fi
 	$(TOCSIN) db upgrade
 	@if $(TOCSIN) serve --help >/dev/null 2>&1; then \

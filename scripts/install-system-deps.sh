@@ -18,11 +18,15 @@ require() {
 
 # `python3 -m venv` needs ensurepip, which Debian's own python3 splits out.
 require python3-venv 'python3 -c "import ensurepip, venv"'
-# PostgreSQL server binaries: the test suite starts throwaway servers.
-require postgresql 'ls /usr/lib/postgresql/*/bin/initdb'
-# Later, for example:
-require chromium 'command -v chromium'
-require prometheus-alertmanager 'command -v prometheus-alertmanager'
+# `--run`: only what running Tocsin needs (`make run`); the rest is for the tests.
+if [ "${1:-}" != "--run" ]; then
+    # PostgreSQL server binaries: the test suite starts throwaway servers.
+    require postgresql 'ls /usr/lib/postgresql/*/bin/initdb'
+    # Chromium for the browser tests (Playwright drives /usr/bin/chromium).
+    require chromium 'command -v chromium'
+    # The real Alertmanager that sends its webhook to Tocsin in the tests.
+    require prometheus-alertmanager 'command -v prometheus-alertmanager'
+fi
 
 missing=()
 for i in "${!PACKAGES[@]}"; do
