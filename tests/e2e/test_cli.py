@@ -499,3 +499,9 @@ def test_the_installed_console_script_declares_and_shows(cli: Cli, project: Path
     missing = tocsin("show", "INC-99", "--json")
     assert missing.returncode == 1
     assert "no incident INC-99" in json.loads(missing.stdout)["error"]
+
+
+def test_config_schema_accepts_json_like_every_command(cli: Cli) -> None:
+    code, schema = cli("config", "schema")  # the fixture passes --json
+    assert code == 0
+    assert "severities" in schema["properties"]

@@ -79,8 +79,8 @@ def check(as_json: JsonOpt = False) -> None:
 
 
 @config_commands.command("schema")
-def schema() -> None:
-    """Print the JSON Schema of tocsin.yaml, for editors."""
+def schema(as_json: JsonOpt = True) -> None:
+    """Print the JSON Schema of tocsin.yaml, for editors (always JSON; --json is accepted)."""
     print_json(dump_schema())
 
 
