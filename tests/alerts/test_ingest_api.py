@@ -174,3 +174,10 @@ def test_alerts_kept_as_suggestions_join_the_incident_declared_later(
     assert later.json()["declared"] == ["INC-1"]
     rows = tocsin.alert_admin.alerts(AlertFilter()).items
     assert sorted((r.dedup_key, r.incident) for r in rows) == [("early", 1), ("later", 1)]
+
+
+def test_a_rotated_key_stops_working_at_once(api: TestClient, tocsin: Tocsin, key: str) -> None:
+    assert api.post(f"/ingest/alertmanager/{key}", json=webhook(alert("a"))).status_code == 200
+    new = tocsin.alert_admin.rotate_key("prod-am").key
+    assert api.post(f"/ingest/alertmanager/{key}", json=webhook(alert("b"))).status_code == 401
+    assert api.post(f"/ingest/alertmanager/{new}", json=webhook(alert("c"))).status_code == 200

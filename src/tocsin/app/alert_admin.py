@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tocsin.app.alert_records import AlertRow, Integration
@@ -17,6 +17,8 @@ from tocsin.core.routing import Matcher
 from tocsin.core.silences import MaintenanceWindow, Silence
 
 SOURCES = ("alertmanager", "pagerduty", "cloudwatch", "grafana", "generic")
+KEY_CACHE = timedelta(seconds=30)
+MAX_CACHED_KEYS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class AlertAdmin:
     ) -> None:
         self._uow = uow
         self._read = reader or uow
+        self._keys: dict[str, tuple[Integration, datetime]] = {}
         self._clock = clock
 
     # -- integrations --------------------------------------------------------------------
@@ -60,6 +63,7 @@ class AlertAdmin:
         return self.integration(slug)
 
     def rotate_key(self, name: str) -> Integration:
+        self._keys.clear()
         with self._uow() as uow:
             if not uow.alerts.rotate_integration(name, new_key(), self._clock.now()):
                 raise NotFound(f"no integration {name}; list them with `tocsin integration list`")
@@ -80,12 +84,26 @@ class AlertAdmin:
         """The integration a key opens, for this source only. Wrong, missing or another
         source's key: the same answer, saying nothing of whether the integration exists."""
         if key:
-            with self._read() as uow:
-                found = uow.alerts.integration_by_key(key.strip())
+            found = self._by_key(key.strip())
             matches = found is not None and secrets.compare_digest(found.key, key.strip())
             if found is not None and matches and found.source == source:
                 return found
         raise Unauthenticated("missing or wrong integration key")
+
+    def _by_key(self, key: str) -> Integration | None:
+        """Known keys are cached for KEY_CACHE: every alert request presents one. A rotation
+        here takes effect at once; in another process within that time."""
+        now = self._clock.now()
+        cached = self._keys.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        with self._read() as uow:
+            found = uow.alerts.integration_by_key(key)
+        if found is not None:
+            if len(self._keys) >= MAX_CACHED_KEYS:
+                self._keys.clear()
+            self._keys[key] = (found, now + KEY_CACHE)
+        return found
 
     # -- silences and maintenance --------------------------------------------------------
 
