@@ -47,9 +47,14 @@ def _server_pids(postmaster: int) -> set[int]:
 
 
 def _postmaster_of(url: str) -> int:
-    backend = _scalar(url, "select pg_backend_pid()")
-    assert isinstance(backend, int)
-    found = _stat(backend)
+    """The parent of our own backend, read while the connection (and so the backend) lives."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            backend = conn.execute(text("select pg_backend_pid()")).scalar_one()
+            found = _stat(int(backend))
+    finally:
+        engine.dispose()
     assert found is not None
     return found[1]
 
