@@ -69,25 +69,37 @@ class HttpError(Exception):
     pass
 
 
+IO_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection; reconnects after the server closed it."""
 
-    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+    def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.hostname is None or parts.port is None:
             raise ValueError(f"give a host and a port: {base_url}")
         self.host, self.port = parts.hostname, parts.port
-        lines = [f"Host: {parts.hostname}:{parts.port}", *(f"{k}: {v}" for k, v in headers.items())]
-        self._tail = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        lines = [f"Host: {parts.hostname}:{parts.port}"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self._head = "\r\n".join(lines).encode() + b"\r\n"
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str) -> tuple[int, bytes]:
+        return await self._send(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self._head + b"\r\n")
+
+    async def post_json(self, path: str, body: bytes) -> tuple[int, bytes]:
+        head = b"POST " + path.encode() + b" HTTP/1.1\r\n" + self._head
+        head += b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        return await self._send(head + body)
+
+    async def _send(self, request: bytes) -> tuple[int, bytes]:
         if self._reader is None or self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._reader, self._writer
         try:
-            writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self._tail)
+            writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length, chunked, close = None, False, False
@@ -107,7 +119,7 @@ class Connection:
             else:
                 body = await reader.read()
                 close = True
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+        except IO_ERRORS:
             await self.close()
             raise
         if close:
@@ -123,7 +135,7 @@ class Connection:
 
 
 async def _chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
         if size == 0:

@@ -313,6 +313,15 @@ def print_table(report: dict[str, Any]) -> None:
     )
 
 
+def renice(by: int) -> None:
+    """Lower (or, as root, raise) the benchmark's priority; server processes inherit it."""
+    if by:
+        try:
+            os.nice(by)
+        except PermissionError:
+            print(f"warning: cannot change niceness by {by} (not root?)", file=sys.stderr)
+
+
 def machine() -> dict[str, Any]:
     model = ""
     with contextlib.suppress(OSError):
@@ -392,11 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
-    if args.nice:
-        try:
-            os.nice(args.nice)
-        except PermissionError:
-            print(f"warning: cannot change niceness by {args.nice} (not root?)", file=sys.stderr)
+    renice(args.nice)
 
     started = time.monotonic()
     report: dict[str, Any] = {

@@ -22,13 +22,13 @@ from sqlalchemy import Engine, insert, update
 from tocsin.app import messages
 from tocsin.app.messages import DEFAULT_TEMPLATES
 from tocsin.config import TocsinConfig, render_preset
-from tocsin.core import snapshot
 from tocsin.core.incident import Incident
 from tocsin.core.lifecycle import Status
 from tocsin.core.scope import Impact, Role, Scope
 from tocsin.core.severity import SeverityModel
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.store import database
+from tocsin.store.repositories import projection_row
 from tocsin.store.tables import counters, incident_services, incidents, timeline_entries
 
 SEED_VERSION = 1
@@ -251,24 +251,6 @@ def _status(number: int, rng: random.Random) -> Status:
     if number > INCIDENTS - OPEN_NEWEST - RESOLVED_NEWEST or rng.random() < 0.03:
         return Status.RESOLVED
     return Status.CLOSED
-
-
-def projection_row(incident: Incident) -> dict[str, Any]:
-    """The `incidents` row, as the repository writes it (SqlIncidentRepository.add)."""
-    return {
-        "number": incident.number,
-        "title": incident.title,
-        "severity": incident.severity,
-        "status": incident.status.value,
-        "declared_at": incident.declared_at,
-        "acknowledged_at": incident.acknowledged_at,
-        "mitigated_at": incident.mitigated_at,
-        "resolved_at": incident.resolved_at,
-        "closed_at": incident.closed_at,
-        "updated_at": incident.updated_at,
-        "version": incident.version,
-        "state": snapshot.to_dict(incident),
-    }
 
 
 def generate(

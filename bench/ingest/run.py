@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 from bench.api_latency import profiling  # noqa: E402
 from bench.api_latency.load import percentile  # noqa: E402
 from bench.api_latency.load import run as run_async  # noqa: E402
-from bench.api_latency.run import background_cores, machine  # noqa: E402
+from bench.api_latency.run import background_cores, machine, renice  # noqa: E402
 from bench.ingest import servers, traffic  # noqa: E402
 from bench.ingest.servers import Server  # noqa: E402
 
@@ -432,11 +432,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
-    if args.nice:
-        try:
-            os.nice(args.nice)
-        except PermissionError:
-            print(f"warning: cannot change niceness by {args.nice} (not root?)", file=sys.stderr)
+    renice(args.nice)
     started = time.monotonic()
     report: dict[str, Any] = {
         "benchmark": "ingest",

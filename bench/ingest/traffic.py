@@ -21,86 +21,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.api_latency.load import machine_busy_seconds, percentile
+from bench.api_latency.load import IO_ERRORS, Connection, machine_busy_seconds, percentile
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 DRAIN_TIMEOUT_S = 120.0
-IO_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection; reconnects after the server closed it."""
-
-    def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
-        parts = urlsplit(base_url)
-        if parts.hostname is None or parts.port is None:
-            raise ValueError(f"give a host and a port: {base_url}")
-        self.host, self.port = parts.hostname, parts.port
-        lines = [f"Host: {parts.hostname}:{parts.port}"]
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self._head = "\r\n".join(lines).encode() + b"\r\n"
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-
-    async def get(self, path: str) -> tuple[int, bytes]:
-        return await self._send(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self._head + b"\r\n")
-
-    async def post_json(self, path: str, body: bytes) -> tuple[int, bytes]:
-        head = b"POST " + path.encode() + b" HTTP/1.1\r\n" + self._head
-        head += b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
-        return await self._send(head + body)
-
-    async def _send(self, request: bytes) -> tuple[int, bytes]:
-        if self._reader is None or self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        reader, writer = self._reader, self._writer
-        try:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length, chunked, close = None, False, False
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                key = name.strip().lower()
-                if key == b"content-length":
-                    length = int(value)
-                elif key == b"transfer-encoding":
-                    chunked = b"chunked" in value.lower()
-                elif key == b"connection":
-                    close = b"close" in value.lower()
-            if chunked:
-                body = await _chunked(reader)
-            elif length is not None:
-                body = await reader.readexactly(length)
-            else:
-                body = await reader.read()
-                close = True
-        except IO_ERRORS:
-            await self.close()
-            raise
-        if close:
-            await self.close()
-        return status, body
-
-    async def close(self) -> None:
-        writer, self._reader, self._writer = self._writer, None, None
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-
-
-async def _chunked(reader: asyncio.StreamReader) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-        if size == 0:
-            await reader.readuntil(b"\r\n")
-            return b"".join(parts)
-        parts.append(await reader.readexactly(size))
-        await reader.readexactly(2)
 
 
 class Alerts:

@@ -31,7 +31,7 @@ class SqlIncidentRepository:
         return int(self._conn.execute(stmt).scalar_one())
 
     def add(self, incident: Incident) -> None:
-        self._conn.execute(insert(incidents).values(**_row(incident)))
+        self._conn.execute(insert(incidents).values(**projection_row(incident)))
         self._write_services(incident, replace=False)
         self._write_entries(incident)
 
@@ -52,7 +52,7 @@ class SqlIncidentRepository:
                 incidents.c.number == incident.number,
                 incidents.c.version == incident.loaded_version,
             )
-            .values(**_row(incident))
+            .values(**projection_row(incident))
         )
         if result.rowcount != 1:
             raise ConcurrentChange(incident.id, incident.loaded_version)
@@ -110,7 +110,8 @@ class SqlIncidentRepository:
             )
 
 
-def _row(incident: Incident) -> dict[str, Any]:
+def projection_row(incident: Incident) -> dict[str, Any]:
+    """The `incidents` row for an incident (the benchmark's seed writes the same)."""
     return {
         "number": incident.number,
         "title": incident.title,
