@@ -71,6 +71,17 @@ class IncidentService:
         with self._read() as uow:
             return Page(uow.incidents.find(query), uow.incidents.count(query))
 
+    def find_json(self, query: IncidentFilter) -> tuple[list[str], int]:
+        """`find` as the stored JSON objects (text), for the API's list: no aggregates."""
+        with self._read() as uow:
+            return uow.incidents.find_json(query), uow.incidents.count(query)
+
+    def detail_json(self, ref: str | int) -> str:
+        """`detail` as one JSON object (text): the incident's fields and its `timeline`."""
+        number = parse_ref(ref)
+        with self._read() as uow:
+            return uow.incidents.detail_json(number)
+
     # -- commands ------------------------------------------------------------------------
 
     def declare(

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from tocsin.app.ports import IncidentFilter
 from tocsin.core import snapshot
 from tocsin.core.errors import ConcurrentChange, IncidentNotFound
 from tocsin.core.incident import Incident, format_id
-from tocsin.core.timeline import EntryKind, TimelineEntry
+from tocsin.core.timeline import EntryKind, TimelineEntry, iso
 from tocsin.store.tables import counters, incident_services, incidents, timeline_entries
 
 S = TypeVar("S", bound=Select[Any])
@@ -66,8 +79,30 @@ class SqlIncidentRepository:
         return [snapshot.from_dict(row.state) for row in self._conn.execute(stmt)]
 
     def count(self, query: IncidentFilter) -> int:
+        if _unfiltered(query):  # incidents are never deleted: the counter is the count
+            stmt = select(counters.c.value).where(counters.c.name == "incident")
+            return int(self._conn.execute(stmt).scalar_one())
         stmt = _filtered(select(func.count()).select_from(incidents), query)
         return int(self._conn.execute(stmt).scalar_one())
+
+    def find_json(self, query: IncidentFilter) -> list[str]:
+        """The stored snapshots as text: the API's item shape, never decoded here."""
+        stmt = _filtered(select(_STATE_TEXT), query)
+        stmt = stmt.order_by(incidents.c.number.desc()).limit(query.limit).offset(query.offset)
+        return [row[0] for row in self._conn.execute(stmt)]
+
+    def detail_json(self, number: int) -> str:
+        """The snapshot with `"timeline": [...]` spliced in, as `incident_json` shapes it."""
+        state = self._conn.execute(
+            select(_STATE_TEXT).where(incidents.c.number == number)
+        ).scalar_one_or_none()
+        if state is None:
+            raise IncidentNotFound(format_id(number))
+        entries = ",".join(
+            _ENTRY % (seq, _dumps(kind), _dumps(iso(at)), _dumps(actor), _dumps(text), data)
+            for seq, kind, at, actor, text, data in self._conn.execute(_TIMELINE, {"n": number})
+        )
+        return f'{state.rstrip()[:-1]}, "timeline": [{entries}]}}'
 
     def timeline(self, number: int) -> list[TimelineEntry]:
         t = timeline_entries.c
@@ -108,6 +143,21 @@ class SqlIncidentRepository:
                 insert(incident_services),
                 [{"incident": incident.number, "service": s} for s in services],
             )
+
+
+_STATE_TEXT = cast(incidents.c.state, Text)  # SQLite: the text as is; PostgreSQL: jsonb out
+_t = timeline_entries.c
+_TIMELINE = (
+    select(_t.seq, _t.kind, _t.at, _t.actor, _t.text, cast(_t.data, Text))
+    .where(_t.incident == bindparam("n"))
+    .order_by(_t.seq)
+)
+_ENTRY = '{"seq": %d, "kind": %s, "at": %s, "actor": %s, "text": %s, "data": %s}'
+_dumps = json.dumps
+
+
+def _unfiltered(query: IncidentFilter) -> bool:
+    return not (query.statuses or query.severities or query.service or query.since)
 
 
 def projection_row(incident: Incident) -> dict[str, Any]:
