@@ -184,9 +184,11 @@ class AlertService:
         pages = [r for r in rows if r.status is AlertStatus.FIRING and r.suppressed_by is None]
         if incident is None and pages and decision.declare is DeclareMode.AUTO:
             incident = self._declare(uow, batch, group, pages)
+            uow.incidents.add(incident)  # one INSERT, the first summary included
             result.declared.append(incident.id)
             # Earlier alerts of the group (suppressed, or kept as suggestions) join it too.
-            uow.alerts.link_group(group_key, incident.number)
+            if not group.is_new:
+                uow.alerts.link_group(group_key, incident.number)
         elif incident is not None:
             self._summarise(incident, group, batch)
             result.attached.append(incident.id)
@@ -209,7 +211,7 @@ class AlertService:
     ) -> Incident:
         severities = self._incidents.severities
         worst = min(pages, key=lambda r: severities.rank(r.severity))
-        outcome = self._incidents.declare_within(
+        outcome = self._incidents.draft_within(
             uow,
             f"{batch.integration} (alert)",
             worst.summary[:200],

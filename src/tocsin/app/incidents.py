@@ -114,6 +114,23 @@ class IncidentService:
         commander: str | None = None,
     ) -> Outcome:
         """Declare inside the caller's transaction: the caller commits, then publishes."""
+        outcome = self.draft_within(uow, actor, title, severity, scope, impact, labels, commander)
+        uow.incidents.add(outcome.incident)
+        return outcome
+
+    def draft_within(
+        self,
+        uow: UnitOfWork,
+        actor: str,
+        title: str,
+        severity: str | None,
+        scope: Scope | None = None,
+        impact: Impact | None = None,
+        labels: Iterable[str] = (),
+        commander: str | None = None,
+    ) -> Outcome:
+        """`declare_within` without writing the incident: the caller adds more entries (the
+        first alert summary) and then `uow.incidents.add`s it, one INSERT of the row."""
         key = severity or self.default_severity
         if key is None:
             valid = ", ".join(self.severities.keys)
@@ -125,7 +142,6 @@ class IncidentService:
             number, title, sev, now, actor, scope, impact, labels, commander
         )
         text = self._message(incident, messages.ANNOUNCEMENT, now, actor)
-        uow.incidents.add(incident)
         return Outcome(incident, text)
 
     def acknowledge(self, ref: str | int, actor: str, version: int | None = None) -> Outcome:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +20,18 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew, DatabaseUnavailable
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # As many kept connections as the server's worker threads use at once, so a busy server
 # does not open and close a connection per request.
 POOL: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
+# WAL checkpoints run in a thread of their own (see Checkpointer), not inside a request's
+# commit. SQLite's own checkpoint on commit stays as a backstop at this many pages (~40 MB),
+# reached only if the thread cannot keep up.
+AUTOCHECKPOINT_BACKSTOP = 10_000
+CHECKPOINT_DELAY = 0.05  # seconds after a commit: commits in a burst share one checkpoint
+CHECKPOINT_IDLE_EXIT = 10.0  # seconds without a commit before the thread ends
 
 
 def default_url(data_dir: Path) -> str:
@@ -34,7 +46,52 @@ def create(url: str, sqlite_synchronous: str = "NORMAL") -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30}, **POOL)
     _sqlite_pragmas(engine, sqlite_synchronous)
+    if parsed.database and parsed.database != ":memory:":
+        checkpointer = Checkpointer(parsed.database)
+        event.listen(engine, "commit", lambda _conn: checkpointer.committed())
     return engine
+
+
+class Checkpointer:
+    """Copies the WAL back into the database file after commits, in a daemon thread with
+    its own connection, so that no request's commit runs the checkpoint (~10 ms every ~50
+    declares when SQLite does it on commit). PASSIVE: it never waits for, nor blocks, a
+    reader or a writer. The thread starts on the first commit and ends after
+    CHECKPOINT_IDLE_EXIT seconds without one."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def committed(self) -> None:
+        self._wake.set()
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="tocsin-checkpoint", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(self._path, timeout=1, check_same_thread=False)
+            while self._wake.wait(CHECKPOINT_IDLE_EXIT):
+                self._wake.clear()
+                time.sleep(CHECKPOINT_DELAY)
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            log.warning("WAL checkpoint failed; SQLite's own checkpoint takes over", exc_info=True)
+        finally:
+            with self._lock:
+                self._thread = None
+            if conn is not None:
+                conn.close()
+            if self._wake.is_set():  # a commit came in while the thread was ending
+                self.committed()
 
 
 def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
@@ -50,6 +107,7 @@ def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_BACKSTOP}")
         cur.close()
 
     @event.listens_for(engine, "begin")
