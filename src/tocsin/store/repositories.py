@@ -157,7 +157,7 @@ _dumps = json.dumps
 
 
 def _unfiltered(query: IncidentFilter) -> bool:
-    return not (query.statuses or query.severities or query.service or query.since)
+    return not (query.statuses or query.severities) and query.service is query.since is None
 
 
 def projection_row(incident: Incident) -> dict[str, Any]:
