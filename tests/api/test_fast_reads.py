@@ -55,7 +55,7 @@ def served_fast(tocsin: Tocsin, monkeypatch: pytest.MonkeyPatch) -> Tocsin:
         (
             "?status=resolved&status=investigating",
             IncidentFilter(statuses=(Status.INVESTIGATING, Status.RESOLVED)),
-        ),  # noqa: E501
+        ),
         ("?status=all&severity=p1", IncidentFilter(severities=("P1",))),
         ("?service=search", IncidentFilter(service="search")),
         ("?service=", IncidentFilter(service="")),
