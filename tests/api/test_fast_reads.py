@@ -3,12 +3,14 @@ and leave every case they do not fully understand to the routes, on SQLite and P
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import bearer
+from tocsin.app.clock import ManualClock
 from tocsin.app.incidents import IncidentService
 from tocsin.app.ports import IncidentFilter
 from tocsin.app.views import incident_json
@@ -21,6 +23,9 @@ def _seed(tocsin: Tocsin) -> None:
     s = tocsin.incidents
     s.declare("alice", "Checkout 500s", "P1", Scope(("checkout", "api"), "all"), Impact("50%"))
     s.declare("bob", 'Quotes "and" \\ slashes, ünïcode 太郎', "P3", Scope(("search",)))
+    clock = tocsin.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(seconds=61, microseconds=250))  # times with and without micros
     s.post_update("INC-1", "carol", "Rolled back to v41 \N{FIRE}")
     s.mitigate("INC-1", "carol", "rollback")
     s.declare("dave", "Cron stuck", "P2", Scope(("cron",)))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
     Select,
+    String,
     Text,
     and_,
     bindparam,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -98,9 +101,10 @@ class SqlIncidentRepository:
         ).scalar_one_or_none()
         if state is None:
             raise IncidentNotFound(format_id(number))
+        rows = self._conn.execute(_TIMELINE, {"n": number})
         entries = ",".join(
-            _ENTRY % (seq, _dumps(kind), _dumps(iso(at)), _dumps(actor), _dumps(text), data)
-            for seq, kind, at, actor, text, data in self._conn.execute(_TIMELINE, {"n": number})
+            _ENTRY % (seq, _quote(kind), _at(at), _quote(actor), _quote(text), data)
+            for seq, kind, at, actor, text, data in rows
         )
         return f'{state.rstrip()[:-1]}, "timeline": [{entries}]}}'
 
@@ -148,16 +152,29 @@ class SqlIncidentRepository:
 _STATE_TEXT = cast(incidents.c.state, Text)  # SQLite: the text as is; PostgreSQL: jsonb out
 _t = timeline_entries.c
 _TIMELINE = (
-    select(_t.seq, _t.kind, _t.at, _t.actor, _t.text, cast(_t.data, Text))
+    select(_t.seq, _t.kind, type_coerce(_t.at, String), _t.actor, _t.text, cast(_t.data, Text))
     .where(_t.incident == bindparam("n"))
     .order_by(_t.seq)
 )
-_ENTRY = '{"seq": %d, "kind": %s, "at": %s, "actor": %s, "text": %s, "data": %s}'
-_dumps = json.dumps
+_ENTRY = '{"seq": %d, "kind": %s, "at": "%s", "actor": %s, "text": %s, "data": %s}'
+_quote = encode_basestring_ascii  # json.dumps of one str, without json.dumps's overhead
+
+
+def _at(stored: str | datetime) -> str:
+    """`iso()` of a stored time. SQLite hands back its text ("2026-01-02 03:04:05.000006",
+    naive UTC, as `UTCDateTime` wrote it), reformatted here without parsing; PostgreSQL a
+    datetime."""
+    if isinstance(stored, str) and len(stored) == 26 and stored[10] == " ":
+        fraction = "" if stored.endswith(".000000") else stored[19:]
+        return f"{stored[:10]}T{stored[11:19]}{fraction}Z"
+    moment = stored if isinstance(stored, datetime) else datetime.fromisoformat(stored)
+    return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC)) or ""
 
 
 def _unfiltered(query: IncidentFilter) -> bool:
-    return not (query.statuses or query.severities) and query.service is query.since is None
+    if query.statuses or query.severities:
+        return False
+    return query.service is None and query.since is None
 
 
 def projection_row(incident: Incident) -> dict[str, Any]:
