@@ -90,6 +90,16 @@ class AlertAdmin:
                 return found
         raise Unauthenticated("missing or wrong integration key")
 
+    def authenticate_cached(self, key: str | None, source: str) -> Integration | None:
+        """`authenticate` when the key is in the cache (no I/O, safe on an event loop);
+        None when the answer needs the database: then call `authenticate`."""
+        if not key:
+            return None
+        cached = self._keys.get(key.strip())
+        if cached is None or cached[1] <= self._clock.now():
+            return None
+        return self.authenticate(key, source)
+
     def _by_key(self, key: str) -> Integration | None:
         """Known keys are cached for KEY_CACHE: every alert request presents one. A rotation
         here takes effect at once; in another process within that time."""

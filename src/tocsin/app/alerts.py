@@ -1,12 +1,20 @@
-"""Alert ingestion: dedup, route, suppress, group into an open incident or declare one."""
+"""Alert ingestion: dedup, route, suppress, group into an open incident or declare one.
+
+Several requests' batches may share one transaction (group commit, see alert_writer.py):
+`_Tx` holds what the transaction has read and changed, so a group, an incident or an alert
+touched by several batches is read once and written once, at the end.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tocsin.app.alert_records import AlertGroup, AlertRow
+from tocsin.app.alert_writer import IngestWriter, Job
 from tocsin.app.incidents import IncidentService
 from tocsin.app.ports import AlertUnitOfWork, Clock
 from tocsin.core.alerts import (
@@ -24,6 +32,8 @@ from tocsin.core.routing import Decision, DeclareMode, Router
 from tocsin.core.scope import Scope
 from tocsin.core.silences import MaintenanceWindow, Silence, suppression
 
+log = logging.getLogger(__name__)
+
 MAX_LABEL_VALUES = 20  # distinct values counted per label in a group summary
 
 
@@ -37,19 +47,32 @@ class IngestResult:
 
 
 @dataclass
-class _Batch:
-    """What one request changes, gathered before anything is written."""
+class _Tx:
+    """What one transaction has read and will write, shared by its batches."""
 
-    integration: str
     now: datetime
     silences: list[Silence]
     windows: list[MaintenanceWindow]
-    rows: dict[str, AlertRow] = field(default_factory=dict)
+    rows: dict[tuple[str, str], AlertRow] = field(default_factory=dict)
+    new_rows: dict[tuple[str, str], None] = field(default_factory=dict)  # ordered set
+    changed_rows: dict[tuple[str, str], None] = field(default_factory=dict)
+    groups: dict[str, AlertGroup] = field(default_factory=dict)
+    changed_groups: dict[str, None] = field(default_factory=dict)
+    incidents: dict[int, Incident] = field(default_factory=dict)
+    new_incidents: set[int] = field(default_factory=set)
+    touched: dict[int, None] = field(default_factory=dict)  # incidents to save and publish
+
+
+@dataclass
+class _Batch:
+    """What one request changes."""
+
+    integration: str
+    drop_unknown_resolves: bool
     new_keys: set[str] = field(default_factory=set)
     decisions: dict[str, Decision] = field(default_factory=dict)
     acknowledged: set[int] = field(default_factory=set)
     firing_delta: dict[str, int] = field(default_factory=dict)
-    drop_unknown_resolves: bool = False
 
 
 class AlertService:
@@ -64,6 +87,7 @@ class AlertService:
         self._clock = clock
         self._router = router
         self._incidents = incidents
+        self.writer = IngestWriter(self.apply)
 
     def ingest(
         self, integration: str, parsed: Parsed, drop_unknown_resolves: bool = False
@@ -72,31 +96,99 @@ class AlertService:
 
         A resolve for a key never seen is kept as a resolved alert, unless the source says to
         drop it (PagerDuty accepts and drops acknowledge and resolve of unknown keys)."""
-        result = IngestResult(problems=list(parsed.problems))
-        changed: list[Incident] = []
+        return self._commit([(integration, parsed, drop_unknown_resolves)])[0]
+
+    def submit(
+        self,
+        integration: str,
+        parse: Callable[[], Parsed],
+        drop_unknown_resolves: bool = False,
+    ) -> Future[object]:
+        """Queue a batch for the writer thread; the future's result is the IngestResult,
+        set after the COMMIT. Raises IngestOverloaded when too many batches wait."""
+        return self.writer.submit(Job(integration, parse, drop_unknown_resolves))
+
+    def apply(self, jobs: list[Job]) -> None:
+        """The writer's work: every job in one transaction; if that fails, each job in its
+        own, so a bad batch fails alone."""
+        ready: list[tuple[Job, Parsed]] = []
+        for job in jobs:
+            try:
+                ready.append((job, job.parse()))
+            except Exception as exc:  # the sender gets its own error
+                job.future.set_exception(exc)
+        if len(ready) > 1:
+            batches = [
+                (job.integration, parsed, job.drop_unknown_resolves) for job, parsed in ready
+            ]
+            try:
+                results, tx = self._transact(batches)
+            except Exception:
+                log.info("a group of %d alert batches failed; retrying one by one", len(ready))
+            else:  # committed: never retried
+                for (job, _), result in zip(ready, results, strict=True):
+                    job.future.set_result(result)
+                self._publish(tx)
+                return
+        for job, parsed in ready:
+            try:
+                result = self.ingest(job.integration, parsed, job.drop_unknown_resolves)
+            except Exception as exc:  # one answer per sender
+                job.future.set_exception(exc)
+            else:
+                job.future.set_result(result)
+
+    def _commit(self, batches: list[tuple[str, Parsed, bool]]) -> list[IngestResult]:
+        results, tx = self._transact(batches)
+        self._publish(tx)
+        return results
+
+    def _transact(self, batches: list[tuple[str, Parsed, bool]]) -> tuple[list[IngestResult], _Tx]:
         with self._uow() as uow:
-            batch = self._start(uow, integration, parsed.alerts)
-            batch.drop_unknown_resolves = drop_unknown_resolves
+            tx = self._start(uow, batches)
             router = self._router()
-            for alert in parsed.alerts:
-                result.accepted += self._apply(batch, router, alert)
-            changed = self._group(uow, batch, result)  # sets each row's incident first
-            self._write(uow, batch)
+            results = [self._one(uow, tx, router, *batch) for batch in batches]
+            self._write(uow, tx)
             uow.commit()
-        for incident in changed:
-            self._incidents.publish(incident)
+        return results, tx
+
+    def _publish(self, tx: _Tx) -> None:
+        """Announce the changed incidents; only after their transaction committed."""
+        for number in tx.touched:
+            self._incidents.publish(tx.incidents[number])
+
+    def _start(self, uow: AlertUnitOfWork, batches: list[tuple[str, Parsed, bool]]) -> _Tx:
+        now = self._clock.now()
+        tx = _Tx(now, uow.alerts.silences(now), uow.alerts.windows(now))
+        wanted: dict[str, set[str]] = {}
+        for integration, parsed, _ in batches:
+            wanted.setdefault(integration, set()).update(a.dedup_key for a in parsed.alerts)
+        for integration, keys in wanted.items():
+            for key, row in uow.alerts.by_keys(integration, keys).items():
+                tx.rows[integration, key] = row
+        return tx
+
+    def _one(
+        self,
+        uow: AlertUnitOfWork,
+        tx: _Tx,
+        router: Router,
+        integration: str,
+        parsed: Parsed,
+        drop: bool,
+    ) -> IngestResult:
+        result = IngestResult(problems=list(parsed.problems))
+        batch = _Batch(integration, drop)
+        for alert in parsed.alerts:
+            result.accepted += self._apply(tx, batch, router, alert)
+        self._group(uow, tx, batch, result)
         return result
 
     # -- per alert -----------------------------------------------------------------------
 
-    def _start(self, uow: AlertUnitOfWork, integration: str, alerts: list[AlertIn]) -> _Batch:
-        now = self._clock.now()
-        batch = _Batch(integration, now, uow.alerts.silences(now), uow.alerts.windows(now))
-        batch.rows = uow.alerts.by_keys(integration, (a.dedup_key for a in alerts))
-        return batch
-
-    def _apply(self, batch: _Batch, router: Router, alert: AlertIn) -> int:
-        current = batch.rows.get(alert.dedup_key)
+    def _apply(self, tx: _Tx, batch: _Batch, router: Router, alert: AlertIn) -> int:
+        key = (batch.integration, alert.dedup_key)
+        current = tx.rows.get(key)
         step = transition(current.status if current else None, alert)
         unknown_resolve = current is None and alert.status is AlertStatus.RESOLVED
         if step is Transition.IGNORED or (unknown_resolve and batch.drop_unknown_resolves):
@@ -104,9 +196,13 @@ class AlertService:
         decision = router.decide(alert)
         was_firing = current is not None and current.status is AlertStatus.FIRING
         if current is None:
-            current = self._new_row(batch, alert, decision)
+            current = tx.rows[key] = _new_row(batch.integration, alert, decision, tx.now)
+            tx.new_rows[key] = None
+            batch.new_keys.add(alert.dedup_key)
         else:
-            _update_row(current, alert, step, batch.now)
+            _update_row(current, alert, step, tx.now)
+            if key not in tx.new_rows:
+                tx.changed_rows[key] = None
         delta = (current.status is AlertStatus.FIRING) - was_firing
         batch.firing_delta[current.group_key] = batch.firing_delta.get(current.group_key, 0) + delta
         if step is Transition.ACKNOWLEDGED:
@@ -114,100 +210,93 @@ class AlertService:
             if current.incident is not None:
                 batch.acknowledged.add(current.incident)
         current.suppressed_by = suppression(
-            alert.labels, decision.service, batch.now, batch.silences, batch.windows
+            alert.labels, decision.service, tx.now, tx.silences, tx.windows
         )
         batch.decisions[alert.dedup_key] = decision
         return 1
 
-    def _new_row(self, batch: _Batch, alert: AlertIn, decision: Decision) -> AlertRow:
-        row = AlertRow(
-            batch.integration,
-            alert.dedup_key,
-            alert.status,
-            alert.summary,
-            alert.severity,
-            decision.severity,
-            decision.service,
-            decision.group_key,
-            dict(alert.labels),
-            dict(alert.annotations),
-            alert.source_url,
-            batch.now,
-            batch.now,
-            alert.starts_at,
-            alert.ends_at,
-        )
-        batch.rows[alert.dedup_key] = row
-        batch.new_keys.add(alert.dedup_key)
-        return row
-
-    def _write(self, uow: AlertUnitOfWork, batch: _Batch) -> None:
-        touched = [batch.rows[k] for k in batch.decisions]
-        uow.alerts.insert_alerts([r for r in touched if r.dedup_key in batch.new_keys])
-        uow.alerts.update_alerts([r for r in touched if r.dedup_key not in batch.new_keys])
+    def _write(self, uow: AlertUnitOfWork, tx: _Tx) -> None:
+        uow.alerts.insert_alerts([tx.rows[k] for k in tx.new_rows])
+        uow.alerts.update_alerts([tx.rows[k] for k in tx.changed_rows])
+        for group_key in tx.changed_groups:
+            uow.alerts.save_group(tx.groups[group_key])
+        for number in tx.touched:
+            incident = tx.incidents[number]
+            if number in tx.new_incidents:
+                uow.incidents.add(incident)  # one INSERT, its first summary included
+            else:
+                uow.incidents.save(incident)
 
     # -- per group -----------------------------------------------------------------------
 
-    def _group(self, uow: AlertUnitOfWork, batch: _Batch, result: IngestResult) -> list[Incident]:
+    def _group(self, uow: AlertUnitOfWork, tx: _Tx, batch: _Batch, result: IngestResult) -> None:
         by_group: dict[str, list[AlertRow]] = {}
         for key in batch.decisions:
-            row = batch.rows[key]
+            row = tx.rows[batch.integration, key]
             by_group.setdefault(row.group_key, []).append(row)
             result.suppressed += row.suppressed_by is not None
-        changed: dict[int, Incident] = {}
         for group_key, rows in by_group.items():
-            incident = self._settle_group(uow, batch, group_key, rows, result)
-            if incident is not None:
-                changed[incident.number] = incident
+            self._settle_group(uow, tx, batch, group_key, rows, result)
         for number in batch.acknowledged:
-            incident = changed.get(number) or uow.incidents.get(number)
+            incident = self._incident(uow, tx, number)
             if incident.status.is_open and incident.acknowledged_at is None:
-                incident.acknowledge(batch.now, f"{batch.integration} (alert acknowledged)")
-                uow.incidents.save(incident)
-                changed[number] = incident
-        return list(changed.values())
+                incident.acknowledge(tx.now, f"{batch.integration} (alert acknowledged)")
+                tx.touched[number] = None
 
     def _settle_group(
         self,
         uow: AlertUnitOfWork,
+        tx: _Tx,
         batch: _Batch,
         group_key: str,
         rows: list[AlertRow],
         result: IngestResult,
-    ) -> Incident | None:
+    ) -> None:
         decision = batch.decisions[rows[0].dedup_key]
-        group = uow.alerts.group(group_key) or AlertGroup(
-            group_key, decision.service, batch.now, batch.now, is_new=True
+        group = tx.groups.get(group_key) or uow.alerts.group(group_key)
+        group = tx.groups[group_key] = group or AlertGroup(
+            group_key, decision.service, tx.now, tx.now, is_new=True
         )
-        _count(group, rows, batch)
-        incident = self._open_incident(uow, group)
+        tx.changed_groups[group_key] = None
+        _count(group, rows, batch, tx.now)
+        incident = self._open_incident(uow, tx, group)
         pages = [r for r in rows if r.status is AlertStatus.FIRING and r.suppressed_by is None]
         if incident is None and pages and decision.declare is DeclareMode.AUTO:
-            incident = self._declare(uow, batch, group, pages)
-            uow.incidents.add(incident)  # one INSERT, the first summary included
+            incident = self._declare(uow, tx, batch, group, pages)
             result.declared.append(incident.id)
-            # Earlier alerts of the group (suppressed, or kept as suggestions) join it too.
-            if not group.is_new:
-                uow.alerts.link_group(group_key, incident.number)
+            self._link(uow, tx, group, incident.number)
         elif incident is not None:
-            self._summarise(incident, group, batch)
+            self._summarise(incident, group, batch, tx.now)
             result.attached.append(incident.id)
         if incident is not None:
             group.incident = incident.number
             for row in rows:
-                row.incident = incident.number  # written with the rows, after this
-            uow.incidents.save(incident)
-        uow.alerts.save_group(group)
+                row.incident = incident.number  # written with the rows, at the end
+            tx.touched[incident.number] = None
+
+    def _link(self, uow: AlertUnitOfWork, tx: _Tx, group: AlertGroup, number: int) -> None:
+        """Earlier alerts of the group (suppressed, or kept as suggestions) join the newly
+        declared incident: stored ones with one UPDATE, this transaction's in memory."""
+        if not group.is_new:
+            uow.alerts.link_group(group.group_key, number)
+        for row in tx.rows.values():
+            if row.group_key == group.group_key and row.incident is None:
+                row.incident = number
+
+    def _incident(self, uow: AlertUnitOfWork, tx: _Tx, number: int) -> Incident:
+        incident = tx.incidents.get(number)
+        if incident is None:
+            incident = tx.incidents[number] = uow.incidents.get(number)
         return incident
 
-    def _open_incident(self, uow: AlertUnitOfWork, group: AlertGroup) -> Incident | None:
+    def _open_incident(self, uow: AlertUnitOfWork, tx: _Tx, group: AlertGroup) -> Incident | None:
         if group.incident is None:
             return None
-        incident = uow.incidents.get(group.incident)
+        incident = self._incident(uow, tx, group.incident)
         return incident if incident.status.is_open else None
 
     def _declare(
-        self, uow: AlertUnitOfWork, batch: _Batch, group: AlertGroup, pages: list[AlertRow]
+        self, uow: AlertUnitOfWork, tx: _Tx, batch: _Batch, group: AlertGroup, pages: list[AlertRow]
     ) -> Incident:
         severities = self._incidents.severities
         worst = min(pages, key=lambda r: severities.rank(r.severity))
@@ -219,11 +308,15 @@ class AlertService:
             Scope(services=(group.service,)),
             labels=["alert"],
         )
+        incident = tx.incidents[outcome.incident.number] = outcome.incident
+        tx.new_incidents.add(incident.number)
         group.next_milestone = 1
-        self._summarise(outcome.incident, group, batch)
-        return outcome.incident
+        self._summarise(incident, group, batch, tx.now)
+        return incident
 
-    def _summarise(self, incident: Incident, group: AlertGroup, batch: _Batch) -> None:
+    def _summarise(
+        self, incident: Incident, group: AlertGroup, batch: _Batch, now: datetime
+    ) -> None:
         """A timeline entry at 1, 2, 5, 10, 20, 50 … alerts, not one per alert."""
         if group.alerts < group.next_milestone:
             return
@@ -242,8 +335,28 @@ class AlertService:
             "last_at": group.last_at.isoformat(),
             "top": tops,
         }
-        incident.record_alerts(batch.now, f"{batch.integration} (alerts)", text, data)
+        incident.record_alerts(now, f"{batch.integration} (alerts)", text, data)
         group.next_milestone = next_milestone(group.alerts)
+
+
+def _new_row(integration: str, alert: AlertIn, decision: Decision, now: datetime) -> AlertRow:
+    return AlertRow(
+        integration,
+        alert.dedup_key,
+        alert.status,
+        alert.summary,
+        alert.severity,
+        decision.severity,
+        decision.service,
+        decision.group_key,
+        dict(alert.labels),
+        dict(alert.annotations),
+        alert.source_url,
+        now,
+        now,
+        alert.starts_at,
+        alert.ends_at,
+    )
 
 
 def _update_row(row: AlertRow, alert: AlertIn, step: Transition, now: datetime) -> None:
@@ -260,14 +373,14 @@ def _update_row(row: AlertRow, alert: AlertIn, step: Transition, now: datetime) 
     row.annotations = dict(alert.annotations) or row.annotations
 
 
-def _count(group: AlertGroup, rows: list[AlertRow], batch: _Batch) -> None:
+def _count(group: AlertGroup, rows: list[AlertRow], batch: _Batch, now: datetime) -> None:
     for row in rows:
         new = row.dedup_key in batch.new_keys
         group.events += 1
         group.alerts += new
         if new:
             _count_labels(group.label_counts, row.labels)
-    group.last_at = batch.now
+    group.last_at = now
     group.firing = max(0, group.firing + batch.firing_delta.get(group.group_key, 0))
 
 

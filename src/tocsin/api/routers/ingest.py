@@ -3,7 +3,9 @@ bearer token; a 2xx means every good alert of the request is committed."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -34,8 +36,13 @@ def bearer(authorization: str | None) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
-async def _ingest(tocsin: Tocsin, integration: Integration, parsed: Parsed) -> IngestResult:
-    return await run_in_threadpool(tocsin.alerts.ingest, integration.name, parsed)
+async def _ingest(
+    tocsin: Tocsin, integration: Integration, parse: Callable[[], Parsed]
+) -> IngestResult:
+    """Parse and commit in the ingestion writer's thread (group commit), off the loop."""
+    done = await asyncio.wrap_future(tocsin.alerts.submit(integration.name, parse))
+    assert isinstance(done, IngestResult)  # noqa: S101 - the writer's result type
+    return done
 
 
 def answer(result: IngestResult) -> JSONResponse:
@@ -66,7 +73,7 @@ async def alertmanager_webhook(
 ) -> JSONResponse:
     """Prometheus Alertmanager's webhook receiver (`webhook_configs`)."""
     integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
-    return answer(await _ingest(tocsin, integration, tocsin.sources.alertmanager(body)))
+    return answer(await _ingest(tocsin, integration, lambda: tocsin.sources.alertmanager(body)))
 
 
 @router.post("/ingest/prometheus/{key}/api/v2/alerts")
@@ -77,8 +84,8 @@ async def alertmanager_api(
     """Alertmanager's own API, so Prometheus can send straight to Tocsin: 200 with an empty
     body, or 400 with a text body naming the bad alerts (the good ones are kept)."""
     integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
-    parsed = tocsin.sources.alertmanager_api(body, tocsin.clock.now())
-    result = await _ingest(tocsin, integration, parsed)
+    now = tocsin.clock.now()
+    result = await _ingest(tocsin, integration, lambda: tocsin.sources.alertmanager_api(body, now))
     if result.problems:
         return PlainTextResponse("\n".join(str(p) for p in result.problems), 400)
     return Response(status_code=200)
@@ -92,7 +99,7 @@ async def grafana_webhook(
     """Grafana's webhook contact point; with `hmac_secret_env` set, the signature must match."""
     integration, body = await receive(request, tocsin, "grafana", key or bearer(authorization))
     _check_grafana_signature(tocsin, integration, request, body)
-    return answer(await _ingest(tocsin, integration, tocsin.sources.grafana(body)))
+    return answer(await _ingest(tocsin, integration, lambda: tocsin.sources.grafana(body)))
 
 
 @router.post("/ingest/generic/{key}")
@@ -102,7 +109,7 @@ async def generic_json(
 ) -> JSONResponse:
     """Any JSON: an alert object or a list of them (see docs/alerts.md for the fields)."""
     integration, body = await receive(request, tocsin, "generic", key or bearer(authorization))
-    return answer(await _ingest(tocsin, integration, tocsin.sources.generic(body)))
+    return answer(await _ingest(tocsin, integration, lambda: tocsin.sources.generic(body)))
 
 
 def _check_grafana_signature(
