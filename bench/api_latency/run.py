@@ -68,7 +68,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(database_url: str, name: str, serve_app: Path = SERVE_APP) -> Iterator[Server]:
+def serving(
+    database_url: str, name: str, serve_app: Path = SERVE_APP, workers: int = 1
+) -> Iterator[Server]:
     """`serve_app.py` in a subprocess (its own GIL), until the block ends."""
     config = WORK / "tocsin.yaml"
     config.write_text(render_preset(seed.PRESET), encoding="utf-8")
@@ -78,7 +80,7 @@ def serving(database_url: str, name: str, serve_app: Path = SERVE_APP) -> Iterat
     log_path = WORK / f"server-{name}.log"
     command = [sys.executable, str(serve_app), "--config", str(config)]
     command += ["--database-url", database_url, "--port", str(port)]
-    command += ["--token-file", str(token_file)]
+    command += ["--token-file", str(token_file), "--workers", str(workers)]
     with log_path.open("w") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own script, with our interpreter
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=WORK
@@ -198,7 +200,10 @@ def endpoints(requests: int, warmup: int, rng: random.Random) -> list[load.Endpo
 def run_backend(name: str, args: argparse.Namespace) -> dict[str, Any]:
     opener = sqlite_database(args.reseed) if name == "sqlite" else postgres_database()
     print(f"[{name}] seeding / starting ...", flush=True)
-    with opener as (url, info, db_pids, counters), serving(url, name, args.serve_app) as server:
+    with (
+        opener as (url, info, db_pids, counters),
+        serving(url, name, args.serve_app, args.workers) as server,
+    ):
         info["background_busy_cores"] = quiet = background_cores()
         if quiet > QUIET_CORES:
             print(f"[{name}] warning: {quiet} cores busy with other work; figures will be skewed")
@@ -367,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=300, help="per endpoint (default 300)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
+        "--workers", type=int, default=1, help="`tocsin serve --workers N` (default 1)"
+    )
+    parser.add_argument(
         "--single",
         type=int,
         default=200,
@@ -420,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_phase_seconds": args.max_phase_seconds,
             "server": "uvicorn, 1 worker process, as `tocsin serve`",
             "serve_app": str(args.serve_app),
+            "workers": args.workers,
             "niceness": os.getpriority(os.PRIO_PROCESS, 0),
             "profiled": bool(args.py_spy),
             "goal_p95_ms": GOAL_P95_MS,

@@ -1,10 +1,14 @@
-"""Serve Tocsin for the benchmark, as `tocsin serve` does: one uvicorn worker process.
+"""Serve Tocsin for the benchmark, as `tocsin serve` does.
 
-    python bench/api_latency/serve_app.py --config C --database-url U --port P --token-file F
+    python bench/api_latency/serve_app.py --config C --database-url U --port P --token-file F \
+        [--workers N]
 
 Wires the app with `tocsin.bootstrap.build` (migrations applied), creates a viewer API token
 and writes its secret to --token-file (mode 0600, written then renamed, so a reader never sees
-half of it), then runs uvicorn with the same settings as `tocsin serve`.
+half of it), then runs uvicorn with the settings of `tocsin serve` (src/tocsin/cli/server.py):
+JSON log lines from the request middleware (to stderr, which run.py sends to a file), no
+uvicorn access log, the garbage collector settled after start-up, and with --workers N that
+many worker processes, each wiring its own app with `tocsin.api.asgi:worker_app`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 import uvicorn
 
 from tocsin.api.app import create_app
+from tocsin.api.asgi import settle
+from tocsin.api.logs import configure_logging
 from tocsin.bootstrap import build
 
 
@@ -25,9 +31,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--token-file", type=Path, required=True)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
 
     env = {"TOCSIN_CONFIG": str(args.config), "TOCSIN_DATABASE_URL": args.database_url}
+    os.environ.update(env)  # what the worker processes read
     tocsin = build(env=env, cwd=args.config.parent)
     _, secret = tocsin.accounts.create_token("api-latency bench", "viewer", "bench")
     partial = args.token_file.with_name(args.token_file.name + ".partial")
@@ -35,8 +43,15 @@ def main(argv: list[str] | None = None) -> None:
     with os.fdopen(fd, "w") as out:
         out.write(secret)
     partial.replace(args.token_file)
-    # The settings of `tocsin serve` (src/tocsin/cli/server.py): one process, access log on.
-    uvicorn.run(create_app(tocsin), host="127.0.0.1", port=args.port, log_level="info")
+    configure_logging()
+    settings = {"log_config": None, "access_log": False, "host": "127.0.0.1", "port": args.port}
+    if args.workers > 1:
+        tocsin.engine.dispose()
+        uvicorn.run("tocsin.api.asgi:worker_app", factory=True, workers=args.workers, **settings)
+    else:
+        app = create_app(tocsin)
+        settle()
+        uvicorn.run(app, **settings)
 
 
 if __name__ == "__main__":

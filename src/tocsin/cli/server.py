@@ -22,6 +22,15 @@ def serve(
         str,
         typer.Option(help="Proxies whose X-Forwarded-For/-Proto to trust (comma list or *)."),
     ] = "127.0.0.1",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes. More than one needs no other change on SQLite or "
+            "PostgreSQL; see docs/operations.md for sizing.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the REST API (/api/v1) and the web UI."""
     from tocsin.api.logs import configure_logging  # the server stack: only for `serve`
@@ -40,18 +49,27 @@ def serve(
     checks = HealthLoop(tocsin)
     checks.start()
     try:
-        _serve(tocsin, host, port, forwarded_allow_ips)
+        _serve(tocsin, host, port, forwarded_allow_ips, workers)
     finally:
         checks.stop()
 
 
-def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str) -> None:
+def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, workers: int) -> None:
     import uvicorn
+    from fastapi import FastAPI
 
     from tocsin.api.app import create_app
+    from tocsin.api.asgi import settle
 
+    if workers > 1:  # each worker wires its own app; this process supervises and checks health
+        app: str | FastAPI = "tocsin.api.asgi:worker_app"
+    else:
+        app = create_app(tocsin)
+        settle()
     uvicorn.run(
-        create_app(tocsin),
+        app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_config=None,  # our JSON lines, not uvicorn's text
