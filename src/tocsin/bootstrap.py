@@ -27,6 +27,7 @@ from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.store import database
+from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
 
 
@@ -88,7 +89,14 @@ def build(
         return SqlUnitOfWork(engine, write=False)
 
     service = IncidentService(
-        uow, clock, config.severity_model(), renderer, bus, config.default_severity, reader
+        uow,
+        clock,
+        config.severity_model(),
+        renderer,
+        bus,
+        config.default_severity,
+        reader,
+        SqlIncidentReads(engine),
     )
     accounts = AccountService(uow, clock, hasher or Argon2Hasher(), reader)
     alerts = AlertService(uow, clock, config.router, service)

@@ -8,7 +8,13 @@ from datetime import datetime
 
 from tocsin.app import messages
 from tocsin.app.bus import IncidentChanged, MessageBus
-from tocsin.app.ports import Clock, IncidentFilter, MessageRenderer, UnitOfWork
+from tocsin.app.ports import (
+    Clock,
+    IncidentFilter,
+    IncidentReads,
+    MessageRenderer,
+    UnitOfWork,
+)
 from tocsin.app.refs import parse_ref
 from tocsin.core.errors import ConcurrentChange, InvalidInput
 from tocsin.core.incident import Incident
@@ -43,9 +49,11 @@ class IncidentService:
         bus: MessageBus | None = None,
         default_severity: str | None = None,
         reader: Callable[[], UnitOfWork] | None = None,
+        reads: IncidentReads | None = None,
     ) -> None:
         self._uow = uow
         self._read = reader or uow
+        self._reads = reads
         self._clock = clock
         self.severities = severities
         self.default_severity = default_severity
@@ -73,12 +81,16 @@ class IncidentService:
 
     def find_json(self, query: IncidentFilter) -> tuple[list[str], int]:
         """`find` as the stored JSON objects (text), for the API's list: no aggregates."""
+        if self._reads is not None:
+            return self._reads.find_json(query)
         with self._read() as uow:
-            return uow.incidents.find_json(query), uow.incidents.count(query)
+            return uow.incidents.find_json(query)
 
     def detail_json(self, ref: str | int) -> str:
         """`detail` as one JSON object (text): the incident's fields and its `timeline`."""
         number = parse_ref(ref)
+        if self._reads is not None:
+            return self._reads.detail_json(number)
         with self._read() as uow:
             return uow.incidents.detail_json(number)
 

@@ -13,15 +13,18 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
     insert,
+    or_,
     select,
     type_coerce,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from tocsin.app.ports import IncidentFilter
 from tocsin.core import snapshot
@@ -82,31 +85,36 @@ class SqlIncidentRepository:
         return [snapshot.from_dict(row.state) for row in self._conn.execute(stmt)]
 
     def count(self, query: IncidentFilter) -> int:
-        if _unfiltered(query):  # incidents are never deleted: the counter is the count
-            stmt = select(counters.c.value).where(counters.c.name == "incident")
-            return int(self._conn.execute(stmt).scalar_one())
-        stmt = _filtered(select(func.count()).select_from(incidents), query)
-        return int(self._conn.execute(stmt).scalar_one())
+        return int(self._conn.execute(select(self._total(query))).scalar_one())
 
-    def find_json(self, query: IncidentFilter) -> list[str]:
-        """The stored snapshots as text: the API's item shape, never decoded here."""
-        stmt = _filtered(select(_STATE_TEXT), query)
+    def find_json(self, query: IncidentFilter) -> tuple[list[str], int]:
+        """The stored snapshots as text (the API's item shape, never decoded here) and the
+        total that match, in one statement: one round trip, one snapshot of the data."""
+        stmt = _filtered(select(self._total(query), _STATE_TEXT), query)
         stmt = stmt.order_by(incidents.c.number.desc()).limit(query.limit).offset(query.offset)
-        return [row[0] for row in self._conn.execute(stmt)]
+        rows = self._conn.execute(stmt).all()
+        if not rows:  # past the end: the total still counts
+            return [], self.count(query)
+        return [row[1] for row in rows], int(rows[0][0])
 
     def detail_json(self, number: int) -> str:
-        """The snapshot with `"timeline": [...]` spliced in, as `incident_json` shapes it."""
-        state = self._conn.execute(
-            select(_STATE_TEXT).where(incidents.c.number == number)
-        ).scalar_one_or_none()
-        if state is None:
+        """The snapshot with `"timeline": [...]` spliced in, as `incident_json` shapes it,
+        from one statement (the snapshot rides on the first timeline row only)."""
+        rows = self._conn.execute(_DETAIL, {"n": number}).all()
+        if not rows:
             raise IncidentNotFound(format_id(number))
-        rows = self._conn.execute(_TIMELINE, {"n": number})
+        state: str = rows[0][0]
         entries = ",".join(
             _ENTRY % (seq, _quote(kind), _at(at), _quote(actor), _quote(text), data)
-            for seq, kind, at, actor, text, data in rows
+            for _, seq, kind, at, actor, text, data in rows
+            if seq is not None
         )
         return f'{state.rstrip()[:-1]}, "timeline": [{entries}]}}'
+
+    def _total(self, query: IncidentFilter) -> ScalarSelect[Any]:
+        if _unfiltered(query):  # incidents are never deleted: the counter is the count
+            return select(counters.c.value).where(counters.c.name == "incident").scalar_subquery()
+        return _filtered(select(func.count()).select_from(incidents), query).scalar_subquery()
 
     def timeline(self, number: int) -> list[TimelineEntry]:
         t = timeline_entries.c
@@ -151,9 +159,18 @@ class SqlIncidentRepository:
 
 _STATE_TEXT = cast(incidents.c.state, Text)  # SQLite: the text as is; PostgreSQL: jsonb out
 _t = timeline_entries.c
-_TIMELINE = (
-    select(_t.seq, _t.kind, type_coerce(_t.at, String), _t.actor, _t.text, cast(_t.data, Text))
-    .where(_t.incident == bindparam("n"))
+_DETAIL = (
+    select(
+        case((or_(_t.seq.is_(None), _t.seq == 1), _STATE_TEXT)),
+        _t.seq,
+        _t.kind,
+        type_coerce(_t.at, String),
+        _t.actor,
+        _t.text,
+        cast(_t.data, Text),
+    )
+    .select_from(incidents.outerjoin(timeline_entries, _t.incident == incidents.c.number))
+    .where(incidents.c.number == bindparam("n"))
     .order_by(_t.seq)
 )
 _ENTRY = '{"seq": %d, "kind": %s, "at": "%s", "actor": %s, "text": %s, "data": %s}'
