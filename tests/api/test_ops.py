@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 
@@ -19,7 +20,7 @@ from tocsin.api.logs import JsonFormatter, configure_logging
 from tocsin.bootstrap import Tocsin
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-LOG_FIELDS = {"time", "level", "logger", "message", "request_id", "method", "path", "status"}
+LOG_FIELDS = {"time", "level", "logger", "message", "pid", "request_id", "method", "path", "status"}
 
 
 def scrape(api: TestClient) -> Samples:
@@ -127,6 +128,7 @@ def test_request_id_is_taken_echoed_and_logged(
     assert response.headers["X-Request-ID"] == "abc-123"
     (line,) = [x for x in lines(json_lines) if x["logger"] == "tocsin.api.access"]
     assert LOG_FIELDS | {"duration_ms"} <= line.keys()
+    assert line["pid"] == os.getpid()
     assert (line["request_id"], line["method"], line["path"], line["status"]) == (
         "abc-123",
         "GET",

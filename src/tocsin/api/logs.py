@@ -21,7 +21,8 @@ REQUEST_FIELDS = ("method", "path", "status", "duration_ms")
 
 
 class JsonFormatter(logging.Formatter):
-    """time, level, logger, message; request_id, method, path, status, duration_ms when known."""
+    """time, level, logger, message, pid; request_id, method, path, status, duration_ms when
+    known."""
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -29,6 +30,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker, with `tocsin serve --workers N`
         }
         request_id = getattr(record, "request_id", None) or REQUEST_ID.get()
         if request_id:
