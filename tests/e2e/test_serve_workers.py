@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -74,6 +75,18 @@ def test_two_workers_share_one_database(tmp_path: Path) -> None:
                 assert made.json()["id"] == f"INC-{n}"  # numbers stay unique and in order
                 assert (b if n % 2 else a).get(f"{base}/INC-{n}").json()["title"] == f"Outage {n}"
             assert a.get(base).json()["total"] == 10
+        os.kill(workers[0], signal.SIGKILL)  # a worker dies: the parent starts another
+        deadline = time.monotonic() + READY_S
+        while time.monotonic() < deadline:
+            now = [p for p in children(server.pid) if "spawn_main" in _cmdline(p)]
+            if len(now) == 2 and workers[0] not in now:
+                break
+            time.sleep(0.05)
+        assert len(now) == 2, now
+        assert workers[0] not in now
+        workers = now
+        with httpx.Client(headers=auth, timeout=10) as c:
+            assert c.get(f"{base}/INC-10").json()["title"] == "Outage 10"
     finally:
         server.terminate()
         server.wait(timeout=30)
