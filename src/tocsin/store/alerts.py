@@ -6,15 +6,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from tocsin.app.alert_records import AlertGroup, AlertRow, Integration
 from tocsin.app.ports import AlertFilter
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.routing import Matcher
 from tocsin.core.silences import MaintenanceWindow, Silence
+from tocsin.store.alert_sql import AlertSql
 from tocsin.store.tables import (
-    alert_groups,
     alerts,
     change_events,
     integrations,
@@ -23,12 +23,27 @@ from tocsin.store.tables import (
 )
 
 _ALERT_COLUMNS = [c.name for c in alerts.columns if c.name != "id"]
-_GROUP_COLUMNS = [c.name for c in alert_groups.columns]
+_SQL: dict[str, AlertSql] = {}
+
+
+def _statements(dialect: str) -> AlertSql:
+    found = _SQL.get(dialect)
+    if found is None:
+        found = _SQL[dialect] = AlertSql(dialect)
+    return found
 
 
 class SqlAlertRepository:
+    """Admin and queries on SQLAlchemy Core; the ingestion path's statements (alerts by
+    key, insert, update, link, groups) as prebuilt SQL on the DB-API cursor (alert_sql.py)."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._sql = _statements(conn.dialect.name)
+
+    def _cursor(self) -> Any:
+        """A cursor of the connection's own DB-API connection: the same transaction."""
+        return self._conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     # -- integrations --------------------------------------------------------------------
 
@@ -54,38 +69,28 @@ class SqlAlertRepository:
     # -- alerts --------------------------------------------------------------------------
 
     def by_keys(self, integration: str, keys: Iterable[str]) -> dict[str, AlertRow]:
-        wanted = sorted(set(keys))
+        cur = self._cursor()
         found: dict[str, AlertRow] = {}
-        for start in range(0, len(wanted), 500):
-            rows = self._conn.execute(
-                select(alerts).where(
-                    alerts.c.integration == integration,
-                    alerts.c.dedup_key.in_(wanted[start : start + 500]),
-                )
-            )
-            found.update({r.dedup_key: _alert(r) for r in rows})
+        for sql, params in self._sql.select_alerts_chunks(integration, sorted(set(keys))):
+            cur.execute(sql, params)
+            for r in cur.fetchall():
+                row = self._sql.alert(r)
+                found[row.dedup_key] = row
         return found
 
     def insert_alerts(self, rows: list[AlertRow]) -> None:
         if rows:
-            self._conn.execute(insert(alerts), [_alert_values(r) for r in rows])
+            self._cursor().executemany(
+                self._sql.insert_alert, [self._sql.alert_params(r) for r in rows]
+            )
 
     def update_alerts(self, rows: list[AlertRow]) -> None:
-        if not rows:
-            return
-        stmt = (
-            update(alerts)
-            .where(alerts.c.id == bindparam("row_id"))
-            .values({c: bindparam(c) for c in _ALERT_COLUMNS})
-        )
-        self._conn.execute(stmt, [{**_alert_values(r), "row_id": r.id} for r in rows])
+        if rows:
+            params = [(*self._sql.alert_params(r), r.id) for r in rows]
+            self._cursor().executemany(self._sql.update_alert, params)
 
     def link_group(self, group_key: str, incident: int) -> None:
-        self._conn.execute(
-            update(alerts)
-            .where(alerts.c.group_key == group_key, alerts.c.incident.is_(None))
-            .values(incident=incident)
-        )
+        self._cursor().execute(self._sql.link_group, (incident, group_key))
 
     def find(self, query: AlertFilter) -> list[AlertRow]:
         stmt = _filtered(select(alerts), query).order_by(alerts.c.last_seen.desc(), alerts.c.id)
@@ -99,25 +104,18 @@ class SqlAlertRepository:
     # -- groups --------------------------------------------------------------------------
 
     def group(self, group_key: str) -> AlertGroup | None:
-        r = self._conn.execute(
-            select(alert_groups).where(alert_groups.c.group_key == group_key)
-        ).first()
-        if r is None:
-            return None
-        values = {c: getattr(r, c) for c in _GROUP_COLUMNS}
-        return AlertGroup(**values)
+        cur = self._cursor()
+        cur.execute(self._sql.select_group, (group_key,))
+        found = cur.fetchone()
+        return None if found is None else self._sql.group(found)
 
     def save_group(self, group: AlertGroup) -> None:
-        values = {c: getattr(group, c) for c in _GROUP_COLUMNS}
+        params = self._sql.group_params(group)
         if group.is_new:
-            self._conn.execute(insert(alert_groups).values(**values))
+            self._cursor().execute(self._sql.insert_group, params)
             group.is_new = False
         else:
-            self._conn.execute(
-                update(alert_groups)
-                .where(alert_groups.c.group_key == group.group_key)
-                .values(**values)
-            )
+            self._cursor().execute(self._sql.update_group, (*params[1:], group.group_key))
 
     # -- silences and maintenance --------------------------------------------------------
 
@@ -146,10 +144,20 @@ class SqlAlertRepository:
         return result.rowcount == 1
 
     def silences(self, now: datetime, include_expired: bool = False) -> list[Silence]:
+        if not include_expired:  # every ingestion transaction: prebuilt SQL
+            cur = self._cursor()
+            cur.execute(self._sql.active_silences, (self._sql.time(now),))
+            return [self._raw_silence(r) for r in cur.fetchall()]
         stmt = select(silences).order_by(silences.c.id)
         if not include_expired:
             stmt = stmt.where(silences.c.ends_at > now)
         return [_silence(r) for r in self._conn.execute(stmt)]
+
+    def _raw_silence(self, r: Any) -> Silence:
+        silence_id, matchers, starts, ends, author, comment = r
+        parsed = tuple(Matcher.of(n, op, v) for n, op, v in self._sql.read_json(matchers))
+        t = self._sql.required_time
+        return Silence(silence_id, parsed, t(starts), t(ends), author, comment)
 
     def add_window(self, window: MaintenanceWindow) -> int:
         return int(
@@ -167,6 +175,14 @@ class SqlAlertRepository:
         )
 
     def windows(self, now: datetime, include_expired: bool = False) -> list[MaintenanceWindow]:
+        if not include_expired:  # every ingestion transaction: prebuilt SQL
+            cur = self._cursor()
+            cur.execute(self._sql.active_windows, (self._sql.time(now),))
+            at = self._sql.required_time
+            return [
+                MaintenanceWindow(i, service, at(start), at(end), author, comment)
+                for i, service, start, end, author, comment in cur.fetchall()
+            ]
         t = maintenance_windows
         stmt = select(t).order_by(t.c.id)
         if not include_expired:

@@ -1,0 +1,77 @@
+"""The ingestion path's hand-written SQL stores values exactly as the SQLAlchemy types do,
+so either side reads what the other wrote (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import Engine, insert, select
+
+from tocsin.app.alert_records import AlertGroup, AlertRow
+from tocsin.core.alerts import AlertStatus
+from tocsin.core.routing import Matcher
+from tocsin.core.silences import MaintenanceWindow, Silence
+from tocsin.store.alerts import SqlAlertRepository
+from tocsin.store.tables import alert_groups, alerts
+
+WHEN = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
+def row(key: str) -> AlertRow:
+    plus_two = datetime(2026, 11, 22, 5, 0, 0, 123, tzinfo=timezone(timedelta(hours=2)))
+    labels = {"alertname": "Disk", "zone": "é"}
+    return AlertRow(
+        "prom", key, AlertStatus.FIRING, "disk full", "critical", "P1", "db", "g1", labels,
+        {"summary": "s"}, None, WHEN, WHEN, plus_two, None, 3, 1, 7, None, True,
+    )  # fmt: skip
+
+
+def test_raw_and_sqlalchemy_rows_are_stored_alike(engine: Engine) -> None:
+    with engine.begin() as conn:
+        repo = SqlAlertRepository(conn)
+        repo.insert_alerts([row("raw")])
+        values = {c.name: getattr(row("orm"), c.name) for c in alerts.columns if c.name != "id"}
+        conn.execute(insert(alerts).values(**{**values, "status": "firing"}))
+        repo.save_group(AlertGroup("g1", "db", WHEN, WHEN, None, 2, 3, 1, {"a": {"b": 1}}, 5, True))
+        conn.execute(
+            insert(alert_groups).values(
+                group_key="g2", service="db", incident=None, alerts=2, events=3, firing=1,
+                first_at=WHEN, last_at=WHEN, label_counts={"a": {"b": 1}}, next_milestone=5,
+            )
+        )  # fmt: skip
+    with engine.connect() as conn:
+        stored = [
+            tuple(r)[3:]
+            for r in conn.exec_driver_sql("SELECT * FROM alerts ORDER BY dedup_key DESC")
+        ]
+        assert stored[0] == stored[1]  # raw and orm, byte for byte but for id and key
+        groups = [tuple(r)[1:] for r in conn.exec_driver_sql("SELECT * FROM alert_groups")]
+        assert groups[0] == groups[1]
+        repo = SqlAlertRepository(conn)
+        found = repo.by_keys("prom", ["raw", "orm", "missing"])
+        assert found["raw"].starts_at == datetime(2026, 11, 22, 3, 0, 0, 123, tzinfo=UTC)
+        assert {k: (r.labels, r.acknowledged, r.incident) for k, r in found.items()} == {
+            k: ({"alertname": "Disk", "zone": "é"}, True, 7) for k in ("raw", "orm")
+        }
+        assert repo.group("g1") == repo.group("g2").__class__(
+            "g1", "db", WHEN, WHEN, None, 2, 3, 1, {"a": {"b": 1}}, 5
+        )
+        orm = conn.execute(select(alerts.c.first_seen).where(alerts.c.dedup_key == "raw"))
+        assert orm.scalar_one() == WHEN
+
+
+def test_active_silences_and_windows_read_alike_both_ways(engine: Engine) -> None:
+    later, past = WHEN + timedelta(hours=1), WHEN - timedelta(hours=1)
+    with engine.begin() as conn:
+        repo = SqlAlertRepository(conn)
+        for ends in (later, past):
+            start = past - timedelta(hours=1)
+            repo.add_silence(Silence.new([Matcher.parse("service=db")], start, ends, "al", "c"))
+            repo.add_window(MaintenanceWindow.new("db", start, ends, "al", "c"))
+    with engine.connect() as conn:
+        repo = SqlAlertRepository(conn)
+        silences, windows = repo.silences(WHEN), repo.windows(WHEN)
+        assert silences == [s for s in repo.silences(WHEN, True) if s.ends_at > WHEN]
+        assert windows == [w for w in repo.windows(WHEN, True) if w.ends_at > WHEN]
+        assert (len(silences), len(windows)) == (1, 1)
+        assert silences[0].matchers == (Matcher.parse("service=db"),)
