@@ -141,3 +141,27 @@ def test_a_revoked_token_is_refused_at_once(
     tocsin.accounts.revoke_token(viewer.id)
     assert api.get("/api/v1/incidents/INC-1", headers=auth).status_code == 401
     assert api.get("/api/v1/incidents", headers=auth).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_reads_survive_the_database_dropping_their_connections(
+    tocsin: Tocsin, api: TestClient, role_tokens: dict[str, str]
+) -> None:
+    """PostgreSQL restarts or a proxy drops idle connections: the lean path's pool has no
+    liveness ping, so its first read fails, the route answers, and the next read reconnects."""
+    _seed(tocsin)
+    auth = bearer(role_tokens["viewer"])
+    before = api.get("/api/v1/incidents/INC-1", headers=auth).json()
+    with tocsin.engine.connect() as conn:
+        dropped = conn.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalar_one()
+    assert dropped >= 1
+    for _ in range(3):
+        again = api.get("/api/v1/incidents/INC-1", headers=auth)
+        assert again.status_code == 200, again.text
+        assert again.json() == before
+    assert api.get("/api/v1/incidents", headers=auth).json()["total"] == 3
