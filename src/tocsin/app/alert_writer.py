@@ -21,7 +21,7 @@ from tocsin.core.alerts import Parsed
 
 MAX_JOBS = 256  # batches per transaction
 MAX_QUEUED = 4_096  # batches waiting; beyond, senders get 503 and retry
-IDLE_EXIT = 10.0  # seconds without work before the thread ends (the next batch restarts it)
+IDLE_EXIT = 0.5  # seconds without work before the thread ends (the next batch restarts it)
 
 
 class IngestOverloaded(StorageError):

@@ -27,7 +27,7 @@ from tocsin.core.alerts import (
     top_values,
     transition,
 )
-from tocsin.core.incident import Incident
+from tocsin.core.incident import Incident, format_id
 from tocsin.core.routing import Decision, DeclareMode, Router
 from tocsin.core.scope import Scope
 from tocsin.core.silences import MaintenanceWindow, Silence, suppression
@@ -60,6 +60,7 @@ class _Tx:
     changed_groups: dict[str, None] = field(default_factory=dict)
     incidents: dict[int, Incident] = field(default_factory=dict)
     new_incidents: set[int] = field(default_factory=set)
+    open: dict[int, bool] = field(default_factory=dict)  # status read, incident not loaded
     touched: dict[int, None] = field(default_factory=dict)  # incidents to save and publish
 
 
@@ -259,20 +260,23 @@ class AlertService:
         )
         tx.changed_groups[group_key] = None
         _count(group, rows, batch, tx.now)
-        incident = self._open_incident(uow, tx, group)
+        number = self._open_incident(uow, tx, group)
         pages = [r for r in rows if r.status is AlertStatus.FIRING and r.suppressed_by is None]
-        if incident is None and pages and decision.declare is DeclareMode.AUTO:
+        if number is None and pages and decision.declare is DeclareMode.AUTO:
             incident = self._declare(uow, tx, batch, group, pages)
+            number = incident.number
             result.declared.append(incident.id)
-            self._link(uow, tx, group, incident.number)
-        elif incident is not None:
-            self._summarise(incident, group, batch, tx.now)
-            result.attached.append(incident.id)
-        if incident is not None:
-            group.incident = incident.number
+            self._link(uow, tx, group, number)
+        elif number is not None:
+            if group.alerts >= group.next_milestone:  # a summary is due: load the incident
+                incident = self._incident(uow, tx, number)
+                self._summarise(incident, group, batch, tx.now)
+                tx.touched[number] = None
+            result.attached.append(format_id(number))
+        if number is not None:
+            group.incident = number
             for row in rows:
-                row.incident = incident.number  # written with the rows, at the end
-            tx.touched[incident.number] = None
+                row.incident = number  # written with the rows, at the end
 
     def _link(self, uow: AlertUnitOfWork, tx: _Tx, group: AlertGroup, number: int) -> None:
         """Earlier alerts of the group (suppressed, or kept as suggestions) join the newly
@@ -289,11 +293,17 @@ class AlertService:
             incident = tx.incidents[number] = uow.incidents.get(number)
         return incident
 
-    def _open_incident(self, uow: AlertUnitOfWork, tx: _Tx, group: AlertGroup) -> Incident | None:
-        if group.incident is None:
+    def _open_incident(self, uow: AlertUnitOfWork, tx: _Tx, group: AlertGroup) -> int | None:
+        """The group's incident if it is still open. Only its status is read: most alerts
+        attach without a summary, so the incident itself is not loaded."""
+        number = group.incident
+        if number is None:
             return None
-        incident = self._incident(uow, tx, group.incident)
-        return incident if incident.status.is_open else None
+        if number in tx.incidents:
+            return number if tx.incidents[number].status.is_open else None
+        if number not in tx.open:
+            tx.open[number] = uow.alerts.incident_open(number)
+        return number if tx.open[number] else None
 
     def _declare(
         self, uow: AlertUnitOfWork, tx: _Tx, batch: _Batch, group: AlertGroup, pages: list[AlertRow]
@@ -310,6 +320,7 @@ class AlertService:
         )
         incident = tx.incidents[outcome.incident.number] = outcome.incident
         tx.new_incidents.add(incident.number)
+        tx.touched[incident.number] = None
         group.next_milestone = 1
         self._summarise(incident, group, batch, tx.now)
         return incident

@@ -68,6 +68,7 @@ class AlertSql:
             "SELECT id, service, starts_at, ends_at, author, comment "  # noqa: S608
             f"FROM maintenance_windows WHERE ends_at > {p} ORDER BY id"
         )
+        self.incident_status = f"SELECT status FROM incidents WHERE number = {p}"  # noqa: S608
         self.link_group = (
             f"UPDATE alerts SET incident = {p} WHERE group_key = {p} AND incident IS NULL"  # noqa: S608 - constant names
         )

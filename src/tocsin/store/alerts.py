@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from tocsin.app.alert_records import AlertGroup, AlertRow, Integration
 from tocsin.app.ports import AlertFilter
 from tocsin.core.alerts import AlertStatus
+from tocsin.core.lifecycle import Status
 from tocsin.core.routing import Matcher
 from tocsin.core.silences import MaintenanceWindow, Silence
 from tocsin.store.alert_sql import AlertSql
@@ -91,6 +92,14 @@ class SqlAlertRepository:
 
     def link_group(self, group_key: str, incident: int) -> None:
         self._cursor().execute(self._sql.link_group, (incident, group_key))
+
+    def incident_open(self, number: int) -> bool:
+        """Whether alerts of a group attach to this incident: its status only, without
+        loading (and parsing) the whole incident."""
+        cur = self._cursor()
+        cur.execute(self._sql.incident_status, (number,))
+        found = cur.fetchone()
+        return found is not None and Status(found[0]).is_open
 
     def find(self, query: AlertFilter) -> list[AlertRow]:
         stmt = _filtered(select(alerts), query).order_by(alerts.c.last_seen.desc(), alerts.c.id)

@@ -31,7 +31,7 @@ POOL: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
 # reached only if the thread cannot keep up.
 AUTOCHECKPOINT_BACKSTOP = 10_000
 CHECKPOINT_DELAY = 0.05  # seconds after a commit: commits in a burst share one checkpoint
-CHECKPOINT_IDLE_EXIT = 10.0  # seconds without a commit before the thread ends
+CHECKPOINT_IDLE_EXIT = 0.5  # seconds without a commit before the thread ends
 
 
 def default_url(data_dir: Path) -> str:
@@ -57,7 +57,7 @@ class Checkpointer:
     its own connection, so that no request's commit runs the checkpoint (~10 ms every ~50
     declares when SQLite does it on commit). PASSIVE: it never waits for, nor blocks, a
     reader or a writer. The thread starts on the first commit and ends after
-    CHECKPOINT_IDLE_EXIT seconds without one."""
+    CHECKPOINT_IDLE_EXIT seconds without one, so a stopped server leaves no thread behind."""
 
     def __init__(self, path: str) -> None:
         self._path = path
