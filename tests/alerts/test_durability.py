@@ -18,6 +18,7 @@ import pytest
 from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import build
 from tocsin.config import render_preset
+from tocsin.integrations.sources.fields import fingerprint
 
 TOCSIN = [sys.executable, "-m", "tocsin"]
 READY_S = 30.0
@@ -45,14 +46,21 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
     raise AssertionError(f"server did not start: {log.read_text(errors='replace')[-2000:]}")
 
 
-def post_until_killed(url: str, acked: list[str], stop: threading.Event, worker: int) -> None:
+def post_until_killed(
+    url: str, acked: list[str], stop: threading.Event, worker: int, source: str
+) -> None:
     """Post alerts one by one; remember each key the server answered 2xx for."""
     n = 0
     with httpx.Client(timeout=5) as client:
         while not stop.is_set():
             key = f"w{worker}-{n}"
+            if source == "generic":
+                body: object = {"summary": "disk full", "dedup_key": key}
+            else:  # Alertmanager's API: the key is the fingerprint of the labels
+                body = [{"labels": {"alertname": "DiskFull", "instance": key}}]
+                key = fingerprint({"alertname": "DiskFull", "instance": key})
             try:
-                answer = client.post(url, json={"summary": "disk full", "dedup_key": key})
+                answer = client.post(url, json=body)
             except httpx.HTTPError:
                 return  # the server is gone
             if answer.is_success:
@@ -60,14 +68,19 @@ def post_until_killed(url: str, acked: list[str], stop: threading.Event, worker:
             n += 1
 
 
-@pytest.mark.parametrize("kill_after", [25, 140, 333])
-def test_acknowledged_alerts_survive_kill_9(tmp_path: Path, kill_after: int) -> None:
+@pytest.mark.parametrize(
+    ("kill_after", "source"),
+    [(25, "generic"), (140, "generic"), (333, "generic"), (140, "alertmanager")],
+)
+def test_acknowledged_alerts_survive_kill_9(tmp_path: Path, kill_after: int, source: str) -> None:
+    """Generic JSON goes through the FastAPI route, Alertmanager's API through IngestFast;
+    both through the group-commit writer."""
     config = tmp_path / "tocsin.yaml"
     config.write_text(render_preset("p1-p4"), encoding="utf-8")
     env = {**os.environ, "TOCSIN_CONFIG": str(config), "TOCSIN_DATABASE_URL": ""}
     env.pop("TOCSIN_URL", None)
     made = subprocess.run(
-        [*TOCSIN, "integration", "add", "gen", "--source", "generic", "--json"],
+        [*TOCSIN, "integration", "add", "gen", "--source", source, "--json"],
         env=env, capture_output=True, check=True,
     )  # fmt: skip
     key = json.loads(made.stdout)["key"]
@@ -75,9 +88,11 @@ def test_acknowledged_alerts_survive_kill_9(tmp_path: Path, kill_after: int) -> 
     process = start_server(env, port, tmp_path / "server.log")
     acked: list[str] = []
     stop = threading.Event()
-    url = f"http://127.0.0.1:{port}/ingest/generic/{key}"
+    path = f"generic/{key}" if source == "generic" else f"prometheus/{key}/api/v2/alerts"
+    url = f"http://127.0.0.1:{port}/ingest/{path}"
     workers = [
-        threading.Thread(target=post_until_killed, args=(url, acked, stop, w)) for w in range(4)
+        threading.Thread(target=post_until_killed, args=(url, acked, stop, w, source))
+        for w in range(4)
     ]
     for w in workers:
         w.start()
