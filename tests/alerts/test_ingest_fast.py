@@ -4,6 +4,7 @@ several requests' batches in one transaction, a bad batch failing alone."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import event
 
-from tocsin.app.alert_writer import IngestWriter, Job
+from tocsin.app.alert_writer import MAX_QUEUED_BYTES, IngestOverloaded, IngestWriter, Job
 from tocsin.app.alerts import AlertService, IngestResult
 from tocsin.app.ports import AlertFilter, IncidentFilter
 from tocsin.bootstrap import Tocsin
@@ -191,3 +192,23 @@ def test_the_writer_thread_answers_after_commit(tocsin: Tocsin, key: str) -> Non
     assert isinstance(result, IngestResult)
     assert result.declared == ["INC-1"]
     assert tocsin.alert_admin.alerts(AlertFilter()).total == 1
+
+
+def test_the_writer_refuses_past_its_byte_bound_but_never_an_empty_queue() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def apply(jobs: list[Job]) -> None:
+        started.set()
+        release.wait(30)
+        for job in jobs:
+            job.future.set_result(None)
+
+    writer = IngestWriter(apply)
+    first = writer.submit(Job("prom", Parsed, size=1))
+    assert started.wait(30)  # the thread holds the first job: the queue is empty
+    big = writer.submit(Job("prom", Parsed, size=MAX_QUEUED_BYTES + 1))  # alone: accepted
+    with pytest.raises(IngestOverloaded):
+        writer.submit(Job("prom", Parsed, size=1))
+    release.set()
+    assert first.result(30) is None
+    assert big.result(30) is None

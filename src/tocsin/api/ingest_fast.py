@@ -71,7 +71,8 @@ class IngestFast:
         else:
             now = self.tocsin.clock.now()
             parse = lambda: sources.alertmanager_api(body, now)  # noqa: E731
-        done = await asyncio.wrap_future(self.tocsin.alerts.submit(integration.name, parse))
+        queued = self.tocsin.alerts.submit(integration.name, parse, size=len(body))
+        done = await asyncio.wrap_future(queued)
         assert isinstance(done, IngestResult)  # noqa: S101 - the writer's result type
         if shape == WEBHOOK:
             return answer(done)

@@ -21,6 +21,7 @@ from tocsin.core.alerts import Parsed
 
 MAX_JOBS = 256  # batches per transaction
 MAX_QUEUED = 4_096  # batches waiting; beyond, senders get 503 and retry
+MAX_QUEUED_BYTES = 64 * 1024 * 1024  # request bodies waiting, likewise
 IDLE_EXIT = 0.5  # seconds without work before the thread ends (the next batch restarts it)
 
 
@@ -35,6 +36,7 @@ class Job:
     integration: str
     parse: Callable[[], Parsed]
     drop_unknown_resolves: bool = False
+    size: int = 0  # bytes of the request body the parse holds
     future: Future[object] = field(default_factory=Future)
 
 
@@ -44,16 +46,19 @@ class IngestWriter:
         self._apply = apply
         self._max_queued = max_queued
         self._queue: deque[Job] = deque()
+        self._queued_bytes = 0
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
     def submit(self, job: Job) -> Future[object]:
         with self._cond:
-            if len(self._queue) >= self._max_queued:
+            full = self._queued_bytes + job.size > MAX_QUEUED_BYTES and self._queue
+            if len(self._queue) >= self._max_queued or full:
                 raise IngestOverloaded(
                     f"{len(self._queue)} alert batches are waiting to be written; retry"
                 )
             self._queue.append(job)
+            self._queued_bytes += job.size
             self._cond.notify()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -78,5 +83,6 @@ class IngestWriter:
             if not self._queue:
                 self._thread = None  # under the lock: the next submit starts a new thread
                 return []
-            count = min(len(self._queue), MAX_JOBS)
-            return [self._queue.popleft() for _ in range(count)]
+            jobs = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_JOBS))]
+            self._queued_bytes -= sum(job.size for job in jobs)
+            return jobs

@@ -104,10 +104,12 @@ class AlertService:
         integration: str,
         parse: Callable[[], Parsed],
         drop_unknown_resolves: bool = False,
+        size: int = 0,
     ) -> Future[object]:
-        """Queue a batch for the writer thread; the future's result is the IngestResult,
-        set after the COMMIT. Raises IngestOverloaded when too many batches wait."""
-        return self.writer.submit(Job(integration, parse, drop_unknown_resolves))
+        """Queue a batch (`size`: its body's bytes) for the writer thread; the future's
+        result is the IngestResult, set after the COMMIT. Raises IngestOverloaded when too
+        many batches or bytes wait."""
+        return self.writer.submit(Job(integration, parse, drop_unknown_resolves, size))
 
     def apply(self, jobs: list[Job]) -> None:
         """The writer's work: every job in one transaction; if that fails, each job in its

@@ -37,10 +37,10 @@ def bearer(authorization: str | None) -> str | None:
 
 
 async def _ingest(
-    tocsin: Tocsin, integration: Integration, parse: Callable[[], Parsed]
+    tocsin: Tocsin, integration: Integration, parse: Callable[[], Parsed], size: int
 ) -> IngestResult:
     """Parse and commit in the ingestion writer's thread (group commit), off the loop."""
-    done = await asyncio.wrap_future(tocsin.alerts.submit(integration.name, parse))
+    done = await asyncio.wrap_future(tocsin.alerts.submit(integration.name, parse, size=size))
     assert isinstance(done, IngestResult)  # noqa: S101 - the writer's result type
     return done
 
@@ -73,7 +73,9 @@ async def alertmanager_webhook(
 ) -> JSONResponse:
     """Prometheus Alertmanager's webhook receiver (`webhook_configs`)."""
     integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
-    return answer(await _ingest(tocsin, integration, lambda: tocsin.sources.alertmanager(body)))
+    return answer(
+        await _ingest(tocsin, integration, lambda: tocsin.sources.alertmanager(body), len(body))
+    )
 
 
 @router.post("/ingest/prometheus/{key}/api/v2/alerts")
@@ -85,7 +87,9 @@ async def alertmanager_api(
     body, or 400 with a text body naming the bad alerts (the good ones are kept)."""
     integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
     now = tocsin.clock.now()
-    result = await _ingest(tocsin, integration, lambda: tocsin.sources.alertmanager_api(body, now))
+    result = await _ingest(
+        tocsin, integration, lambda: tocsin.sources.alertmanager_api(body, now), len(body)
+    )
     if result.problems:
         return PlainTextResponse("\n".join(str(p) for p in result.problems), 400)
     return Response(status_code=200)
@@ -99,7 +103,9 @@ async def grafana_webhook(
     """Grafana's webhook contact point; with `hmac_secret_env` set, the signature must match."""
     integration, body = await receive(request, tocsin, "grafana", key or bearer(authorization))
     _check_grafana_signature(tocsin, integration, request, body)
-    return answer(await _ingest(tocsin, integration, lambda: tocsin.sources.grafana(body)))
+    return answer(
+        await _ingest(tocsin, integration, lambda: tocsin.sources.grafana(body), len(body))
+    )
 
 
 @router.post("/ingest/generic/{key}")
@@ -109,7 +115,9 @@ async def generic_json(
 ) -> JSONResponse:
     """Any JSON: an alert object or a list of them (see docs/alerts.md for the fields)."""
     integration, body = await receive(request, tocsin, "generic", key or bearer(authorization))
-    return answer(await _ingest(tocsin, integration, lambda: tocsin.sources.generic(body)))
+    return answer(
+        await _ingest(tocsin, integration, lambda: tocsin.sources.generic(body), len(body))
+    )
 
 
 def _check_grafana_signature(
