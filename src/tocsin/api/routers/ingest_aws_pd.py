@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App
 from tocsin.api.routers.ingest import SENDER_ERRORS, answer, bearer, receive
+from tocsin.app.alerts import IngestResult
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import Unauthenticated
 
@@ -28,7 +30,10 @@ async def pagerduty_event(request: Request, tocsin: App) -> JSONResponse:
     integration = await run_in_threadpool(
         tocsin.alert_admin.authenticate, event.routing_key, "pagerduty"
     )
-    await run_in_threadpool(tocsin.alerts.ingest, integration.name, event.parsed, True)
+    parsed = event.parsed
+    await asyncio.wrap_future(
+        tocsin.alerts.submit(integration.name, lambda: parsed, True, size=len(body))
+    )
     answer = {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key}
     return JSONResponse(answer, 202)
 
@@ -75,7 +80,11 @@ async def cloudwatch_sns(request: Request, tocsin: App, key: str | None = None) 
     if kind == "unsubscribe":
         return JSONResponse({"status": "unsubscribed", "topic": envelope.get("TopicArn")})
     alarm = tocsin.sources.sns_alarm(message)
-    return answer(await run_in_threadpool(tocsin.alerts.ingest, integration.name, alarm))
+    done = await asyncio.wrap_future(
+        tocsin.alerts.submit(integration.name, lambda: alarm, size=len(body))
+    )
+    assert isinstance(done, IngestResult)  # noqa: S101 - the writer's result type
+    return answer(done)
 
 
 async def _confirm(
