@@ -105,7 +105,7 @@ def tocsin(tmp_path: Path, database_url: str, clock: ManualClock) -> Iterator[To
     env = {"TOCSIN_CONFIG": str(config), "TOCSIN_DATABASE_URL": database_url}
     wired = build(env=env, cwd=tmp_path, clock=clock, hasher=FAST_HASHER)
     yield wired
-    wired.close()
+    wired.engine.dispose()
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,13 +48,6 @@ class Tocsin:
     alert_admin: AlertAdmin
     sources: SourceParsers
     health: HealthMonitor
-    closers: list[Callable[[], None]] = field(default_factory=list)
-
-    def close(self) -> None:
-        """Close every database connection this wiring holds (tests; a server just exits)."""
-        self.engine.dispose()
-        for close in self.closers:
-            close()
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -103,7 +96,7 @@ def build(
         bus,
         config.default_severity,
         reader,
-        reads := SqlIncidentReads(engine),
+        SqlIncidentReads(engine),
     )
     accounts = AccountService(uow, clock, hasher or Argon2Hasher(), reader)
     alerts = AlertService(uow, clock, config.router, service)
@@ -121,7 +114,6 @@ def build(
         AlertAdmin(uow, clock, reader),
         SourceParsers(),
         health_monitor(config, probe or HttpProbe(), clock, alerts),
-        [reads.close],
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,7 +31,6 @@ _ONE = re.compile(r"/api/v1/incidents/((?:[Ii][Nn][Cc]-?)?0{0,3}[1-9][0-9]{0,8})
 _DIGITS = re.compile(r"[0-9]{1,8}")
 _OPEN = (Status.INVESTIGATING, Status.MITIGATED)
 _STATUSES = {s.value: (s,) for s in Status} | {"open": _OPEN}
-READ_THREADS = 4
 _HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
 
 
@@ -42,20 +40,19 @@ class FastReads:
         self.tocsin = tocsin
         # SQLite reads are a few hundred microseconds of local work: a hop to a thread and
         # back costs more than it saves. A server database answers over the network: there
-        # the loop must not wait, so each request goes to a thread once. A few threads of
-        # our own, not the shared pool of 40: as many connections stay busy as the database
-        # can serve from this process, none is opened and closed per burst, and fewer
-        # threads fight for the GIL.
+        # the loop must not wait, so each request goes to a thread once: to the event loop's
+        # own executor (a handful of threads, ended with the loop), not anyio's 40. So only
+        # as many connections are busy as the database can serve from this process, none is
+        # opened and closed per burst, and fewer threads fight for the GIL.
         self.inline = tocsin.engine.dialect.name == "sqlite"
-        self._threads = None if self.inline else ThreadPoolExecutor(READ_THREADS, "tocsin-read")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            if self._threads is None:
+            if self.inline:
                 body = self._answer(scope)
             else:
                 loop = asyncio.get_running_loop()
-                body = await loop.run_in_executor(self._threads, self._answer, scope)
+                body = await loop.run_in_executor(None, self._answer, scope)
             if body is not None:
                 headers = [*_HEADERS, (b"content-length", b"%d" % len(body))]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
