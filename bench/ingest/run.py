@@ -420,6 +420,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--py-spy-mode", choices=("cpu", "gil", "idle"), default="gil")
     parser.add_argument(
+        "--tocsin-workers",
+        type=int,
+        default=1,
+        help="`tocsin serve --workers N` for every Tocsin (server CPU counts the workers too)",
+    )
+    parser.add_argument(
         "--nice",
         type=int,
         default=0,
@@ -431,6 +437,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    servers.TOCSIN_WORKERS = args.tocsin_workers
     WORK.mkdir(parents=True, exist_ok=True)
     renice(args.nice)
     started = time.monotonic()

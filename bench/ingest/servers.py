@@ -58,6 +58,9 @@ class Server:
     data_dir: str = ""
 
 
+TOCSIN_WORKERS = 1  # run.py --tocsin-workers
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -123,6 +126,8 @@ def tocsin(work: Path, synchronous: str, name: str) -> Iterator[Server]:
         base_url = f"http://127.0.0.1:{port}"
         log = work / f"{name}.log"
         command = [str(cli), "serve", "--port", str(port)]
+        if TOCSIN_WORKERS > 1:
+            command += ["--workers", str(TOCSIN_WORKERS)]
         with _running(command, log, home, env) as proc:
             _wait_ready(proc, f"{base_url}/healthz", log)
             yield Server(

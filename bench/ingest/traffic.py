@@ -78,9 +78,30 @@ def process_cpu(pid: int) -> float:
 
 
 def process_times(pid: int) -> tuple[float, float]:
-    """User and system CPU seconds of one process, all its threads."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
+    """User and system CPU seconds of one process, all its threads, and of its live
+    descendants (`tocsin serve --workers N` runs the app in child processes)."""
+    user = system = 0.0
+    for each in _with_descendants(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile
+            continue
+        user += int(fields[11]) / CLOCK_TICKS
+        system += int(fields[12]) / CLOCK_TICKS
+    return user, system
+
+
+def _with_descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
 
 
 @dataclass(slots=True)
