@@ -150,7 +150,8 @@ def test_a_revoked_token_is_refused_at_once(
 def test_reads_survive_the_database_dropping_their_connections(
     tocsin: Tocsin, api: TestClient, role_tokens: dict[str, str]
 ) -> None:
-    """PostgreSQL restarts, or a proxy drops idle connections: the reads still answer."""
+    """PostgreSQL restarts, or a proxy drops idle connections: the lean path's pool has no
+    liveness ping, so its first read fails, the route answers, and the next read reconnects."""
     _seed(tocsin)
     auth = bearer(role_tokens["viewer"])
     before = api.get("/api/v1/incidents/INC-1", headers=auth).json()
