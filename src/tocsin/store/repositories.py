@@ -23,6 +23,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -90,9 +91,12 @@ class SqlIncidentRepository:
     def find_json(self, query: IncidentFilter) -> tuple[list[str], int]:
         """The stored snapshots as text (the API's item shape, never decoded here) and the
         total that match, in one statement: one round trip, one snapshot of the data."""
-        stmt = _filtered(select(self._total(query), _STATE_TEXT), query)
-        stmt = stmt.order_by(incidents.c.number.desc()).limit(query.limit).offset(query.offset)
-        rows = self._conn.execute(stmt).all()
+        if _unfiltered(query):  # the page every client polls: the precompiled statement
+            rows = self._raw(_LATEST, {"limit": query.limit, "offset": query.offset})
+        else:
+            stmt = _filtered(select(self._total(query), _STATE_TEXT), query)
+            stmt = stmt.order_by(incidents.c.number.desc()).limit(query.limit)
+            rows = [tuple(row) for row in self._conn.execute(stmt.offset(query.offset))]
         if not rows:  # past the end: the total still counts
             return [], self.count(query)
         return [row[1] for row in rows], int(rows[0][0])
@@ -100,7 +104,7 @@ class SqlIncidentRepository:
     def detail_json(self, number: int) -> str:
         """The snapshot with `"timeline": [...]` spliced in, as `incident_json` shapes it,
         from one statement (the snapshot rides on the first timeline row only)."""
-        rows = self._conn.execute(_DETAIL, {"n": number}).all()
+        rows = self._raw(_DETAIL, {"n": number})
         if not rows:
             raise IncidentNotFound(format_id(number))
         state: str = rows[0][0]
@@ -110,6 +114,18 @@ class SqlIncidentRepository:
             if seq is not None
         )
         return f'{state.rstrip()[:-1]}, "timeline": [{entries}]}}'
+
+    def _raw(self, stmt: Select[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """A fixed statement straight on the driver's cursor, compiled once per dialect:
+        none of SQLAlchemy's per-call work (cache key, execution context, result rows)."""
+        sql, order, defaults = _compiled(stmt, self._conn.dialect)
+        values = defaults | params
+        cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, values if order is None else tuple(values[k] for k in order))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def _total(self, query: IncidentFilter) -> ScalarSelect[Any]:
         if _unfiltered(query):  # incidents are never deleted: the counter is the count
@@ -173,6 +189,32 @@ _DETAIL = (
     .where(incidents.c.number == bindparam("n"))
     .order_by(_t.seq)
 )
+_LATEST = (
+    select(
+        select(counters.c.value).where(counters.c.name == "incident").scalar_subquery(),
+        _STATE_TEXT,
+    )
+    .order_by(incidents.c.number.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+
+def _compiled(
+    stmt: Select[Any], dialect: Dialect
+) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    """The SQL text, the order of positional parameters (None for named ones), and the
+    values SQLAlchemy bound itself (literals such as the 1 in `seq = 1`)."""
+    key = (id(stmt), dialect.name)
+    found = _COMPILED.get(key)
+    if found is None:
+        compiled = stmt.compile(dialect=dialect)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        found = _COMPILED[key] = (str(compiled), order, dict(compiled.params))
+    return found
+
+
 _ENTRY = '{"seq": %d, "kind": %s, "at": "%s", "actor": %s, "text": %s, "data": %s}'
 _quote = encode_basestring_ascii  # json.dumps of one str, without json.dumps's overhead
 
