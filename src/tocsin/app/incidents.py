@@ -107,28 +107,13 @@ class IncidentService:
         commander: str | None = None,
     ) -> Outcome:
         with self._uow() as uow:
-            result = self.declare_within(
+            result = self.draft_within(
                 uow, actor, title, severity, scope, impact, labels, commander
             )
+            uow.incidents.add(result.incident)
             uow.commit()
         self.publish(result.incident)
         return result
-
-    def declare_within(
-        self,
-        uow: UnitOfWork,
-        actor: str,
-        title: str,
-        severity: str | None,
-        scope: Scope | None = None,
-        impact: Impact | None = None,
-        labels: Iterable[str] = (),
-        commander: str | None = None,
-    ) -> Outcome:
-        """Declare inside the caller's transaction: the caller commits, then publishes."""
-        outcome = self.draft_within(uow, actor, title, severity, scope, impact, labels, commander)
-        uow.incidents.add(outcome.incident)
-        return outcome
 
     def draft_within(
         self,
@@ -141,8 +126,9 @@ class IncidentService:
         labels: Iterable[str] = (),
         commander: str | None = None,
     ) -> Outcome:
-        """`declare_within` without writing the incident: the caller adds more entries (the
-        first alert summary) and then `uow.incidents.add`s it, one INSERT of the row."""
+        """Declare inside the caller's transaction, without writing the incident yet: the
+        caller may add entries (the first alert summary), then `uow.incidents.add`s it (one
+        INSERT of the row), commits and publishes."""
         key = severity or self.default_severity
         if key is None:
             valid = ", ".join(self.severities.keys)

@@ -17,6 +17,7 @@ from typing import Any
 
 from tocsin.app.alert_records import AlertGroup, AlertRow
 from tocsin.core.alerts import AlertStatus
+from tocsin.store.types import utc_from_db
 
 ALERT_COLUMNS = (
     "integration", "dedup_key", "status", "summary", "source_severity", "severity", "service",
@@ -85,13 +86,7 @@ class AlertSql:
         return value.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else value
 
     def read_time(self, value: Any) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
-        return value.astimezone(UTC)  # type: ignore[no-any-return]
+        return utc_from_db(value)
 
     def required_time(self, value: Any) -> datetime:
         found = self.read_time(value)
