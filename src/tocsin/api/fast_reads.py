@@ -16,21 +16,29 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tocsin.api.routers.incidents import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_SERVICE,
+    MAX_SEVERITY,
+    REF_PATTERN,
+    StatusFilter,
+    statuses,
+)
+from tocsin.api.routers.ingest import bearer
+from tocsin.api.routing import header, route_path
 from tocsin.app.ports import IncidentFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import AccessRole
-from tocsin.core.lifecycle import Status
 
 LIST_PATH = "/api/v1/incidents"
-_ONE = re.compile(r"/api/v1/incidents/((?:[Ii][Nn][Cc]-?)?0{0,3}[1-9][0-9]{0,8})")
+_ONE = re.compile(f"{LIST_PATH}/({REF_PATTERN})")
 _DIGITS = re.compile(r"[0-9]{1,8}")
-_OPEN = (Status.INVESTIGATING, Status.MITIGATED)
-_STATUSES = {s.value: (s,) for s in Status} | {"open": _OPEN}
+_STATUS_WORDS = frozenset(s.value for s in StatusFilter)
 _HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
 
 
@@ -62,7 +70,7 @@ class FastReads:
 
     def _answer(self, scope: Scope) -> bytes | None:
         """The body, or None to let the FastAPI route answer."""
-        path: str = scope["path"]
+        path = route_path(scope)
         if path == LIST_PATH:
             query = self._filter(scope["query_string"])
             if query is None or not self._allowed(scope):
@@ -87,14 +95,11 @@ class FastReads:
 
     def _allowed(self, scope: Scope) -> bool:
         """A bearer token that is valid and may read; anything else is the route's to refuse."""
-        authorization = _header(scope, b"authorization")
-        if authorization is None:
-            return False
-        scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
+        secret = bearer(header(scope, b"authorization"))
+        if not secret:
             return False
         try:
-            principal = self.tocsin.accounts.principal_for_token(secret.strip())
+            principal = self.tocsin.accounts.principal_for_token(secret)
             principal.require(AccessRole.VIEWER)
         except Exception:
             return False
@@ -102,7 +107,7 @@ class FastReads:
 
     def _filter(self, query_string: bytes) -> IncidentFilter | None:
         """The list's filters, or None for anything the route must judge (since, bad values)."""
-        statuses: set[Status] = set()
+        chosen: list[StatusFilter] = []
         severities: list[str] = []
         scalars: dict[str, str] = {}
         try:
@@ -111,12 +116,9 @@ class FastReads:
             return None
         for name, value in pairs:
             if name == "status":
-                if value == "all":
-                    statuses = set(Status)
-                    continue
-                if value not in _STATUSES:
+                if value not in _STATUS_WORDS:
                     return None
-                statuses.update(_STATUSES[value])
+                chosen.append(StatusFilter(value))
             elif name == "severity":
                 severity = self._severity(value)
                 if severity is None:
@@ -126,29 +128,20 @@ class FastReads:
                 if name in scalars or name == "since":
                     return None
                 scalars[name] = value
-        limit = _number(scalars.get("limit", "50"), 1, 1000)
-        offset = _number(scalars.get("offset", "0"), 0, 10_000_000)
+        limit = _number(scalars.get("limit", "50"), 1, MAX_LIMIT)
+        offset = _number(scalars.get("offset", "0"), 0, MAX_OFFSET)
         service = scalars.get("service")
-        if limit is None or offset is None or (service is not None and len(service) > 100):
+        if limit is None or offset is None or (service and len(service) > MAX_SERVICE):
             return None
-        chosen = () if statuses == set(Status) else tuple(sorted(statuses))
-        return IncidentFilter(chosen, tuple(severities), service, None, limit, offset)
+        return IncidentFilter(statuses(chosen), tuple(severities), service, None, limit, offset)
 
     def _severity(self, value: str) -> str | None:
-        if len(value) > 20:
+        if len(value) > MAX_SEVERITY:
             return None
         try:
             return self.tocsin.incidents.severities.get(value).key
         except Exception:
             return None
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    headers: Any = scope["headers"]
-    for key, value in headers:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 def _number(text: str, low: int, high: int) -> int | None:

@@ -27,7 +27,7 @@ from tocsin.api.errors import UNEXPECTED_STATUS, error_body
 from tocsin.api.errors import answer as error_answer
 from tocsin.api.logs import SCOPE_KEY
 from tocsin.api.routers.ingest import answer, bearer
-from tocsin.api.routing import route_path
+from tocsin.api.routing import header, route_path
 from tocsin.app.alert_records import Integration
 from tocsin.app.alerts import IngestResult
 from tocsin.bootstrap import Tocsin
@@ -52,7 +52,9 @@ class IngestFast:
             return
         shape, key = found
         try:
-            response = await self._ingest(shape, key or _bearer(scope), receive)
+            response = await self._ingest(
+                shape, key or bearer(header(scope, b"authorization")), receive
+            )
         except ClientDisconnect:
             return
         except HTTPException:  # BodyLimit's 413: it answers
@@ -99,13 +101,6 @@ def _route(scope: Scope) -> tuple[str, str | None] | None:
         return API_V2, match.group(1)
     if match := _WEBHOOK.fullmatch(path):
         return WEBHOOK, match.group(1)
-    return None
-
-
-def _bearer(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return bearer(value.decode("latin-1"))
     return None
 
 

@@ -21,9 +21,10 @@ from tocsin.core.scope import Impact, Scope
 
 router = APIRouter(prefix="/incidents", tags=["incidents"], responses=r.ERRORS)
 # At most 9 digits: a bigger number cannot be an incident and overflows PostgreSQL's INTEGER.
-Ref = Annotated[
-    str, Path(pattern=r"^(?:[Ii][Nn][Cc]-?)?0{0,3}[1-9][0-9]{0,8}$", description="INC-42 or 42")
-]
+REF_PATTERN = r"(?:[Ii][Nn][Cc]-?)?0{0,3}[1-9][0-9]{0,8}"
+Ref = Annotated[str, Path(pattern=f"^{REF_PATTERN}$", description="INC-42 or 42")]
+# The list's bounds, shared with the lean path (api/fast_reads.py).
+MAX_LIMIT, MAX_OFFSET, MAX_SEVERITY, MAX_SERVICE = 1000, 10_000_000, 20, 100
 
 
 class StatusFilter(StrEnum):
@@ -58,11 +59,11 @@ def list_incidents(
     tocsin: App,
     _: Viewer,
     status: Annotated[list[StatusFilter], Query()] = [],  # noqa: B006 - FastAPI copies it
-    severity: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
-    service: Annotated[str | None, Query(max_length=100)] = None,
+    severity: Annotated[list[str], Query(max_length=MAX_SEVERITY)] = [],  # noqa: B006
+    service: Annotated[str | None, Query(max_length=MAX_SERVICE)] = None,
     since: s.IsoTime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JSONResponse:
     """Incidents, newest first, with the total that match."""
     keys = tuple(tocsin.incidents.severities.get(k).key for k in severity)
