@@ -19,6 +19,7 @@ from tocsin.app.bus import MessageBus
 from tocsin.app.clock import ManualClock
 from tocsin.app.incidents import IncidentService
 from tocsin.app.messages import DEFAULT_TEMPLATES
+from tocsin.app.uow import Outbox
 from tocsin.bootstrap import Tocsin, build
 from tocsin.config import TocsinConfig, render_preset
 from tocsin.core.severity import SeverityModel
@@ -74,17 +75,24 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def bus() -> MessageBus:
-    return MessageBus()
+def outbox() -> Outbox:
+    return Outbox()
+
+
+@pytest.fixture
+def bus(outbox: Outbox) -> MessageBus:
+    return outbox.bus
 
 
 @pytest.fixture
 def make_service(
-    clock: ManualClock, severities: SeverityModel, bus: MessageBus
+    clock: ManualClock, severities: SeverityModel, outbox: Outbox
 ) -> Callable[[Engine], IncidentService]:
     def make(engine: Engine) -> IncidentService:
         renderer = JinjaRenderer(DEFAULT_TEMPLATES, {})
-        return IncidentService(lambda: SqlUnitOfWork(engine), clock, severities, renderer, bus)
+        return IncidentService(
+            lambda: SqlUnitOfWork(engine, outbox=outbox), clock, severities, renderer
+        )
 
     return make
 

@@ -20,6 +20,7 @@ from tocsin.app.health import HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.messages import DEFAULT_TEMPLATES
 from tocsin.app.ports import Clock, PasswordHasher
+from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
@@ -42,6 +43,7 @@ class Tocsin:
     incidents: IncidentService
     accounts: AccountService
     bus: MessageBus
+    handlers: Handlers
     renderer: JinjaRenderer
     clock: Clock
     alerts: AlertService
@@ -78,12 +80,12 @@ def build(
     engine = database.create(url, config.database.sqlite_synchronous)
     if migrate:
         database.upgrade(engine)
-    bus = MessageBus()
+    outbox = Outbox()
     renderer = renderer_for(config)
     clock = clock or SystemClock()
 
     def uow() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, outbox=outbox)
 
     def reader() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, write=False)
@@ -93,7 +95,6 @@ def build(
         clock,
         config.severity_model(),
         renderer,
-        bus,
         config.default_severity,
         reader,
         SqlIncidentReads(engine),
@@ -107,7 +108,8 @@ def build(
         engine,
         service,
         accounts,
-        bus,
+        outbox.bus,
+        outbox.handlers,
         renderer,
         clock,
         alerts,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tocsin.app.ports import AccountUnitOfWork, Clock, PasswordHasher
+from tocsin.app.ports import Clock, PasswordHasher, UnitOfWork
 from tocsin.core import rules
 from tocsin.core.access import AccessRole, Principal, Unauthenticated
 from tocsin.core.errors import InvalidInput, NotFound
@@ -55,10 +55,10 @@ def digest(secret: str) -> str:
 class AccountService:
     def __init__(
         self,
-        uow: Callable[[], AccountUnitOfWork],
+        uow: Callable[[], UnitOfWork],
         clock: Clock,
         hasher: PasswordHasher,
-        reader: Callable[[], AccountUnitOfWork] | None = None,
+        reader: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self._uow = uow
         self._read = reader or uow
@@ -188,7 +188,7 @@ class AccountService:
             uow.accounts.delete_session(digest(secret))
             uow.commit()
 
-    def _user(self, uow: AccountUnitOfWork, username: str) -> User:
+    def _user(self, uow: UnitOfWork, username: str) -> User:
         user = uow.accounts.user_by_name(username.strip().lstrip("@"))
         if user is None:
             raise NotFound(f"no user {username}; list them with `tocsin user list`")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tocsin.app.alert_records import AlertRow, Integration
-from tocsin.app.ports import AlertFilter, AlertUnitOfWork, Clock
+from tocsin.app.ports import AlertFilter, Clock, UnitOfWork
 from tocsin.core import rules
 from tocsin.core.access import Unauthenticated
 from tocsin.core.errors import InvalidInput, NotFound
@@ -41,9 +41,9 @@ def new_key() -> str:
 class AlertAdmin:
     def __init__(
         self,
-        uow: Callable[[], AlertUnitOfWork],
+        uow: Callable[[], UnitOfWork],
         clock: Clock,
-        reader: Callable[[], AlertUnitOfWork] | None = None,
+        reader: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self._uow = uow
         self._read = reader or uow

@@ -15,8 +15,9 @@ from datetime import datetime
 
 from tocsin.app.alert_records import AlertGroup, AlertRow
 from tocsin.app.alert_writer import IngestWriter, Job
+from tocsin.app.errors import WriteConflict
 from tocsin.app.incidents import IncidentService
-from tocsin.app.ports import AlertUnitOfWork, Clock
+from tocsin.app.ports import Clock, UnitOfWork
 from tocsin.core.alerts import (
     AlertIn,
     AlertStatus,
@@ -27,6 +28,7 @@ from tocsin.core.alerts import (
     top_values,
     transition,
 )
+from tocsin.core.errors import ConcurrentChange
 from tocsin.core.incident import Incident, format_id
 from tocsin.core.routing import Decision, DeclareMode, Router
 from tocsin.core.scope import Scope
@@ -35,6 +37,7 @@ from tocsin.core.silences import MaintenanceWindow, Silence, suppression
 log = logging.getLogger(__name__)
 
 MAX_LABEL_VALUES = 20  # distinct values counted per label in a group summary
+CONFLICT_RETRIES = 8  # runs of one ingestion transaction that lost races before giving up
 
 
 @dataclass
@@ -59,9 +62,9 @@ class _Tx:
     groups: dict[str, AlertGroup] = field(default_factory=dict)
     changed_groups: dict[str, None] = field(default_factory=dict)
     incidents: dict[int, Incident] = field(default_factory=dict)
-    new_incidents: set[int] = field(default_factory=set)
     open: dict[int, bool] = field(default_factory=dict)  # status read, incident not loaded
-    touched: dict[int, None] = field(default_factory=dict)  # incidents to save and publish
+    touched: dict[int, None] = field(default_factory=dict)  # incidents to save
+    decisions: dict[int, Decision] = field(default_factory=dict)  # by id() of the AlertIn
 
 
 @dataclass
@@ -79,7 +82,7 @@ class _Batch:
 class AlertService:
     def __init__(
         self,
-        uow: Callable[[], AlertUnitOfWork],
+        uow: Callable[[], UnitOfWork],
         clock: Clock,
         router: Callable[[], Router],
         incidents: IncidentService,
@@ -125,13 +128,12 @@ class AlertService:
                 (job.integration, parsed, job.drop_unknown_resolves) for job, parsed in ready
             ]
             try:
-                results, tx = self._transact(batches)
+                results = self._transact(batches)
             except Exception:
                 log.info("a group of %d alert batches failed; retrying one by one", len(ready))
             else:  # committed: never retried
                 for (job, _), result in zip(ready, results, strict=True):
                     job.future.set_result(result)
-                self._publish(tx)
                 return
         for job, parsed in ready:
             try:
@@ -142,27 +144,37 @@ class AlertService:
                 job.future.set_result(result)
 
     def _commit(self, batches: list[tuple[str, Parsed, bool]]) -> list[IngestResult]:
-        results, tx = self._transact(batches)
-        self._publish(tx)
-        return results
+        return self._transact(batches)
 
-    def _transact(self, batches: list[tuple[str, Parsed, bool]]) -> tuple[list[IngestResult], _Tx]:
-        with self._uow() as uow:
-            tx = self._start(uow, batches)
-            router = self._router()
-            results = [self._one(uow, tx, router, *batch) for batch in batches]
-            self._write(uow, tx)
-            uow.commit()
-        return results, tx
+    def _transact(self, batches: list[tuple[str, Parsed, bool]]) -> list[IngestResult]:
+        """One transaction, run again whole when it lost a race to another process (two
+        servers storing the same new alert, or changing the same incident): a sender never
+        sees a conflict, only a database that stays unavailable."""
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            try:
+                with self._uow() as uow:
+                    router = self._router()
+                    tx = self._start(uow, router, batches)
+                    results = [self._one(uow, tx, *batch) for batch in batches]
+                    self._write(uow, tx)
+                    uow.commit()
+                return results
+            except (WriteConflict, ConcurrentChange):
+                if attempt == CONFLICT_RETRIES:
+                    raise
+                log.info("alert batch lost a race to another writer; running it again")
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _publish(self, tx: _Tx) -> None:
-        """Announce the changed incidents; only after their transaction committed."""
-        for number in tx.touched:
-            self._incidents.publish(tx.incidents[number])
-
-    def _start(self, uow: AlertUnitOfWork, batches: list[tuple[str, Parsed, bool]]) -> _Tx:
+    def _start(
+        self, uow: UnitOfWork, router: Router, batches: list[tuple[str, Parsed, bool]]
+    ) -> _Tx:
         now = self._clock.now()
         tx = _Tx(now, uow.alerts.silences(now), uow.alerts.windows(now))
+        for _, parsed, _ in batches:
+            for alert in parsed.alerts:
+                tx.decisions[id(alert)] = router.decide(alert)
+        # Groups are counted and declared under their lock (PostgreSQL; SQLite has one writer).
+        uow.alerts.lock_groups(sorted({d.group_key for d in tx.decisions.values()}))
         wanted: dict[str, set[str]] = {}
         for integration, parsed, _ in batches:
             wanted.setdefault(integration, set()).update(a.dedup_key for a in parsed.alerts)
@@ -173,9 +185,8 @@ class AlertService:
 
     def _one(
         self,
-        uow: AlertUnitOfWork,
+        uow: UnitOfWork,
         tx: _Tx,
-        router: Router,
         integration: str,
         parsed: Parsed,
         drop: bool,
@@ -183,20 +194,20 @@ class AlertService:
         result = IngestResult(problems=list(parsed.problems))
         batch = _Batch(integration, drop)
         for alert in parsed.alerts:
-            result.accepted += self._apply(tx, batch, router, alert)
+            result.accepted += self._apply(tx, batch, alert)
         self._group(uow, tx, batch, result)
         return result
 
     # -- per alert -----------------------------------------------------------------------
 
-    def _apply(self, tx: _Tx, batch: _Batch, router: Router, alert: AlertIn) -> int:
+    def _apply(self, tx: _Tx, batch: _Batch, alert: AlertIn) -> int:
         key = (batch.integration, alert.dedup_key)
         current = tx.rows.get(key)
         step = transition(current.status if current else None, alert)
         unknown_resolve = current is None and alert.status is AlertStatus.RESOLVED
         if step is Transition.IGNORED or (unknown_resolve and batch.drop_unknown_resolves):
             return 1
-        decision = router.decide(alert)
+        decision = tx.decisions[id(alert)]
         was_firing = current is not None and current.status is AlertStatus.FIRING
         if current is None:
             current = tx.rows[key] = _new_row(batch.integration, alert, decision, tx.now)
@@ -218,21 +229,17 @@ class AlertService:
         batch.decisions[alert.dedup_key] = decision
         return 1
 
-    def _write(self, uow: AlertUnitOfWork, tx: _Tx) -> None:
+    def _write(self, uow: UnitOfWork, tx: _Tx) -> None:
         uow.alerts.insert_alerts([tx.rows[k] for k in tx.new_rows])
         uow.alerts.update_alerts([tx.rows[k] for k in tx.changed_rows])
         for group_key in tx.changed_groups:
             uow.alerts.save_group(tx.groups[group_key])
         for number in tx.touched:
-            incident = tx.incidents[number]
-            if number in tx.new_incidents:
-                uow.incidents.add(incident)  # one INSERT, its first summary included
-            else:
-                uow.incidents.save(incident)
+            uow.incidents.save(tx.incidents[number])
 
     # -- per group -----------------------------------------------------------------------
 
-    def _group(self, uow: AlertUnitOfWork, tx: _Tx, batch: _Batch, result: IngestResult) -> None:
+    def _group(self, uow: UnitOfWork, tx: _Tx, batch: _Batch, result: IngestResult) -> None:
         by_group: dict[str, list[AlertRow]] = {}
         for key in batch.decisions:
             row = tx.rows[batch.integration, key]
@@ -248,7 +255,7 @@ class AlertService:
 
     def _settle_group(
         self,
-        uow: AlertUnitOfWork,
+        uow: UnitOfWork,
         tx: _Tx,
         batch: _Batch,
         group_key: str,
@@ -280,7 +287,7 @@ class AlertService:
             for row in rows:
                 row.incident = number  # written with the rows, at the end
 
-    def _link(self, uow: AlertUnitOfWork, tx: _Tx, group: AlertGroup, number: int) -> None:
+    def _link(self, uow: UnitOfWork, tx: _Tx, group: AlertGroup, number: int) -> None:
         """Earlier alerts of the group (suppressed, or kept as suggestions) join the newly
         declared incident: stored ones with one UPDATE, this transaction's in memory."""
         if not group.is_new:
@@ -289,13 +296,13 @@ class AlertService:
             if row.group_key == group.group_key and row.incident is None:
                 row.incident = number
 
-    def _incident(self, uow: AlertUnitOfWork, tx: _Tx, number: int) -> Incident:
+    def _incident(self, uow: UnitOfWork, tx: _Tx, number: int) -> Incident:
         incident = tx.incidents.get(number)
         if incident is None:
             incident = tx.incidents[number] = uow.incidents.get(number)
         return incident
 
-    def _open_incident(self, uow: AlertUnitOfWork, tx: _Tx, group: AlertGroup) -> int | None:
+    def _open_incident(self, uow: UnitOfWork, tx: _Tx, group: AlertGroup) -> int | None:
         """The group's incident if it is still open. Only its status is read: most alerts
         attach without a summary, so the incident itself is not loaded."""
         number = group.incident
@@ -308,11 +315,11 @@ class AlertService:
         return number if tx.open[number] else None
 
     def _declare(
-        self, uow: AlertUnitOfWork, tx: _Tx, batch: _Batch, group: AlertGroup, pages: list[AlertRow]
+        self, uow: UnitOfWork, tx: _Tx, batch: _Batch, group: AlertGroup, pages: list[AlertRow]
     ) -> Incident:
         severities = self._incidents.severities
         worst = min(pages, key=lambda r: severities.rank(r.severity))
-        outcome = self._incidents.draft_within(
+        outcome = self._incidents.declare_within(
             uow,
             f"{batch.integration} (alert)",
             worst.summary[:200],
@@ -321,7 +328,6 @@ class AlertService:
             labels=["alert"],
         )
         incident = tx.incidents[outcome.incident.number] = outcome.incident
-        tx.new_incidents.add(incident.number)
         tx.touched[incident.number] = None
         group.next_milestone = 1
         self._summarise(incident, group, batch, tx.now)

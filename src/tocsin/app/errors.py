@@ -17,3 +17,8 @@ class DatabaseCorrupt(StorageError):
 
 class DatabaseUnavailable(StorageError):
     pass
+
+
+class WriteConflict(StorageError):
+    """Another transaction wrote the same rows first (a unique key, a deadlock, a
+    serialization failure): the whole transaction may simply be run again."""

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tocsin.app import messages
-from tocsin.app.bus import IncidentChanged, MessageBus
 from tocsin.app.ports import (
     Clock,
     IncidentFilter,
@@ -46,7 +45,6 @@ class IncidentService:
         clock: Clock,
         severities: SeverityModel,
         renderer: MessageRenderer,
-        bus: MessageBus | None = None,
         default_severity: str | None = None,
         reader: Callable[[], UnitOfWork] | None = None,
         reads: IncidentReads | None = None,
@@ -58,7 +56,6 @@ class IncidentService:
         self.severities = severities
         self.default_severity = default_severity
         self._renderer = renderer
-        self._bus = bus or MessageBus()
 
     # -- queries -------------------------------------------------------------------------
 
@@ -107,15 +104,13 @@ class IncidentService:
         commander: str | None = None,
     ) -> Outcome:
         with self._uow() as uow:
-            result = self.draft_within(
+            result = self.declare_within(
                 uow, actor, title, severity, scope, impact, labels, commander
             )
-            uow.incidents.add(result.incident)
             uow.commit()
-        self.publish(result.incident)
         return result
 
-    def draft_within(
+    def declare_within(
         self,
         uow: UnitOfWork,
         actor: str,
@@ -126,9 +121,10 @@ class IncidentService:
         labels: Iterable[str] = (),
         commander: str | None = None,
     ) -> Outcome:
-        """Declare inside the caller's transaction, without writing the incident yet: the
-        caller may add entries (the first alert summary), then `uow.incidents.add`s it (one
-        INSERT of the row), commits and publishes."""
+        """Declare inside the caller's transaction: the one declare path, for the CLI, the
+        API, the web and alerts alike. The caller may record more entries on the incident
+        (the first alert summary) and save it before committing; the handlers for `declared`
+        run at that commit, whoever the caller is."""
         key = severity or self.default_severity
         if key is None:
             valid = ", ".join(self.severities.keys)
@@ -140,6 +136,7 @@ class IncidentService:
             number, title, sev, now, actor, scope, impact, labels, commander
         )
         text = self._message(incident, messages.ANNOUNCEMENT, now, actor)
+        uow.incidents.add(incident)
         return Outcome(incident, text)
 
     def acknowledge(self, ref: str | int, actor: str, version: int | None = None) -> Outcome:
@@ -247,7 +244,6 @@ class IncidentService:
             text = self._message(incident, template, now, actor, **extra) if template else None
             uow.incidents.save(incident)
             uow.commit()
-        self.publish(incident)
         return Outcome(incident, text)
 
     def _message(
@@ -258,9 +254,3 @@ class IncidentService:
         text = self._renderer.render(template, ctx)
         incident.record_message(now, actor, template, text)
         return text
-
-    def publish(self, incident: Incident) -> None:
-        """Announce an incident's new entries; only after their transaction committed."""
-        entries = tuple(incident.pending)
-        incident.pending.clear()
-        self._bus.publish(IncidentChanged(incident.id, entries))

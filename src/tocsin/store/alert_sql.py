@@ -70,6 +70,10 @@ class AlertSql:
             f"FROM maintenance_windows WHERE ends_at > {p} ORDER BY id"
         )
         self.incident_status = f"SELECT status FROM incidents WHERE number = {p}"  # noqa: S608
+        # PostgreSQL only: one advisory lock per id, in the array's order.
+        self.lock_groups = (
+            "SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(CAST(%s AS INTEGER[])) AS k"
+        )
         self.link_group = (
             f"UPDATE alerts SET incident = {p} WHERE group_key = {p} AND incident IS NULL"  # noqa: S608 - constant names
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,14 @@ from tocsin.store.tables import (
     maintenance_windows,
     silences,
 )
+
+GROUP_LOCK_CLASS = 0x70C5  # the first half of the advisory lock's key: "alert group"
+
+
+def group_lock_id(group_key: str) -> int:
+    """A stable signed 32-bit number for a group key (the second half of the lock's key)."""
+    return int.from_bytes(hashlib.blake2b(group_key.encode(), digest_size=4).digest(), signed=True)
+
 
 _ALERT_COLUMNS = [c.name for c in alerts.columns if c.name != "id"]
 _SQL: dict[str, AlertSql] = {}
@@ -68,6 +77,15 @@ class SqlAlertRepository:
         return None if r is None else _integration(r)
 
     # -- alerts --------------------------------------------------------------------------
+
+    def lock_groups(self, group_keys: list[str]) -> None:
+        """PostgreSQL: a transaction-level advisory lock per group, taken in one order (the
+        locks' own numbers, sorted) so two writers never wait for each other in a circle.
+        SQLite's BEGIN IMMEDIATE already makes every writer wait its turn."""
+        if self._conn.dialect.name != "postgresql" or not group_keys:
+            return
+        ids = sorted({group_lock_id(key) for key in group_keys})
+        self._cursor().execute(self._sql.lock_groups, (GROUP_LOCK_CLASS, ids))
 
     def by_keys(self, integration: str, keys: Iterable[str]) -> dict[str, AlertRow]:
         cur = self._cursor()

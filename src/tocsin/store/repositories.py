@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from tocsin.app.ports import IncidentFilter
+from tocsin.app.ports import IncidentFilter, Recorded
 from tocsin.core import snapshot
 from tocsin.core.errors import ConcurrentChange, IncidentNotFound
 from tocsin.core.incident import Incident, format_id
@@ -40,6 +40,11 @@ S = TypeVar("S", bound=Select[Any])
 class SqlIncidentRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._recorded: list[Recorded] = []
+
+    def take_recorded(self) -> list[Recorded]:
+        taken, self._recorded = self._recorded, []
+        return taken
 
     def next_number(self) -> int:
         stmt = (
@@ -144,6 +149,7 @@ class SqlIncidentRepository:
         ]
 
     def _write_entries(self, incident: Incident) -> None:
+        new = tuple(e for e in incident.pending if e.seq > incident.loaded_version)
         rows = [
             {
                 "incident": incident.number,
@@ -154,10 +160,10 @@ class SqlIncidentRepository:
                 "text": e.text,
                 "data": e.data,
             }
-            for e in incident.pending
-            if e.seq > incident.loaded_version
+            for e in new
         ]
         self._conn.execute(insert(timeline_entries), rows)
+        self._recorded.append(Recorded(incident, new))
         incident.loaded_version = incident.version
 
     def _write_services(self, incident: Incident, *, replace: bool) -> None:

@@ -1,4 +1,9 @@
-"""The unit of work: one connection, one transaction, committed only when the caller says."""
+"""The unit of work: one connection, one transaction, committed only when the caller says.
+
+`commit` runs the outbox's handlers inside the transaction first (app/uow.py), then commits,
+then announces the committed entries. A write that lost a race to another transaction (a
+unique key, a deadlock, a serialization failure) surfaces as `WriteConflict`, which the caller
+may retry whole."""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
-from tocsin.app.errors import DatabaseCorrupt, DatabaseUnavailable
+from tocsin.app.errors import DatabaseCorrupt, DatabaseUnavailable, WriteConflict
+from tocsin.app.uow import Outbox
 from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.repositories import SqlIncidentRepository
@@ -19,10 +25,11 @@ class SqlUnitOfWork:
     accounts: SqlAccountRepository
     alerts: SqlAlertRepository
 
-    def __init__(self, engine: Engine, write: bool = True) -> None:
+    def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
         self._engine = engine
         self._write = write
+        self._outbox = outbox or Outbox()
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -53,7 +60,22 @@ class SqlUnitOfWork:
         finally:
             self._conn.close()
             self._conn = None
+        if exc is not None and is_conflict(exc):
+            raise WriteConflict(f"lost a race to another writer: {exc}") from exc
 
     def commit(self) -> None:
         assert self._conn is not None  # noqa: S101 - entered
+        recorded = self._outbox.before_commit(self)
         self._conn.commit()
+        self._outbox.after_commit(recorded)
+
+
+CONFLICT_STATES = {"23505", "40001", "40P01"}  # unique violation, serialization, deadlock
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A lost race, from SQLAlchemy or straight from the driver (the ingestion path writes
+    on the DB-API cursor), that running the transaction again resolves."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    return getattr(exc, "sqlstate", None) in CONFLICT_STATES

@@ -46,7 +46,7 @@ def list_alerts(
     status: Literal["firing", "resolved"] | None = None,
     service: Annotated[str | None, Query(max_length=100)] = None,
     integration: Annotated[str | None, Query(max_length=100)] = None,
-    incident: Annotated[int | None, Query(ge=1)] = None,
+    incident: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,  # the column range
     suppressed: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
