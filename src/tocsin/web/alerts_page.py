@@ -83,7 +83,12 @@ def alerts_page(
     chosen = request.query_params.get("status", "firing")
     state = STATES.get(chosen, AlertStatus.FIRING)
     service = request.query_params.get("service", "").strip()[:100] or None
-    found = tocsin.alert_admin.alerts(AlertFilter(state, service, limit=PAGE_SIZE))
+    incident = request.query_params.get("incident", "")
+    number = int(incident) if incident.isdigit() and len(incident) < 10 else None
+    if number is not None:  # every alert of one incident, firing or not
+        state, chosen = None, "all"
+    query = AlertFilter(state, service, incident=number, limit=PAGE_SIZE)
+    found = tocsin.alert_admin.alerts(query)
     context = {
         "session": session,
         "rows": found.items,

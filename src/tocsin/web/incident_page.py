@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tocsin.api.deps import App
+from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.errors import InvalidInput, NotFound
 from tocsin.core.scope import Role
@@ -17,6 +18,7 @@ from tocsin.web.rendering import page
 from tocsin.web.views import view
 
 router = APIRouter()
+LINKED_ALERTS = 50  # shown on the page; the Alerts page filters by incident for the rest
 NOTICES = {
     "ack": "Acknowledged.",
     "severity": "Severity changed.",
@@ -63,8 +65,7 @@ def incident_page(
     retry: Retry = Retry(),
 ) -> HTMLResponse:
     try:
-        incident = tocsin.incidents.get(ref)
-        timeline = tocsin.incidents.timeline(ref)
+        incident, timeline = tocsin.incidents.detail(ref)
     except (NotFound, InvalidInput):
         context = {"session": session, "title": "Not found", "message": f"No incident {ref}."}
         return page(request, "error.html", context, 404)
@@ -78,6 +79,9 @@ def incident_page(
         "retry": retry,
         "severities": tocsin.incidents.severities.severities,
         "roles": [r.value for r in Role],
+        "alerts": tocsin.alert_admin.alerts(
+            AlertFilter(incident=incident.number, limit=LINKED_ALERTS)
+        ),
     }
     return page(request, "incident.html", context, status)
 
