@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tocsin.core.errors import DomainError, InvalidInput
+from tocsin.core.errors import DomainError, ErrorKind, InvalidInput
 
 
 class AccessRole(StrEnum):
@@ -32,11 +32,15 @@ class AccessRole(StrEnum):
 class Unauthenticated(DomainError):
     """No valid credentials. Says nothing about which part was wrong."""
 
+    kind = ErrorKind.UNAUTHENTICATED
+
     def __init__(self, message: str = "wrong username or password") -> None:
         super().__init__(message)
 
 
 class Forbidden(DomainError):
+    kind = ErrorKind.FORBIDDEN
+
     def __init__(self, principal: Principal, needed: AccessRole) -> None:
         self.needed = needed
         super().__init__(

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.api.deps import App
+from tocsin.app.answers import status_of
 from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
-from tocsin.web.outcomes import status_for
 from tocsin.web.rendering import page
 
 router = APIRouter()
@@ -48,7 +48,7 @@ def add_silence(request: Request, tocsin: App, who: ResponderSession, form: Form
             form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#silences", 303)
 
 
@@ -59,7 +59,7 @@ def expire_silence(
     try:
         tocsin.alert_admin.expire_silence(silence_id)
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#silences", 303)
 
 
@@ -73,7 +73,7 @@ def add_maintenance(
             who.principal.name, form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#maintenance", 303)
 
 

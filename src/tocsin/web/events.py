@@ -23,7 +23,7 @@ from tocsin.api.deps import App
 from tocsin.app.errors import StorageError
 from tocsin.app.refs import parse_ref
 from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import InvalidInput, NotFound
+from tocsin.core.errors import ErrorKind, InvalidInput, NotFound
 from tocsin.core.incident import Incident
 from tocsin.web.auth import PageRefused, StreamSession
 from tocsin.web.rendering import Web, WebState, fragment
@@ -107,7 +107,7 @@ async def timeline_events(
         number = parse_ref(ref)
         await run_in_threadpool(tocsin.incidents.get, number)
     except (NotFound, InvalidInput):
-        raise PageRefused(404, f"No incident {ref}.") from None
+        raise PageRefused(ErrorKind.NOT_FOUND, f"No incident {ref}.") from None
     if last_event_id and last_event_id.isdigit():
         after = max(after, int(last_event_id))  # a reconnect resumes where it stopped
     poller = TimelinePoller(tocsin, web, number)

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tocsin.api.deps import App
+from tocsin.app.answers import ANSWERS
 from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import InvalidInput, NotFound
+from tocsin.core.errors import ErrorKind, InvalidInput, NotFound
 from tocsin.core.scope import Role
 from tocsin.core.timeline import EntryKind, TimelineEntry
 from tocsin.web.auth import PageSession, WebSession
@@ -67,8 +68,9 @@ def incident_page(
     try:
         incident, timeline = tocsin.incidents.detail(ref)
     except (NotFound, InvalidInput):
-        context = {"session": session, "title": "Not found", "message": f"No incident {ref}."}
-        return page(request, "error.html", context, 404)
+        missing = ANSWERS[ErrorKind.NOT_FOUND]
+        context = {"session": session, "title": missing.title, "message": f"No incident {ref}."}
+        return page(request, "error.html", context, missing.status)
     context = {
         "session": session,
         "v": view(incident, tocsin.incidents.severities, tocsin.clock.now()),

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.api.deps import SESSION_COOKIE, App
 from tocsin.app.accounts import User
+from tocsin.app.answers import ANSWERS, status_of
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import Unauthenticated
+from tocsin.core.errors import ErrorKind
 from tocsin.web.auth import FormFields, PageRefused, find_session
 from tocsin.web.format import safe_next
 from tocsin.web.rendering import Web, page
@@ -36,16 +38,17 @@ def login(request: Request, tocsin: App, web: Web, form: FormFields) -> Response
     username, target = form.get("username", "")[:200], safe_next(form.get("next"))
     sent = form.get("csrf", "").encode()
     if not secrets.compare_digest(sent, request.cookies.get(LOGIN_COOKIE, "-").encode()):
-        return _login_page(request, target, username, "The form expired; try again.", 400)
+        expired = "The form expired; try again."
+        return _login_page(request, target, username, expired, ANSWERS[ErrorKind.FORBIDDEN].status)
     address = request.client.host if request.client else "unknown"
     wait = web.limiter.retry_after(address, username)
     if wait is not None:
         return _too_many(request, target, username, wait)
     try:
         user = tocsin.accounts.authenticate(username, form.get("password", ""))
-    except Unauthenticated:
+    except Unauthenticated as exc:
         web.limiter.failed(address, username)
-        return _login_page(request, target, username, WRONG, 401)
+        return _login_page(request, target, username, WRONG, status_of(exc))
     web.limiter.succeeded(username)
     return _signed_in(request, tocsin, user, target)
 
@@ -55,7 +58,9 @@ def logout(request: Request, tocsin: App, form: FormFields) -> RedirectResponse:
     session = find_session(request, tocsin)
     if session is not None:
         if not secrets.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
-            raise PageRefused(403, "This form has expired; reload the page and log out again.")
+            raise PageRefused(
+                ErrorKind.FORBIDDEN, "This form has expired; reload the page and log out again."
+            )
         tocsin.accounts.end_session(session.secret)
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -64,7 +69,8 @@ def logout(request: Request, tocsin: App, form: FormFields) -> RedirectResponse:
 
 def _too_many(request: Request, target: str, username: str, wait: int) -> Response:
     message = f"Too many failed logins. Try again in {-(-wait // 60)} min."
-    response = _login_page(request, target, username, message, 429)
+    status = ANSWERS[ErrorKind.RATE_LIMITED].status
+    response = _login_page(request, target, username, message, status)
     response.headers["Retry-After"] = str(wait)
     return response
 
