@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from tocsin.app.bus import IncidentChanged, MessageBus
 from tocsin.app.ports import Recorded, UnitOfWork
+from tocsin.core.errors import ErrorKind, TocsinError
 from tocsin.core.incident import Incident
 from tocsin.core.timeline import EntryKind, TimelineEntry
 
@@ -23,8 +24,11 @@ EntryHandler = Callable[[UnitOfWork, Incident, TimelineEntry], None]
 MAX_ROUNDS = 8  # handlers that record entries themselves: a bound, never a loop
 
 
-class HandlerLoop(RuntimeError):
-    """Handlers kept recording new entries for each other's entries."""
+class HandlerLoop(TocsinError):
+    """Handlers kept recording new entries for each other's entries (a bug: try again
+    will not help, but the change is rolled back, never half-stored)."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 @dataclass
