@@ -6,8 +6,9 @@ A benchmark serves this checkout's code by default (its `src/` first on PYTHONPA
 worktree is measured even though the shared venv's editable install points elsewhere).
 Each `--tocsin-src` adds a checkout (a git work tree with `src/tocsin`, or a directory
 holding `tocsin/`) whose servers run the same way with that `src/` instead. The harness
-itself (load generator, seed, serve script) stays this checkout's, so the same load is
-measured against both versions in the same run.
+itself (load generator, serve script) stays this checkout's, so the same load is measured
+against both versions in the same run; only the api_latency seed is the checkout's own when
+it has one (`seeder`), so that rows are built by code that matches that `src/`.
 """
 
 from __future__ import annotations
@@ -34,27 +35,34 @@ class Checkout:
     def root(self) -> Path:
         return self.src.parent if self.src.name == "src" else self.src
 
-    def env(
-        self, base: Mapping[str, str] | None = None, *, harness: bool = False
-    ) -> dict[str, str]:
-        """`base` (the environment) with PYTHONPATH set to this checkout's src (then the
-        harness's root, for `python -m bench...`); an inherited PYTHONPATH is dropped."""
+    @property
+    def seeder(self) -> Path:
+        """Where `bench.api_latency.seed` comes from: this checkout's own if it has one,
+        else the harness's."""
+        own = self.root / "bench" / "api_latency" / "seed.py"
+        return self.root if own.is_file() else ROOT
+
+    def env(self, base: Mapping[str, str] | None = None, *, bench: bool = False) -> dict[str, str]:
+        """`base` (the environment) with PYTHONPATH set to this checkout's src (then, with
+        `bench`, the root `bench.api_latency.seed` comes from); an inherited PYTHONPATH is
+        dropped."""
         env = dict(os.environ if base is None else base)
-        env["PYTHONPATH"] = os.pathsep.join([str(self.src), *([str(ROOT)] if harness else [])])
+        env["PYTHONPATH"] = os.pathsep.join([str(self.src), *([str(self.seeder)] if bench else [])])
         return env
 
-    def python(self, code: str) -> str:
-        """Run `code` with this checkout's tocsin; its stdout."""
+    def python(self, code: str, *args: str, bench: bool = False, what: str = "") -> str:
+        """Run `code` with this checkout's tocsin (and its seed, with `bench`); its stdout."""
         done = subprocess.run(  # noqa: S603 - our interpreter, our code
-            [sys.executable, "-c", code],
-            env=self.env(),
-            cwd=ROOT,
+            [sys.executable, "-c", code, *args],
+            env=self.env(bench=bench),
+            cwd=self.seeder,  # `python -c` puts the working directory first on sys.path
             capture_output=True,
             text=True,
             check=False,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"[{self.label}] {code!r} failed:\n{done.stderr[-2000:]}")
+            doing = what or code.strip().splitlines()[0]
+            raise RuntimeError(f"[{self.label}] {doing} failed:\n{done.stderr[-2000:]}")
         return done.stdout.strip()
 
     def describe(self) -> dict[str, Any]:
@@ -65,6 +73,7 @@ class Checkout:
             "git_commit": _git(self.root, "rev-parse", "--short", "HEAD").strip() or None,
             "git_branch": _git(self.root, "rev-parse", "--abbrev-ref", "HEAD").strip() or None,
             "src_changes": changed,
+            "seed_from": str(self.seeder),
         }
 
 

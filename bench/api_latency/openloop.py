@@ -394,7 +394,7 @@ def summarize(
         "connections_opened": pool.opened,
         "connections_peak": pool.peak,
         "connection_waits": pool.waits,
-        "peak_in_flight": peak_in_flight,
+        "peak_in_flight": peak_in_flight,  # sent and unanswered, or waiting for a connection
         "write_conflicts": conflicts,
         "cpu_ms_per_request": {name: round(1000 * s / n, 3) for name, s in used.items()},
         "per_request": {

@@ -53,6 +53,7 @@ from tests.support.postgres import fresh_database, running_postgres  # noqa: E40
 WORK = ROOT / ".bench" / "api_latency"
 RESULTS = ROOT / ".bench" / "api_latency.json"
 SERVE_APP = Path(__file__).with_name("serve_app.py")
+SEED_SCRIPT = Path(__file__).with_name("seed.py")
 GOAL_P95_MS = 50.0
 GOAL_OPEN_P99_MS = 50.0
 START_TIMEOUT_S = 60.0
@@ -147,32 +148,45 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+SEED_CODE = """
+import importlib.util, inspect, json, sys
+from bench.api_latency import seed
+url, count, harness = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if count != seed.INCIDENTS and "count" not in inspect.signature(seed.seed).parameters:
+    # an older seed.py: seeds the full size only; the harness's, on this src, for a small one
+    spec = importlib.util.spec_from_file_location("harness_seed", harness)
+    seed = sys.modules["harness_seed"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seed)
+stats = seed.seed(url) if count == seed.INCIDENTS else seed.seed(url, count)
+print(json.dumps({"seconds": stats.seconds, "seed": seed.__file__}))
+"""
+
+
 def seed_with(checkout: Checkout, url: str, incidents: int) -> float:
-    """Seed the empty database at `url` with `checkout`'s code (seed.py in a subprocess);
-    the seconds it took."""
-    done = subprocess.run(  # noqa: S603 - our interpreter, our module
-        [sys.executable, "-m", "bench.api_latency.seed", url, "--incidents", str(incidents)],
-        env=checkout.env(harness=True),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    """Seed the empty database at `url` with `checkout`'s code, and its own seed.py when it
+    has one (in a subprocess); the seconds it took."""
+    out = checkout.python(
+        SEED_CODE, url, str(incidents), str(SEED_SCRIPT), bench=True, what="seeding"
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"[{checkout.label}] seeding failed:\n{done.stderr[-3000:]}")
-    seconds: float = json.loads(done.stdout.splitlines()[-1])["seconds"]
+    seconds: float = json.loads(out.splitlines()[-1])["seconds"]
     return seconds
 
 
-def head_revision(checkout: Checkout) -> str:
-    return checkout.python("from tocsin.store import database; print(database.head_revision())")
+def seed_key(checkout: Checkout) -> str:
+    """What a seeded file depends on: the seed's version and the schema head."""
+    return checkout.python(
+        "from bench.api_latency import seed; from tocsin.store import database; "
+        "print(f'v{seed.SEED_VERSION}-{database.head_revision()}')",
+        bench=True,
+        what="reading the seed version and schema head",
+    )
 
 
 def sqlite_seed(checkout: Checkout, reseed: bool, incidents: int) -> tuple[Path, float | None]:
     """The cached seeded SQLite file for `checkout`'s schema head (made if missing) and the
     seconds seeding took, if it did. Two checkouts with the same head share one file."""
     size = "" if incidents == seed.INCIDENTS else f"-n{incidents}"
-    cached = WORK / f"seed-v{seed.SEED_VERSION}-{head_revision(checkout)}{size}.db"
+    cached = WORK / f"seed-{seed_key(checkout)}{size}.db"
     if cached.exists() and not reseed:
         cached.touch()
         return cached, None
@@ -532,8 +546,8 @@ def print_open_loop(report: dict[str, Any]) -> None:
             f" send lag p50 {lag['p50']:.2f} ms, p99 {lag['p99']:.2f} ms, max {lag['max']:.1f} ms,"
             f" {o['late']} sent over {o['late_ms']:g} ms late, {o['not_sent']} not sent;"
             f"\n  connections: {o['connections_opened']} opened, peak {o['connections_peak']}"
-            f" open, peak {o['peak_in_flight']} in flight, {o['connection_waits']} waits at the"
-            f" cap; CPU ms per request: server {cpu['server']:.2f}{db}, client"
+            f" open, peak {o['peak_in_flight']} outstanding, {o['connection_waits']} waits at"
+            f" the cap; CPU ms per request: server {cpu['server']:.2f}{db}, client"
             f" {cpu['client']:.2f}; other {o['other_busy_cores']:.2f} cores;"
             f" write conflicts {o['write_conflicts']}"
         )

@@ -6,10 +6,11 @@ clock that moves forward a few minutes per entry; messages rendered by the defau
 then bulk-inserted with SQLAlchemy Core `insert(table)` executemany, one transaction per batch of
 incidents, into a database the migrations created.
 
-    python -m bench.api_latency.seed URL      # prints the figures as JSON
+    python -m bench.api_latency.seed URL [--incidents N]     # prints the figures as JSON
 
-run.py seeds that way, in a subprocess with the served checkout's `src/` on PYTHONPATH, so
-each checkout it compares gets rows built and migrated by its own code.
+run.py calls `seed` in a subprocess with the served checkout's `src/` on PYTHONPATH (and that
+checkout's own copy of this file when it has one), so each checkout it compares gets rows
+built and migrated by its own code. Keep `seed(url)` callable that way.
 """
 
 from __future__ import annotations
