@@ -19,6 +19,7 @@ from tocsin.app.errors import WriteConflict
 from tocsin.app.incidents import IncidentService
 from tocsin.app.ports import Clock, UnitOfWork
 from tocsin.core.alerts import (
+    AlertAction,
     AlertIn,
     AlertStatus,
     FieldProblem,
@@ -399,8 +400,8 @@ def _update_row(row: AlertRow, alert: AlertIn, step: Transition, now: datetime) 
     if step in (Transition.RESOLVED, Transition.REFIRED):
         row.status = alert.status
         row.ends_at = alert.ends_at
-    if alert.summary:
-        row.summary = alert.summary
+    if alert.summary and alert.action is AlertAction.TRIGGER:
+        row.summary = alert.summary  # an acknowledge or resolve names only its key
     row.labels = dict(alert.labels) or row.labels
     row.annotations = dict(alert.annotations) or row.annotations
 

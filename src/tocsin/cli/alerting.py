@@ -18,6 +18,7 @@ from tocsin.cli import common
 from tocsin.cli.common import JsonOpt, actor, handled, out, print_json
 from tocsin.config.changes import add_integration
 from tocsin.config.editing import edit_config
+from tocsin.core.alert_rules import clean
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import InvalidInput
 from tocsin.core.timeline import iso
@@ -133,10 +134,8 @@ def alert_list(
         return
     for a in page.items:
         flag = f" [{a.suppressed_by}]" if a.suppressed_by else ""
-        out.print(
-            f"{a.status.value}\t{a.severity}\t{a.service}\t×{a.count}\t{a.summary}{flag}",
-            markup=False,
-        )
+        line = f"{a.status.value}\t{a.severity}\t{a.service}\t×{a.count}\t{a.summary}{flag}"
+        out.print(clean(line), markup=False)  # stored before vetting: never raw escapes
     out.print(f"{len(page.items)} of {page.total}", style="dim")
 
 
