@@ -47,7 +47,11 @@ incidents = Table(
     Column("closed_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
-    Column("state", Json, nullable=False),
+    Column("state", Json, nullable=False),  # core/snapshot.py: versioned, upgraded on read
+    # The API's JSON of the incident (app/views.py: incident_text) and the encoder version
+    # that wrote it; the read models serve it as is, encoding again what is older (0: never).
+    Column("public", Text, nullable=False, server_default=""),
+    Column("public_version", Integer, nullable=False, server_default="0"),
     Index("ix_incidents_status_declared", "status", "declared_at"),
     Index("ix_incidents_severity", "severity"),
     Index("ix_incidents_declared_at", "declared_at"),
