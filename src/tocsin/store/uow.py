@@ -11,6 +11,8 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from tocsin.app.errors import DatabaseCorrupt, DatabaseUnavailable
 from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.alerts import SqlAlertRepository
+from tocsin.store.health import SqlHealthSamples
+from tocsin.store.jobs import SqlJobRepository
 from tocsin.store.repositories import SqlIncidentRepository
 
 
@@ -18,6 +20,8 @@ class SqlUnitOfWork:
     incidents: SqlIncidentRepository
     accounts: SqlAccountRepository
     alerts: SqlAlertRepository
+    jobs: SqlJobRepository
+    health: SqlHealthSamples
 
     def __init__(self, engine: Engine, write: bool = True) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -38,6 +42,8 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentRepository(self._conn)
         self.accounts = SqlAccountRepository(self._conn)
         self.alerts = SqlAlertRepository(self._conn)
+        self.jobs = SqlJobRepository(self._conn)
+        self.health = SqlHealthSamples(self._conn)
         return self
 
     def __exit__(
