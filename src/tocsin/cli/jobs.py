@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 
+from tocsin.app.jobs import LEASE
 from tocsin.cli.common import JsonOpt, err, handled, local_app, out, print_json
 from tocsin.core.errors import InvalidInput
 from tocsin.core.jobs import Job, JobStatus
@@ -30,6 +32,15 @@ def worker(
         float,
         typer.Option(min=0.1, max=300, help="Seconds a thread sleeps at most between looks."),
     ] = 2.0,
+    lease: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            max=86400,
+            help="Seconds a claimed job is this worker's; if it dies, another takes the job "
+            "after that. Longer than your slowest job.",
+        ),
+    ] = LEASE.total_seconds(),
 ) -> None:
     """Run due jobs (health checks and all background work) until SIGTERM or Ctrl-C.
 
@@ -39,6 +50,7 @@ def worker(
     from tocsin.worker.loop import Worker
 
     tocsin = local_app()
+    tocsin.job_runner.lease = timedelta(seconds=lease)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+import signal
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tocsin.bootstrap import Tocsin
 from tocsin.cli.common import err, handled, local_app
+
+if TYPE_CHECKING:
+    from tocsin.worker.loop import Worker
 
 commands = typer.Typer()
 
@@ -57,11 +62,24 @@ def serve(
     worker = Worker.wired(tocsin) if run_worker else None
     if worker is not None:  # one per `serve`, in this (the parent) process
         worker.start()
+        _stop_on_sigterm(worker)
     try:
         _serve(tocsin, host, port, forwarded_allow_ips, workers)
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _stop_on_sigterm(worker: Worker) -> None:
+    """uvicorn shuts down on SIGTERM, then raises it again with the handler found before it
+    started: this one lets the worker finish its jobs in hand, then dies of the signal."""
+
+    def stop_then_exit(signum: int, _frame: FrameType | None) -> None:
+        worker.stop()
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop_then_exit)
 
 
 def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, workers: int) -> None:

@@ -43,6 +43,9 @@ class Worker:
         self._poll_s = poll_s
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._stop = threading.Event()
+        self.idle = threading.Event()  # set while every job thread sleeps (tests, stop)
+        self._sleeping = 0
+        self._lock = threading.Lock()
         self._wake = [threading.Event() for _ in range(concurrency)]
         self._threads = [
             threading.Thread(target=self._loop, args=(i,), name=f"tocsin-worker-{i}", daemon=True)
@@ -79,6 +82,8 @@ class Worker:
     def stop(self, timeout_s: float = 30.0) -> None:
         """Finish the jobs in hand, then stop (a job still running at the timeout is left
         to its lease)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self.wake()
         for thread in self._threads:
@@ -86,6 +91,7 @@ class Worker:
                 thread.join(timeout=timeout_s)
         if self._wakeups is not None:
             self._wakeups.close()
+        log.info("worker %s stopped", self.name)
 
     @property
     def listens(self) -> bool:
@@ -114,7 +120,19 @@ class Worker:
             except Exception:
                 log.exception("worker %s: running jobs failed; trying again", owner)
                 sleep, backoff = backoff, min(backoff * 2, self._poll_s * 5)
-            wake.wait(sleep)
+            self._nap(wake, sleep)
+
+    def _nap(self, wake: threading.Event, sleep_s: float) -> None:
+        with self._lock:
+            self._sleeping += 1
+            if self._sleeping == len(self._wake):
+                self.idle.set()
+        try:
+            wake.wait(sleep_s)
+        finally:
+            with self._lock:
+                self._sleeping -= 1
+                self.idle.clear()
 
     def _sleep_s(self, until_next: timedelta | None) -> float:
         if until_next is None:
