@@ -264,10 +264,10 @@ def test_a_handler_may_schedule_follow_up_jobs_in_its_own_transaction(
     schedule(engine, JobSpec("first", {}, clock.now()))
     runner = runner_for(engine, clock, handlers)
     assert runner.run_due("w") == 1
-    assert runner.next_due() == timedelta(0)
+    assert runner.until_next_due() == timedelta(0)
     assert runner.run_due("w") == 1
     assert {j.kind: j.status for j in jobs(engine)} == {
         "first": JobStatus.DONE,
         "second": JobStatus.DONE,
     }
-    assert runner.next_due() is None
+    assert runner.until_next_due() is None

@@ -121,7 +121,7 @@ class JobRunner:
             self._run(job, owner)
         return len(claimed)
 
-    def next_due(self) -> timedelta | None:
+    def until_next_due(self) -> timedelta | None:
         """How long until the next job is claimable (zero or less: now); None: no job."""
         with self._uow() as uow:
             due = uow.jobs.next_due()

@@ -115,7 +115,7 @@ class Worker:
                 if self._runner.run_due(owner):
                     backoff = RETRY_S
                     continue  # there may be more due now
-                sleep = self._sleep_s(self._runner.next_due())
+                sleep = self._sleep_s(self._runner.until_next_due())
                 backoff = RETRY_S
             except Exception:
                 log.exception("worker %s: running jobs failed; trying again", owner)
