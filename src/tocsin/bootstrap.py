@@ -138,8 +138,8 @@ def build(
         AlertAdmin(uow, clock, reader),
         SourceParsers(),
         health,
-        JobAdmin(uow, clock, signal),
-        JobRunner(uow, handlers, clock, random.Random()),  # noqa: S311 - jitter, not secrets
+        JobAdmin(uow, clock, signal, reader),
+        JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
         signal,
         lambda: job_wakeups(url),
     )

@@ -103,8 +103,11 @@ class JobRunner:
         policy: RetryPolicy = DEFAULT_RETRY,
         lease: timedelta = LEASE,
         batch: int = BATCH,
+        reader: Callable[[], JobUnitOfWork] | None = None,
     ) -> None:
+        """`reader`: read-only units of work (on SQLite they take no write lock)."""
         self._uow = uow
+        self._reader = reader or uow
         self.handlers = handlers
         self._clock = clock
         self._rng = rng
@@ -123,7 +126,7 @@ class JobRunner:
 
     def until_next_due(self) -> timedelta | None:
         """How long until the next job is claimable (zero or less: now); None: no job."""
-        with self._uow() as uow:
+        with self._reader() as uow:
             due = uow.jobs.next_due()
         return None if due is None else due - self._clock.now()
 
@@ -190,18 +193,23 @@ class JobAdmin:
     """What operators see and do: list jobs (dead ones above all), counts, requeue."""
 
     def __init__(
-        self, uow: Callable[[], JobUnitOfWork], clock: Clock, signal: JobSignal | None = None
+        self,
+        uow: Callable[[], JobUnitOfWork],
+        clock: Clock,
+        signal: JobSignal | None = None,
+        reader: Callable[[], JobUnitOfWork] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._signal = signal
+        self._reader = reader or uow
 
     def find(self, statuses: tuple[JobStatus, ...] = (), limit: int = 100) -> list[Job]:
-        with self._uow() as uow:
+        with self._reader() as uow:
             return uow.jobs.find(statuses, limit)
 
     def counts(self) -> dict[JobStatus, int]:
-        with self._uow() as uow:
+        with self._reader() as uow:
             return uow.jobs.counts()
 
     def retry(self, job_id: int) -> Job:
