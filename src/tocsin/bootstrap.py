@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +17,19 @@ from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
-from tocsin.app.health import HealthMonitor, Probe
+from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
+from tocsin.app.jobs import (
+    PRUNE,
+    JobAdmin,
+    JobHandlers,
+    JobRunner,
+    JobSignal,
+    Recurring,
+    prune_done,
+)
 from tocsin.app.messages import DEFAULT_TEMPLATES
-from tocsin.app.ports import Clock, PasswordHasher
+from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
@@ -28,6 +38,7 @@ from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.store import database
+from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
 
@@ -50,6 +61,14 @@ class Tocsin:
     alert_admin: AlertAdmin
     sources: SourceParsers
     health: HealthMonitor
+    jobs: JobAdmin
+    job_runner: JobRunner
+    job_signal: JobSignal  # notify() after a commit that scheduled a job due now
+    job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
+
+    def recurring(self) -> list[Recurring]:
+        """The chains every worker seeds at start: each health check, and pruning."""
+        return [*self.health.recurring(), PRUNE]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -101,6 +120,12 @@ def build(
     )
     accounts = AccountService(uow, clock, hasher or Argon2Hasher(), reader)
     alerts = AlertService(uow, clock, config.router, service)
+    health = health_monitor(config, probe or HttpProbe(), clock, alerts, uow)
+    handlers = JobHandlers()
+    handlers.register(PRUNE.kind, prune_done(clock))
+    handlers.register(CHECK_JOB, health.handle)
+    signal = JobSignal()
+    outbox.wake = signal.notify
     return Tocsin(
         config,
         path,
@@ -115,16 +140,29 @@ def build(
         alerts,
         AlertAdmin(uow, clock, reader),
         SourceParsers(),
-        health_monitor(config, probe or HttpProbe(), clock, alerts),
+        health,
+        JobAdmin(uow, clock, signal, reader),
+        JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
+        signal,
+        lambda: job_wakeups(url),
     )
 
 
+def job_wakeups(url: str) -> JobWakeups | None:
+    """PostgreSQL wakes workers with NOTIFY; on SQLite they poll (and wake in-process)."""
+    return PgJobWakeups(url) if url.startswith("postgresql") else None
+
+
 def health_monitor(
-    config: TocsinConfig, probe: Probe, clock: Clock, alerts: AlertService
+    config: TocsinConfig,
+    probe: Probe,
+    clock: Clock,
+    alerts: AlertService,
+    uow: Callable[[], SqlUnitOfWork],
 ) -> HealthMonitor:
     checks = [check for service in config.services for check in service.health_checks()]
     rules = [rule for service in config.services if (rule := service.sla_rule())]
-    return HealthMonitor(checks, rules, probe, clock, alerts)
+    return HealthMonitor(checks, rules, probe, clock, alerts, uow)
 
 
 def schema_revision(wired: Tocsin) -> str | None:

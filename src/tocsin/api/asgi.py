@@ -2,7 +2,7 @@
 
 uvicorn starts the workers as fresh interpreters and calls `worker_app()` in each: it wires
 Tocsin from the same `tocsin.yaml` and environment as the parent (which has already applied
-the migrations and runs the health checks once, for all of them).
+the migrations and runs the job worker, health checks included, once for all of them).
 """
 
 from __future__ import annotations

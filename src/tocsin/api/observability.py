@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, column, func, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
+from tocsin.app.errors import StorageError
 from tocsin.bootstrap import Tocsin
 from tocsin.core.lifecycle import Status
 
@@ -36,6 +37,7 @@ def new_metrics(tocsin: Tocsin) -> Metrics:
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     registry.register(IncidentCollector(tocsin))
+    registry.register(JobCollector(tocsin))
     requests = Histogram(
         "tocsin_http_request_duration_seconds",
         "HTTP requests by method, route template and status.",
@@ -86,3 +88,29 @@ def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
     )
     up = GaugeMetricFamily("tocsin_database_up", "1 if the last scrape could read the database.")
     return incidents, up
+
+
+class JobCollector(Collector):
+    """`tocsin_jobs{status}`: queued, running, done and dead jobs, read at scrape time (one
+    GROUP BY). A dead job stays until retried: alert on `tocsin_jobs{status="dead"} > 0`."""
+
+    def __init__(self, tocsin: Tocsin) -> None:
+        self._tocsin = tocsin
+
+    def describe(self) -> Iterator[Metric]:
+        yield _jobs_family()
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            counts = self._tocsin.jobs.counts()
+        except (SQLAlchemyError, StorageError):
+            log.warning("metrics: the jobs table did not answer", exc_info=True)
+            return
+        family = _jobs_family()
+        for status, n in counts.items():
+            family.add_metric([status.value], n)
+        yield family
+
+
+def _jobs_family() -> GaugeMetricFamily:
+    return GaugeMetricFamily("tocsin_jobs", "Jobs by status.", labels=["status"])

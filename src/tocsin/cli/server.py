@@ -1,14 +1,19 @@
-"""`tocsin serve`: the API and web UI in one process."""
+"""`tocsin serve`: the API and web UI, and (unless --no-worker) a job worker in-process."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+import signal
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tocsin.bootstrap import Tocsin
 from tocsin.cli.common import err, handled, local_app
+
+if TYPE_CHECKING:
+    from tocsin.worker.loop import Worker
 
 commands = typer.Typer()
 
@@ -31,10 +36,18 @@ def serve(
             "PostgreSQL; see docs/operations.md for sizing.",
         ),
     ] = 1,
+    run_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run due jobs (health checks, background work) in this process too. "
+            "Turn off when separate `tocsin worker` processes run them.",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the REST API (/api/v1) and the web UI."""
+    """Serve the REST API (/api/v1) and the web UI, and run due jobs."""
     from tocsin.api.logs import configure_logging  # the server stack: only for `serve`
-    from tocsin.worker.health import HealthLoop
+    from tocsin.worker.loop import Worker
 
     tocsin = local_app()
     if not tocsin.accounts.users():
@@ -46,12 +59,27 @@ def serve(
         )
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
     configure_logging()
-    checks = HealthLoop(tocsin)
-    checks.start()
+    worker = Worker.wired(tocsin) if run_worker else None
+    if worker is not None:  # one per `serve`, in this (the parent) process
+        worker.start()
+        _stop_on_sigterm(worker)
     try:
         _serve(tocsin, host, port, forwarded_allow_ips, workers)
     finally:
-        checks.stop()
+        if worker is not None:
+            worker.stop()
+
+
+def _stop_on_sigterm(worker: Worker) -> None:
+    """uvicorn shuts down on SIGTERM, then raises it again with the handler found before it
+    started: this one lets the worker finish its jobs in hand, then dies of the signal."""
+
+    def stop_then_exit(signum: int, _frame: FrameType | None) -> None:
+        worker.stop()
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop_then_exit)
 
 
 def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, workers: int) -> None:
@@ -61,7 +89,7 @@ def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, worke
     from tocsin.api.app import create_app
     from tocsin.api.asgi import settle
 
-    if workers > 1:  # each worker wires its own app; this process supervises and checks health
+    if workers > 1:  # each worker wires its own app; this process supervises and runs jobs
         app: str | FastAPI = "tocsin.api.asgi:worker_app"
     else:
         app = create_app(tocsin)

@@ -43,8 +43,9 @@ def readyz(tocsin: App) -> dict[str, Any] | JSONResponse:
 
 @router.get("/metrics", response_class=Response, responses=r.plain_text("Prometheus text format"))
 def metrics(request: Request) -> Response:
-    """Prometheus metrics: `tocsin_incidents{status,severity}`, `tocsin_database_up`,
-    `tocsin_http_request_duration_seconds{method,route,status}` and the process's own.
+    """Prometheus metrics: `tocsin_incidents{status,severity}`, `tocsin_jobs{status}`,
+    `tocsin_database_up`, `tocsin_http_request_duration_seconds{method,route,status}` and
+    the process's own.
 
     Unauthenticated, like /healthz and /readyz, so Prometheus scrapes it with no secret to
     rotate: it holds counts and latencies only, never a title, name or token. A check on the
