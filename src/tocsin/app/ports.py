@@ -13,6 +13,7 @@ from tocsin.core.health import Sample
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec, JobStatus
 from tocsin.core.lifecycle import Status
+from tocsin.core.notify import ContactKind, ContactMethod, Delivery, Notification
 from tocsin.core.timeline import TimelineEntry
 
 if TYPE_CHECKING:
@@ -202,3 +203,13 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def health(self) -> HealthSampleRepository: ...
+
+
+class Notifier(Protocol):
+    """One channel's adapter (integrations/notifiers/): renders and delivers. It never
+    raises for the far side's trouble: every outcome is a Delivery, so a caller retries or
+    falls back to the person's next method."""
+
+    kind: ContactKind
+
+    def send(self, to: ContactMethod, notification: Notification) -> Delivery: ...
