@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
+from tocsin.app.acklinks import AckLinks
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.bus import MessageBus
@@ -65,6 +67,7 @@ class Tocsin:
     job_runner: JobRunner
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
+    ack_links: AckLinks
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -145,7 +148,29 @@ def build(
         JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
         signal,
         lambda: job_wakeups(url),
+        AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
     )
+
+
+def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:
+    """TOCSIN_SECRET_KEY, else a key made once and kept in .tocsin/secret_key beside
+    tocsin.yaml (mode 0600). Processes on several hosts must share TOCSIN_SECRET_KEY."""
+    given = env.get("TOCSIN_SECRET_KEY")
+    if given:
+        return given.encode()
+    path = config_path.resolve().parent / ".tocsin" / "secret_key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32).encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        return key
 
 
 def job_wakeups(url: str) -> JobWakeups | None:

@@ -118,14 +118,15 @@ class Incident:
 
     # -- commands ------------------------------------------------------------------------
 
-    def acknowledge(self, now: datetime, actor: str) -> TimelineEntry:
+    def acknowledge(self, now: datetime, actor: str, via: str | None = None) -> TimelineEntry:
         self._require("acknowledge")
         if self.acknowledged_at is not None:
             raise DomainError(
                 f"{self.id} was already acknowledged by {self.acknowledged_by} "
                 f"at {iso(self.acknowledged_at)}"
             )
-        return self._record(K.ACKNOWLEDGED, now, actor, "Acknowledged")
+        text = f"Acknowledged via {via}" if via else "Acknowledged"
+        return self._record(K.ACKNOWLEDGED, now, actor, text, {"via": via} if via else None)
 
     def post_update(self, now: datetime, actor: str, text: str) -> TimelineEntry:
         self._require("update")
