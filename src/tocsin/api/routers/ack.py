@@ -8,7 +8,7 @@ A forged, altered, expired or already used token answers 403 and changes nothing
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
@@ -31,7 +31,9 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status, headers=headers)
 
 
-REFUSED = {403: {"description": "forged, altered, expired or used link; nothing changed"}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "forged, altered, expired or used link; nothing changed"}
+}
 
 
 @router.get("/ack/{token}", response_class=HTMLResponse, responses=REFUSED)
