@@ -59,6 +59,7 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "pydantic": ("config/", "api/"),
     "pydantic_core": ("config/", "api/"),
     "yaml": ("config/",),
+    "ruamel": ("config/",),  # editing tocsin.yaml with its comments kept
     "argon2": ("integrations/",),
     "cryptography": ("integrations/",),
 }
