@@ -36,9 +36,11 @@ ALLOWED: dict[str, set[str]] = {
 DOORS: dict[str, set[str]] = {
     "api/app.py": {"tocsin.web.routes"},  # the app factory mounts the pages: `install(app)`
     "web/": {"tocsin.api.deps"},  # pages share the API's wired-app and session dependencies
-    # `tocsin serve`: JSON logs, the server (`api.asgi.serve`), the health checks
-    "cli/server.py": {"tocsin.api.logs", "tocsin.api.asgi", "tocsin.worker.health"},
+    # `tocsin serve` and `tocsin worker`: the server (`api.asgi.serve`), JSON logs, the jobs
+    "cli/server.py": {"tocsin.api.asgi", "tocsin.api.logs", "tocsin.worker.loop"},
+    "cli/jobs.py": {"tocsin.api.logs", "tocsin.worker.loop"},
 }
+LAZY_DOORS = ("cli/",)  # inside the command (or for types): the CLI starts without the server
 # Where each third-party package may be imported: path prefixes under src/tocsin.
 DATABASE = ("store/", "bootstrap.py")  # bootstrap creates the engine; entrypoints never see SQL
 HTTP_SERVER = ("api/", "web/")
@@ -74,6 +76,7 @@ class Import:
     line: int
     module: str  # resolved: `from tocsin.web import routes` is tocsin.web.routes
     typing_only: bool  # under `if TYPE_CHECKING:`
+    lazy: bool = False  # inside a function
 
     @property
     def where(self) -> str:
@@ -99,6 +102,15 @@ class _Collector(ast.NodeVisitor):
         self.rel, self.known, self.package = rel, known, package
         self.found: list[Import] = []
         self.typing_only = False
+        self.depth = 0  # functions around the node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self.visit_FunctionDef(node)
 
     def visit_If(self, node: ast.If) -> None:
         if not _is_type_checking(node.test):
@@ -127,7 +139,7 @@ class _Collector(ast.NodeVisitor):
             self._add(node, module)
 
     def _add(self, node: ast.stmt, module: str) -> None:
-        self.found.append(Import(self.rel, node.lineno, module, self.typing_only))
+        self.found.append(Import(self.rel, node.lineno, module, self.typing_only, self.depth > 0))
 
 
 def sources(root: Path) -> Iterator[tuple[str, ast.Module]]:
@@ -165,16 +177,21 @@ def layer_violations(root: Path = SRC) -> list[str]:
         if target == layer or target in ALLOWED[layer]:
             continue
         if target in ENTRYPOINTS and layer in ENTRYPOINTS:
-            if not _through_a_door(imp):
-                doors = [
-                    f"{module} from {prefix}"
-                    for prefix, modules in DOORS.items()
-                    for module in sorted(modules)
-                    if layer_of(prefix) == layer and module.split(".")[1] == target
-                ]
+            if _through_a_door(imp) and imp.rel.startswith(LAZY_DOORS):
+                if not (imp.lazy or imp.typing_only):
+                    problems.append(
+                        f"{imp.where}: import {imp.module} inside the command that needs it"
+                    )
+            elif not _through_a_door(imp):
+                doors: dict[str, list[str]] = {}
+                for prefix, modules in DOORS.items():
+                    for module in modules:
+                        if layer_of(prefix) == layer and module.split(".")[1] == target:
+                            doors.setdefault(module, []).append(prefix)
+                listed = [f"{m} ({', '.join(p)})" for m, p in sorted(doors.items())]
                 problems.append(
                     f"{imp.where}: {layer} must not import {imp.module}"
-                    f" (the door to {target}: {', '.join(doors) or 'none'})"
+                    f" (doors to {target}: {'; '.join(listed) or 'none'})"
                 )
             continue
         problems.append(f"{imp.where}: {layer} must not import {imp.module}")
@@ -192,13 +209,24 @@ def test_the_layer_checker_catches_a_violation(tmp_path: Path) -> None:
     write(tmp_path, "web/auth.py", "from tocsin.api.deps import App\nfrom tocsin.api import app\n")
     write(tmp_path, "api/app.py", "from tocsin.web import routes\n")
     write(tmp_path, "web/routes.py", "")
+    write(
+        tmp_path,
+        "cli/server.py",
+        "from tocsin.api.logs import configure_logging\n"
+        "def serve():\n    from tocsin.api.asgi import serve\n    from tocsin.api.app import app\n",
+    )
+    write(tmp_path, "api/asgi.py", "")
+    write(tmp_path, "api/logs.py", "")
     found = layer_violations(tmp_path / "tocsin")
     assert found == [
         "tocsin/api/deps.py:1: api must not import tocsin.web.auth"
-        " (the door to web: tocsin.web.routes from api/app.py)",
+        " (doors to web: tocsin.web.routes (api/app.py))",
+        "tocsin/cli/server.py:1: import tocsin.api.logs inside the command that needs it",
+        "tocsin/cli/server.py:4: cli must not import tocsin.api.app (doors to api:"
+        " tocsin.api.asgi (cli/server.py); tocsin.api.logs (cli/server.py, cli/jobs.py))",
         "tocsin/core/probe.py:1: core must not import tocsin.store.database",
         "tocsin/web/auth.py:2: web must not import tocsin.api.app"
-        " (the door to api: tocsin.api.deps from web/)",
+        " (doors to api: tocsin.api.deps (web/))",
     ]
 
 
