@@ -39,7 +39,7 @@ from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.source_parsers import SourceParsers
-from tocsin.store import database
+from tocsin.store import database, reads
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
@@ -192,6 +192,16 @@ def health_monitor(
 
 def schema_revision(wired: Tocsin) -> str | None:
     return database.current_revision(wired.engine)
+
+
+def check_database(wired: Tocsin) -> None:
+    """Raise DatabaseUnavailable (a StorageError) if the database does not answer now."""
+    database.ping(wired.engine)
+
+
+def incident_counts(wired: Tocsin) -> dict[tuple[str, str], int]:
+    """(status, severity) -> how many incidents; DatabaseUnavailable if the database fails."""
+    return reads.incident_counts(wired.engine)
 
 
 def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
