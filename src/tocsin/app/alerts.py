@@ -18,6 +18,7 @@ from tocsin.app.alert_writer import IngestWriter, Job
 from tocsin.app.errors import WriteConflict
 from tocsin.app.incidents import IncidentService
 from tocsin.app.ports import Clock, UnitOfWork
+from tocsin.core import rules
 from tocsin.core.alerts import (
     AlertIn,
     AlertStatus,
@@ -322,9 +323,9 @@ class AlertService:
         outcome = self._incidents.declare_within(
             uow,
             f"{batch.integration} (alert)",
-            worst.summary[:200],
+            rules.one_line(worst.summary) or rules.slug(group.service),
             worst.severity,
-            Scope(services=(group.service,)),
+            Scope(services=(rules.slug(group.service),)),
             labels=["alert"],
         )
         incident = tx.incidents[outcome.incident.number] = outcome.incident
