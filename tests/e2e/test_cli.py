@@ -271,8 +271,11 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
     assert mitigated >= acknowledged
     assert_lines_in_order(
         inc["message"],
-        f"Mitigated by rolling back to v41. Service restored at {minute(mitigated)}. "
-        "Investigating root cause.",
+        f"🛠️ MITIGATED: {TITLE} (INC-1)",
+        "Severity: 🔴 P1 (Critical)",
+        "Status: Mitigated",
+        "Action: rolling back to v41",
+        f"Time: {minute(mitigated)}",
     )
     messages.append(inc["message"])
 
@@ -455,7 +458,11 @@ def test_a_critical_incident_owes_a_post_mortem_within_48_hours(
     assert code == 0, inc
     due = utc_time(inc["postmortem_due"])
     assert due - utc_time(inc["resolved_at"]) == timedelta(hours=48)
-    assert f"Next Steps: Post-mortem scheduled for {minute(due)}" in inc["message"]
+    said = {
+        "p1-p4": f"Next Steps: Post-mortem scheduled for {minute(due)}",
+        "sev1-sev3": f"Post-mortem due by {minute(due)}.",
+    }
+    assert said[preset] in inc["message"].splitlines()
 
 
 def test_without_json_the_commands_print_text_for_people(cli: Cli) -> None:

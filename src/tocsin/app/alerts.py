@@ -13,6 +13,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tocsin.app import messages
 from tocsin.app.alert_records import AlertGroup, AlertRow
 from tocsin.app.alert_writer import IngestWriter, Job
 from tocsin.app.errors import WriteConflict
@@ -251,7 +252,9 @@ class AlertService:
         for number in batch.acknowledged:
             incident = self._incident(uow, tx, number)
             if incident.status.is_open and incident.acknowledged_at is None:
-                incident.acknowledge(tx.now, f"{batch.integration} (alert acknowledged)")
+                actor = f"{batch.integration} (alert acknowledged)"
+                incident.acknowledge(tx.now, actor)
+                self._incidents.say(incident, messages.ACKNOWLEDGED, tx.now, actor)
                 tx.touched[number] = None
 
     def _settle_group(

@@ -80,7 +80,7 @@ class Transaction(Protocol):
 
 
 class MessageRenderer(Protocol):
-    def render(self, template: str, context: Mapping[str, Any]) -> str: ...
+    def render(self, template: str, context: Mapping[str, Any]) -> str | None: ...
 
 
 class PasswordHasher(Protocol):
