@@ -194,8 +194,10 @@ def test_an_incident_runs_through_every_command_on_the_server(
     mitigated = recent(inc["mitigated_at"])
     assert_lines_in_order(
         inc["message"],
-        f"Mitigated by rolling back to v41. Service restored at {minute(mitigated)}. "
-        "Investigating root cause.",
+        "🛠️ MITIGATED: API returning 500s (INC-1)",
+        "Status: Mitigated",
+        "Action: rolling back to v41",
+        f"Time: {minute(mitigated)}",
     )
     messages.append(inc["message"])
 
