@@ -26,6 +26,7 @@ from tocsin.config.channels import (
 )
 from tocsin.config.duration import Duration
 from tocsin.config.fields import check_unique, matching
+from tocsin.config.notifiers import NotifiersConfig
 from tocsin.config.routing import (
     IntegrationConfig,
     RoutingConfig,
@@ -124,6 +125,7 @@ class TocsinConfig(BaseModel):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
 
     @field_validator("severities")
     @classmethod
