@@ -72,6 +72,7 @@ class FakeServer:
         self._fault_answer = fault_answer
         self._script: deque[Fault] = deque()
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._release = threading.Event()
         self.requests: list[Request] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -90,6 +91,11 @@ class FakeServer:
         with self._lock:
             self._script.extend(faults)
 
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
+        """Block until `count` requests have arrived (True), or `timeout` seconds (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+
     def start(self) -> FakeServer:
         self._thread.start()
         return self
@@ -104,6 +110,7 @@ class FakeServer:
             fault = self._script.popleft() if self._script else None
             recorded = replace(request, fault=fault)
             self.requests.append(recorded)
+            self._arrived.notify_all()
         return recorded, fault
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
