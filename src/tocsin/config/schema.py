@@ -28,6 +28,7 @@ from tocsin.config.channels import (
 from tocsin.config.duration import Duration
 from tocsin.config.escalation import EscalationConfig
 from tocsin.config.fields import check_unique, matching
+from tocsin.config.notifiers import NotifiersConfig
 from tocsin.config.routing import (
     IntegrationConfig,
     RoutingConfig,
@@ -135,6 +136,7 @@ class TocsinConfig(BaseModel):
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
 
     @field_validator("severities")
     @classmethod
