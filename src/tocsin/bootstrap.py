@@ -20,6 +20,7 @@ from tocsin.app.health import HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.messages import DEFAULT_TEMPLATES
 from tocsin.app.ports import Clock, PasswordHasher
+from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
@@ -50,6 +51,7 @@ class Tocsin:
     alert_admin: AlertAdmin
     sources: SourceParsers
     health: HealthMonitor
+    suggestions: Suggestions
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -116,6 +118,7 @@ def build(
         AlertAdmin(uow, clock, reader),
         SourceParsers(),
         health_monitor(config, probe or HttpProbe(), clock, alerts),
+        Suggestions(uow, clock, service, reader),
     )
 
 

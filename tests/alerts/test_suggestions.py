@@ -181,7 +181,10 @@ def test_dismissing_is_recorded_and_lasts_until_the_group_fires_again_after_reso
     assert done.json()["dismissed_by"].endswith("responder-token")
     assert suggestions(api, viewer)["total"] == 0
     [kept] = suggestions(api, viewer, dismissed="true")["items"]
-    assert (kept["group_key"], kept["dismissed_by"]) == (item["group_key"], done.json()["dismissed_by"])
+    assert (kept["group_key"], kept["dismissed_by"]) == (
+        item["group_key"],
+        done.json()["dismissed_by"],
+    )
     send(warning("w1"), warning("w2"))  # still firing: still dismissed
     assert suggestions(api, viewer)["total"] == 0
     send(warning("w1", "resolved"), warning("w2", "resolved"), status="resolved")
@@ -210,7 +213,9 @@ def test_after_its_incident_is_resolved_a_firing_group_is_suggested_again(
 ) -> None:
     send(warning("w1"))
     [item] = suggestions(api, viewer)["items"]
-    assert api.post(f"{API}/alerts/{item['group_key']}/declare", headers=responder).status_code == 201
+    assert (
+        api.post(f"{API}/alerts/{item['group_key']}/declare", headers=responder).status_code == 201
+    )
     send(warning("w1"))
     tocsin.incidents.resolve("INC-1", "ann")
     assert [s["group_key"] for s in suggestions(api, viewer)["items"]] == [item["group_key"]]

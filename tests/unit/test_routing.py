@@ -137,7 +137,8 @@ def test_an_unknown_severity_in_a_route_names_its_field(tmp_path: Path) -> None:
 def test_auto_declare_at_on_a_route_that_does_not_suggest_is_refused(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        "routing:\n  routes:\n    - match: [a=b]\n      declare: never\n      auto_declare_at: P1\n",
+        "routing:\n  routes:\n    - match: [a=b]\n"
+        "      declare: never\n      auto_declare_at: P1\n",
     )
     with pytest.raises(ConfigError) as caught:
         load_config(path)
