@@ -162,8 +162,7 @@ class SqlAlertRepository:
         return [_suggestion(r) for r in self._conn.execute(stmt)]
 
     def count_suggestions(self, query: SuggestionFilter) -> int:
-        stmt = select(func.count()).select_from(_suggested(query).subquery())
-        return int(self._conn.execute(stmt).scalar_one())
+        return int(self._conn.execute(_counted(query)).scalar_one())
 
     # -- groups --------------------------------------------------------------------------
 
@@ -296,38 +295,56 @@ _WORST = "worst_"  # the prefix of the worst alert's columns in a suggestion's r
 
 
 def _suggested(query: SuggestionFilter) -> Select[Any]:
-    """Groups routed with `suggest`, without an open incident, dismissed or not as asked,
-    each with its most severe firing unsuppressed alert (groups without one drop out)."""
-    rank = _rank(alerts.c.severity, query.severity_order)
-    pages = (
-        select(
-            alerts.c.id,
-            alerts.c.group_key,
-            rank.label("rank"),
-            func.row_number()
-            .over(
-                partition_by=alerts.c.group_key,
-                order_by=(rank, alerts.c.last_seen.desc(), alerts.c.id),
-            )
-            .label("nth"),
-        )
-        .where(alerts.c.status == AlertStatus.FIRING.value, alerts.c.suppressed_by.is_(None))
+    """Suggested groups, each with its most severe firing unsuppressed alert (groups without
+    one drop out), the worst first. The worst alert is looked up per candidate group through
+    the group_key index: no pass over every firing alert."""
+    a = alerts.alias("candidate")
+    worst_id = (
+        select(a.c.id)
+        .where(a.c.group_key == alert_groups.c.group_key, *_pages(a))
+        .order_by(_rank(a.c.severity, query.severity_order), a.c.last_seen.desc(), a.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    candidates = (
+        select(alert_groups.c.group_key.label("key"), worst_id.label("worst_id"))
+        .where(*_suggestable(query))
         .subquery()
     )
-    g = alert_groups.c
-    open_incident = exists().where(incidents.c.number == g.incident, incidents.c.status.in_(_OPEN))
-    dismissed = g.dismissed_at.is_not(None) if query.dismissed else g.dismissed_at.is_(None)
     worst = [c.label(_WORST + c.name) for c in alerts.columns]
     return (
         select(alert_groups, *worst)
-        .join(pages, and_(pages.c.group_key == g.group_key, pages.c.nth == 1))
-        .join(alerts, alerts.c.id == pages.c.id)
-        .where(
-            g.declare_mode == DeclareMode.SUGGEST.value,
-            dismissed,
-            or_(g.incident.is_(None), ~open_incident),
+        .join(candidates, candidates.c.key == alert_groups.c.group_key)
+        .join(alerts, alerts.c.id == candidates.c.worst_id)
+        .order_by(
+            _rank(alerts.c.severity, query.severity_order),
+            alert_groups.c.last_at.desc(),
+            alert_groups.c.group_key,
         )
-        .order_by(pages.c.rank, g.last_at.desc(), g.group_key)
+    )
+
+
+def _counted(query: SuggestionFilter) -> Select[Any]:
+    """How many `_suggested` finds, without looking for each group's worst alert."""
+    a = alerts.alias("candidate")
+    paging = exists().where(a.c.group_key == alert_groups.c.group_key, *_pages(a))
+    return select(func.count()).select_from(alert_groups).where(*_suggestable(query), paging)
+
+
+def _pages(a: Any) -> tuple[ColumnElement[bool], ...]:
+    return (a.c.status == AlertStatus.FIRING.value, a.c.suppressed_by.is_(None))
+
+
+def _suggestable(query: SuggestionFilter) -> tuple[ColumnElement[bool], ...]:
+    """Routed with `suggest`, firing, without an open incident, dismissed or not as asked."""
+    g = alert_groups.c
+    open_incident = exists().where(incidents.c.number == g.incident, incidents.c.status.in_(_OPEN))
+    dismissed = g.dismissed_at.is_not(None) if query.dismissed else g.dismissed_at.is_(None)
+    return (
+        g.declare_mode == DeclareMode.SUGGEST.value,
+        g.firing > 0,
+        dismissed,
+        or_(g.incident.is_(None), ~open_incident),
     )
 
 
