@@ -107,6 +107,10 @@ def test_the_alerts_page_declares_from_one_alert(
     responder: TestClient, tocsin: Tocsin, suggested: str
 ) -> None:
     row = tocsin.alert_admin.alerts(AlertFilter()).items[0]
+    ingest(tocsin, fire("other", "warning", "Other", "another group"))
+    grouped = responder.get("/alerts", params={"group": suggested}).text
+    assert "2 alerts of one group" in grouped
+    assert "another group" not in grouped
     html = responder.get("/alerts").text
     assert f'action="/alerts/{row.id}/declare"' in html
     made = responder.post(
