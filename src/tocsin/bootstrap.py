@@ -32,6 +32,7 @@ from tocsin.app.jobs import (
 )
 from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.ports import Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
@@ -70,6 +71,7 @@ class Tocsin:
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
     ack_links: AckLinks
+    suggestions: Suggestions
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
@@ -153,6 +155,7 @@ def build(
         signal,
         lambda: job_wakeups(url),
         AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
+        Suggestions(uow, clock, service, reader),
         notifiers(config, env, clock),
     )
 
