@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tocsin.api.logs import SCOPE_KEY
+from tocsin.api.logs import SCOPE_KEY, redact_path
 from tocsin.api.routing import allowed_methods
 from tocsin.app.errors import StorageError
 from tocsin.core.access import Forbidden, Unauthenticated
@@ -114,7 +114,8 @@ def _not_utf8(cause: UnicodeDecodeError) -> JSONResponse:
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     rid = request.scope.get(SCOPE_KEY)
     extra = {"request_id": rid} if rid else None
-    log.exception("unexpected error on %s %s", request.method, request.url.path, extra=extra)
+    path = redact_path(request.url.path)
+    log.exception("unexpected error on %s %s", request.method, path, extra=extra)
     body = error_body("unavailable", "the server hit an unexpected error; try again")
     headers = {"X-Request-ID": rid} if rid else None
     return JSONResponse(body, UNEXPECTED_STATUS, headers=headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from typing import Annotated
 
 import typer
@@ -37,13 +38,7 @@ def serve(
     from tocsin.worker.health import HealthLoop
 
     tocsin = local_app()
-    if not tocsin.accounts.users():
-        password = secrets.token_urlsafe(12)
-        tocsin.accounts.create_user("admin", password, "admin")
-        err.print(
-            f"First start: created user [bold]admin[/bold] with password [bold]{password}[/bold]"
-            " (shown once). Add people with `tocsin user create NAME --role responder`.",
-        )
+    first_admin(tocsin)
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
     configure_logging()
     checks = HealthLoop(tocsin)
@@ -52,6 +47,31 @@ def serve(
         _serve(tocsin, host, port, forwarded_allow_ips, workers)
     finally:
         checks.stop()
+
+
+def on_terminal() -> bool:
+    """Whether a person reads stderr now (not systemd, Docker or a file keeping it)."""
+    return sys.stderr.isatty()
+
+
+def first_admin(tocsin: Tocsin) -> None:
+    """With no users yet: on a terminal, make `admin` with a random password shown there
+    once; anywhere else stderr is a log, so say how to make one instead."""
+    if tocsin.accounts.users():
+        return
+    if not on_terminal():
+        err.print(
+            "No users yet. Create the first admin with `tocsin user create NAME --role admin` "
+            "(it asks for the password); a password printed here would stay in the log."
+        )
+        return
+    password = secrets.token_urlsafe(12)
+    tocsin.accounts.create_user("admin", password, "admin")
+    err.print(
+        f"First start: created user [bold]admin[/bold] with password [bold]{password}[/bold]"
+        " (shown once, on this terminal only). Add people with "
+        "`tocsin user create NAME --role responder`.",
+    )
 
 
 def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, workers: int) -> None:
