@@ -73,11 +73,16 @@ def test_the_last_admin_is_kept_and_unknown_users_are_named(cli: Cli) -> None:
 
 def test_a_user_changes_their_password_and_an_admin_resets_one(cli: Cli) -> None:
     make_user("ada", "admin")
-    code, out = typed("user", "passwd", "ada", "--password-stdin", stdin=f"{PHRASE}\n{NEW_PHRASE}\n")
+    code, out = typed(
+        "user", "passwd", "ada", "--password-stdin", stdin=f"{PHRASE}\n{NEW_PHRASE}\n"
+    )
     assert (code, out["username"]) == (0, "ada"), out
     assert can_log_in("ada", NEW_PHRASE)
     code, out = typed("user", "passwd", "ada", "--password-stdin", stdin=f"{PHRASE}\n{PHRASE}x\n")
-    assert (code, out["error"]) == (2, "current_password is wrong; give the password ada logs in with")
+    assert (code, out["error"]) == (
+        2,
+        "current_password is wrong; give the password ada logs in with",
+    )
     code, out = typed("user", "reset-password", "ada", "--password-stdin", stdin=f"{PHRASE}\n")
     assert (code, out["username"]) == (0, "ada")
     assert can_log_in("ada", PHRASE)

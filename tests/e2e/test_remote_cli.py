@@ -637,10 +637,11 @@ def test_alerts_silences_and_maintenance_on_the_server(server: Server, remote: C
 
 ACCOUNT_SCRIPT: list[tuple[tuple[str, ...], str | None]] = [
     (("user", "create", "ada", "--role", "admin", "--password-stdin"), "a long passphrase\n"),
-    (("user", "create", "bob", "--role", "responder", "--password-stdin"), "bob's passphrase\n"),
+    (("user", "create", "bob", "--role", "responder", "--password-stdin"), "robert's passphrase\n"),
     (("user", "role", "bob", "admin"), None),
     (("user", "disable", "bob"), None),
     (("user", "enable", "bob"), None),
+    (("user", "role", "bob", " Responder "), None),
     (("user", "role", "@bob", "viewer"), None),
     (("user", "reset-password", "bob", "--password-stdin"), "a new passphrase\n"),
     (("user", "list"), None),
@@ -690,11 +691,11 @@ def test_every_user_command_answers_as_the_local_one(
     ada = next(u for u in server.tocsin.accounts.users() if u.username == "ada")
     ada_token = server.tocsin.accounts.create_token("ada-cli", "viewer", "tests", owner=ada)[1]
     change = ("user", "passwd", "ada", "--password-stdin")
-    stdin = "a long passphrase\nada's new passphrase\n"
+    stdin = "a long passphrase\nher new passphrase\n"
     assert run(change, stdin, ada_token) == run(change, stdin, None)
-    assert server.tocsin.accounts.authenticate("ada", "ada's new passphrase").username == "ada"
-    wrong = run(change, "not it at all!\nada's third passphrase\n", ada_token)
-    assert wrong == run(change, "not it at all!\nada's third passphrase\n", None)
+    assert server.tocsin.accounts.authenticate("ada", "her new passphrase").username == "ada"
+    wrong = run(change, "not it at all!\na third passphrase\n", ada_token)
+    assert wrong == run(change, "not it at all!\na third passphrase\n", None)
     assert wrong[0] == 2
     code, out = run(("user", "passwd", "bob", "--password-stdin"), stdin, ada_token)
     assert (code, out["error"]) == (

@@ -64,6 +64,14 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
     assert "tocsin_session" not in api.cookies
 
 
+@pytest.mark.parametrize("username", ["ann\x00", "\x00", "a" * 300, "ann\ufffd"])
+def test_a_username_no_user_can_have_is_just_a_wrong_login(
+    api: TestClient, people: None, username: str
+) -> None:
+    """Not a 5xx: PostgreSQL refuses a NUL in a query, so such names never reach it."""
+    assert login(api, username).status_code == 401
+
+
 def test_a_login_post_without_the_form_token_is_refused(api: TestClient, people: None) -> None:
     data = {"username": "ann", "password": PASSWORD, "csrf": "forged"}
     answer = api.post("/login", data=data, follow_redirects=False)

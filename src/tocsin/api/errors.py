@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tocsin.api.logs import SCOPE_KEY, redact_path
 from tocsin.api.routing import allowed_methods
 from tocsin.app.errors import StorageError
+from tocsin.app.throttle import Throttled
 from tocsin.core.access import Forbidden, Unauthenticated
 from tocsin.core.errors import (
     ConcurrentChange,
@@ -29,6 +30,7 @@ UNEXPECTED_STATUS = 503  # a bug answers "try again", never a bare 500 with a tr
 # Most specific first: the first match decides the status and the kind.
 MAPPING: list[tuple[type[Exception], int, str]] = [
     (Unauthenticated, 401, "unauthenticated"),
+    (Throttled, 429, "rate_limited"),
     (Forbidden, 403, "forbidden"),
     (NotFound, 404, "not_found"),
     (InvalidInput, 422, "invalid_input"),
@@ -50,6 +52,8 @@ def answer(exc: Exception) -> JSONResponse:
             if isinstance(exc, IllegalTransition):
                 extra["allowed"] = exc.allowed
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            if isinstance(exc, Throttled):
+                headers = {"Retry-After": str(exc.retry_after)}
             return JSONResponse(error_body(kind, str(exc), **extra), status, headers=headers)
     raise exc
 
