@@ -116,3 +116,25 @@ def test_the_seed_sla_raises_and_clears_an_alert(routed: Tocsin, clock: ManualCl
         ("SlaBreached", "resolve"),
     ]
     assert routed.incidents.get("INC-1").title == "api SLA breached: P95 900 ms > 500 ms"
+
+
+def test_credentials_in_a_check_url_stay_out_of_the_alert(
+    routed: Tocsin, clock: ManualClock
+) -> None:
+    """The URL lives in tocsin.yaml; the alert goes to the timeline, chat and pagers."""
+    url = "https://probe:s3cr3t-pw@status.example.com/health?token=abc123tok&region=eu"
+
+    class Refused:
+        def get(self, url: str, timeout_s: float) -> ProbeResult:
+            return ProbeResult(None, "", 5.0, f"ConnectError: cannot reach {url}")
+
+    check = Check("api", url, failures_before_alert=1, severity="P2")
+    [fired] = HealthMonitor([check], [], Refused(), clock, routed.alerts).tick()
+    shown = "https://probe:…@status.example.com/health?token=…&region=…"
+    assert (
+        fired.summary
+        == f"api health check failing: ConnectError: cannot reach {shown} from {shown}"
+    )
+    title = routed.incidents.get("INC-1").title
+    assert "s3cr3t" not in title
+    assert "abc123tok" not in title

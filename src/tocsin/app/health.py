@@ -10,7 +10,7 @@ from typing import Protocol
 from tocsin.app.alerts import AlertService
 from tocsin.app.ports import Clock
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
-from tocsin.core.health import Check, CheckState, Sample, SlaRule, evaluate, judge
+from tocsin.core.health import Check, CheckState, Sample, SlaRule, evaluate, judge, shown_url
 
 INTEGRATION = "tocsin-health"
 KEEP = timedelta(hours=25)  # longer than any SLA window we expect
@@ -78,7 +78,9 @@ class HealthMonitor:
         action = self._states[check.key].observe(check, sample)
         if action is None:
             return None
-        summary = f"{check.service} health check failing: {sample.detail} from {check.url}"
+        shown = shown_url(check.url)  # never a password or token from tocsin.yaml
+        detail = sample.detail.replace(check.url, shown)
+        summary = f"{check.service} health check failing: {detail} from {shown}"
         return _alert(check.key, action, summary, check.severity, check.service, "HealthCheck")
 
     def _keep(self, service: str, sample: Sample) -> None:
