@@ -210,8 +210,11 @@ def test_a_user_changes_their_own_password_and_their_sessions_end(
 def test_changing_a_password_needs_the_current_one_and_is_throttled(
     ada: TestClient, tocsin: Tocsin
 ) -> None:
+    weak = {"current_password": "not the password", "new_password": " " * 12}
+    problem = error(ada.post(f"{API}/me/password", json=weak), 422)
+    assert problem["message"].startswith("new_password is only spaces; use 12 or more")
     body = {"current_password": "not the password", "new_password": NEW_PHRASE}
-    for _ in range(5):
+    for _ in range(5):  # the weak one above was refused before any password check
         problem = error(ada.post(f"{API}/me/password", json=body), 422)
         assert problem["message"].startswith("current_password is wrong")
     problem = error(ada.post(f"{API}/me/password", json={**body, "current_password": PHRASE}), 429)

@@ -52,8 +52,8 @@ def test_refusals_say_which_field_and_what_to_do(responder: TestClient, tocsin: 
     cases = [
         (("not the password", NEW, None), 400, "Current password is wrong"),
         ((PASSWORD, NEW, NEW + "!"), 400, "The two new passwords differ; type the same one twice."),
-        ((PASSWORD, " " * 12, None), 400, "New password: password is only spaces"),
-        ((PASSWORD, "Password2026", None), 400, "New password: password is built on 'password'"),
+        ((PASSWORD, " " * 12, None), 400, "The new password is only spaces"),
+        ((PASSWORD, "Password2026", None), 400, "The new password is built on 'password'"),
     ]
     for (current, new, again), status, says in cases:
         answer = change(responder, current, new, again)

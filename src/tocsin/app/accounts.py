@@ -171,7 +171,7 @@ class AccountService:
         """The user's own change: the current password (throttled as a login), then the new
         one; every session of theirs ends."""
         name = username.strip().lstrip("@")
-        passwords.check(new, name)
+        passwords.check(new, name, "new_password")
         try:
             user = self.login(name, current, address)
         except Unauthenticated:

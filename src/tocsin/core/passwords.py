@@ -34,11 +34,11 @@ _LEET = str.maketrans("@4310$5!7", "aaeiossit")
 _UNUSABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 
 
-def check(password: str, username: str = "") -> str:
-    """The password, or InvalidInput naming what is wrong and the rule."""
+def check(password: str, username: str = "", field: str = "password") -> str:
+    """The password, or InvalidInput naming the field, what is wrong and the rule."""
     problem = _problem(password, username.strip().lstrip("@").casefold())
     if problem is not None:
-        raise InvalidInput(f"password {problem}; {ADVICE}")
+        raise InvalidInput(f"{field} {problem}; {ADVICE}")
     return password
 
 

@@ -48,9 +48,13 @@ def change_password(
     except Throttled as exc:
         later = wait_text(exc.retry_after)
         return _form(request, session, f"Too many wrong passwords. Try again in {later}.", 429)
-    except DomainError as exc:
-        return _form(request, session, f"New password: {exc}.")
+    except DomainError as exc:  # the rule's message names the API's field
+        return _form(request, session, f"The new password {_reason(exc)}.")
     return signed_in(request, tocsin, user, "/password?changed=1")
+
+
+def _reason(exc: DomainError) -> str:
+    return str(exc).removeprefix("new_password ")
 
 
 def _form(
