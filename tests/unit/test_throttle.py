@@ -60,3 +60,13 @@ def test_the_message_says_how_long_in_words() -> None:
         "2 min",
         "15 min",
     )
+
+
+def test_an_attempt_that_got_no_answer_counts_for_nothing() -> None:
+    throttle = LoginThrottle(ManualClock(START))
+    fail(throttle, "10.0.0.1", "ann", 4)
+    for _ in range(10):  # the database was down: each check is undone
+        throttle.undone(throttle.begin("10.0.0.1", "ann"))
+    fail(throttle, "10.0.0.1", "ann")  # the fifth real failure is still allowed
+    with pytest.raises(Throttled):
+        throttle.begin("10.0.0.1", "ann")

@@ -161,7 +161,13 @@ class AccountService:
     def login(self, username: str, password: str, address: str) -> User:
         """`authenticate`, throttled per address, address and name, and name (Throttled)."""
         attempt = self.throttle.begin(address, username)
-        user = self.authenticate(username, password)
+        try:
+            user = self.authenticate(username, password)
+        except Unauthenticated:
+            raise  # a failure: it stays counted
+        except BaseException:
+            self.throttle.undone(attempt)  # no answer (the database failed): not a failure
+            raise
         self.throttle.passed(attempt)
         return user
 

@@ -85,13 +85,20 @@ class LoginThrottle:
 
     def passed(self, attempt: Attempt) -> None:
         """The password was right: this attempt was no failure, and the pair starts again."""
-        pair, *others = attempt.keys
         with self._lock:
-            self._failures.pop(pair, None)
-            for key in others:
-                times = self._failures.get(key)
-                if times is not None and attempt.at in times:
-                    times.remove(attempt.at)
+            self._failures.pop(attempt.keys[0], None)
+            self._forget(attempt, attempt.keys[1:])
+
+    def undone(self, attempt: Attempt) -> None:
+        """The check never happened (the database failed): this attempt counts for nothing."""
+        with self._lock:
+            self._forget(attempt, attempt.keys)
+
+    def _forget(self, attempt: Attempt, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            times = self._failures.get(key)
+            if times is not None and attempt.at in times:
+                times.remove(attempt.at)
 
     def _recent(self, key: str, now: datetime) -> deque[datetime]:
         times = self._failures.get(key) or deque()
