@@ -95,6 +95,8 @@ class Connection:
         return await self._send(head + body)
 
     async def _send(self, request: bytes) -> tuple[int, bytes]:
+        if self._reader is not None and self._reader.at_eof():  # the server closed it idle
+            await self.close()
         if self._reader is None or self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._reader, self._writer

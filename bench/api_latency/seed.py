@@ -5,14 +5,22 @@ clock that moves forward a few minutes per entry; messages rendered by the defau
 `IncidentService` does), so the projection row is exactly the fold of its timeline. The rows are
 then bulk-inserted with SQLAlchemy Core `insert(table)` executemany, one transaction per batch of
 incidents, into a database the migrations created.
+
+    python -m bench.api_latency.seed URL [--incidents N]     # prints the figures as JSON
+
+run.py calls `seed` in a subprocess with the served checkout's `src/` on PYTHONPATH (and that
+checkout's own copy of this file when it has one), so each checkout it compares gets rows
+built and migrated by its own code. Keep `seed(url)` callable that way.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -107,14 +115,15 @@ def severity_model() -> SeverityModel:
     return TocsinConfig.model_validate(yaml.safe_load(render_preset(PRESET))).severity_model()
 
 
-def plan(rng: random.Random) -> list[tuple[str, int]]:
-    """(template, number of entries) for each incident; the entries add up exactly."""
+def plan(rng: random.Random, count: int = INCIDENTS) -> list[tuple[str, int]]:
+    """(template, number of entries) for each incident; the entries add up exactly (50 per
+    incident on average, 500,000 for the default 10,000)."""
     names = list(TEMPLATES)
     weights = [TEMPLATES[n][0] for n in names]
-    chosen = rng.choices(names, weights, k=INCIDENTS)
+    chosen = rng.choices(names, weights, k=count)
     sizes = [rng.randint(TEMPLATES[n][1], TEMPLATES[n][2]) for n in chosen]
-    diff = TIMELINE_ENTRIES - sum(sizes)
-    order = list(range(INCIDENTS))
+    diff = count * (TIMELINE_ENTRIES // INCIDENTS) - sum(sizes)
+    order = list(range(count))
     while diff:
         rng.shuffle(order)
         for i in order:
@@ -245,27 +254,28 @@ class _Builder:
         return incident
 
 
-def _status(number: int, rng: random.Random) -> Status:
-    if number > INCIDENTS - OPEN_NEWEST:
+def _status(number: int, rng: random.Random, count: int) -> Status:
+    if number > count - OPEN_NEWEST:
         return rng.choice((Status.INVESTIGATING, Status.MITIGATED))
-    if number > INCIDENTS - OPEN_NEWEST - RESOLVED_NEWEST or rng.random() < 0.03:
+    if number > count - OPEN_NEWEST - RESOLVED_NEWEST or rng.random() < 0.03:
         return Status.RESOLVED
     return Status.CLOSED
 
 
 def generate(
-    seed: int = SEED_VERSION,
+    seed: int = SEED_VERSION, count: int = INCIDENTS
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]]:
     """Batches of (incident rows, incident_services rows, timeline_entries rows)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
     builder = _Builder(rng, severity_model())
-    slot = SPAN / INCIDENTS
+    slot = SPAN / count
     rows: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
-    for number, (template, size) in enumerate(plan(rng), start=1):
+    for number, (template, size) in enumerate(plan(rng, count), start=1):
         declared_at = START + slot * (number - 1) + slot * rng.random() * 0.5
-        incident = builder.build(number, template, size, declared_at, _status(number, rng))
+        status = _status(number, rng, count)
+        incident = builder.build(number, template, size, declared_at, status)
         if len(incident.pending) != size:
             raise AssertionError(f"INC-{number}: {len(incident.pending)} entries, want {size}")
         rows.append(projection_row(incident))
@@ -289,22 +299,22 @@ def generate(
         yield rows, services, entries
 
 
-def seed(url: str) -> SeedStats:
-    """Migrate the empty database at `url` and fill it."""
+def seed(url: str, count: int = INCIDENTS) -> SeedStats:
+    """Migrate the empty database at `url` and fill it with `count` incidents."""
     started = time.perf_counter()
     engine = database.create(url)
     try:
         database.upgrade(engine)
-        stats = fill(engine)
+        stats = fill(engine, count)
     finally:
         engine.dispose()
     return SeedStats(stats.incidents, stats.entries, stats.services, time.perf_counter() - started)
 
 
-def fill(engine: Engine) -> SeedStats:
+def fill(engine: Engine, count: int = INCIDENTS) -> SeedStats:
     started = time.perf_counter()
     counts = [0, 0, 0]
-    for rows, services, entries in generate():
+    for rows, services, entries in generate(count=count):
         with engine.begin() as conn:
             conn.execute(insert(incidents), rows)
             conn.execute(insert(incident_services), services)
@@ -321,3 +331,16 @@ def fill(engine: Engine) -> SeedStats:
             conn.exec_driver_sql("VACUUM ANALYZE")
             conn.exec_driver_sql("CHECKPOINT")
     return SeedStats(counts[0], counts[1], counts[2], time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Seed a migrated-empty Tocsin database.")
+    parser.add_argument("url", help="SQLAlchemy URL of an empty database")
+    parser.add_argument("--incidents", type=int, default=INCIDENTS, help="50 entries each")
+    args = parser.parse_args(argv)
+    stats = seed(args.url, args.incidents)
+    print(json.dumps(asdict(stats)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,15 +1,19 @@
 """Alert ingestion: Tocsin against Alertmanager's POST /api/v2/alerts, same machine, same run.
 
     .venv/bin/python bench/ingest/run.py [--measure 10] [--py-spy PATH]
+    .venv/bin/python bench/ingest/run.py --routes api-v2 webhook --tocsin-src before=DIR ...
 
 Starts Alertmanager (null receiver, no cluster, in-memory alerts) and two fresh `tocsin serve`
 processes (SQLite WAL with synchronous=NORMAL, and FULL), then, with one load generator:
 1. idle: one alert for a new group at a time; on Tocsin the 200 means the incident is declared
    and committed, so its latency is arrival-to-declared;
 2. throughput: batches of 1 and 100 alerts from 16 and 64 closed-loop clients, each cell
-   measured on the three servers back to back: alerts/s, p50/p99, and Tocsin/Alertmanager;
+   measured on every server (and, for Tocsin, every `--routes` route) back to back: alerts/s,
+   p50/p99, server CPU per stored alert, and both as ratios to Alertmanager's in that cell;
 3. storm: on a fresh Tocsin, 100,000 alerts of one failing service in batches of 100, while
    one client GETs that incident's page (INC-1) every 50 ms: the GET's p50/p99.
+Tocsin runs this checkout's `src/`; each `--tocsin-src [LABEL=]DIR` adds the same Tocsin
+targets from another checkout (named TARGET@LABEL), measured in turn in every phase.
 Prints a table and writes .bench/ingest.json. Exits 1 if a request failed or a server would
 not start; a missed goal is reported (MISS), not an exit status.
 """
@@ -34,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.api_latency import profiling  # noqa: E402
+from bench.api_latency import checkouts, profiling  # noqa: E402
+from bench.api_latency.checkouts import Checkout  # noqa: E402
 from bench.api_latency.load import percentile  # noqa: E402
 from bench.api_latency.load import run as run_async  # noqa: E402
 from bench.api_latency.run import background_cores, machine, renice  # noqa: E402
@@ -43,7 +48,7 @@ from bench.ingest.servers import Server  # noqa: E402
 
 WORK = ROOT / ".bench" / "ingest"
 RESULTS = ROOT / ".bench" / "ingest.json"
-AM = "alertmanager"
+AM = servers.AM
 WHATIF = "whatif-insert-only"
 WHATIF_FAST = "whatif-blake2b-key"
 MODES = ("NORMAL", "FULL")
@@ -58,57 +63,92 @@ def tocsin_name(mode: str) -> str:
     return f"tocsin-{mode.lower()}"
 
 
+def server_name(target: str, checkout: Checkout, several: bool) -> str:
+    """`tocsin-normal`, or `tocsin-normal@before` when several checkouts run."""
+    return f"{target}@{checkout.label}" if several else target
+
+
+def shown(server: Server, route: str) -> str:
+    """A server and route as the report names them: the route only when not the default."""
+    return server.name if route == servers.API_V2 else f"{server.name} {route}"
+
+
 # -- phases ---------------------------------------------------------------------------------
 
 
-def idle_phase(server: Server, samples: int, pause_s: float) -> dict[str, Any]:
+def idle_phase(server: Server, route: str, samples: int, pause_s: float) -> dict[str, Any]:
     """One alert for a new group (its own alertname) at a time, on an otherwise idle server."""
-    alerts = traffic.Alerts(f"{server.name}-idle")
-    bodies = [alerts.one_service(1, "checkout", f"Declare{i:04d}") for i in range(samples)]
+    alerts = traffic.Alerts(f"{server.name}-idle-{route}")
+    names = [f"Declare-{route}-{i:04d}" for i in range(samples)]
+    if route == servers.WEBHOOK:
+        bodies = [alerts.webhook(1, "checkout", name) for name in names]
+    else:
+        bodies = [alerts.one_service(1, "checkout", name) for name in names]
+    path, headers = server.route(route)
+    before = _incidents(server)
     found = run_async(
-        lambda: traffic.one_at_a_time(server.base_url, server.ingest_path, bodies, pause_s)
+        lambda: traffic.one_at_a_time(server.base_url, path, bodies, pause_s, headers)
     )
     result = found.summary()
     if server.token:  # Tocsin: every sample must have declared its own incident
-        status, page = run_async(
-            lambda: traffic.get_json(server.base_url, "/api/v1/incidents?limit=1", server.token)
-        )
-        result["incidents_after"] = page.get("total") if status == 200 else f"HTTP {status}"
-        result["one_incident_per_alert"] = result["incidents_after"] == samples
+        after = _incidents(server)
+        declared = after - before if isinstance(after, int) and isinstance(before, int) else None
+        result["incidents_after"] = after
+        result["incidents_declared"] = declared
+        result["one_incident_per_alert"] = declared == samples
     return result
+
+
+def _incidents(server: Server) -> int | str | None:
+    """How many incidents a Tocsin holds (None for the others)."""
+    if not server.token:
+        return None
+    status, page = run_async(
+        lambda: traffic.get_json(server.base_url, "/api/v1/incidents?limit=1", server.token)
+    )
+    total: int | str = page.get("total") if status == 200 else f"HTTP {status}"
+    return total
 
 
 def throughput_phase(
     targets: list[Server], args: argparse.Namespace
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Each cell on each server in turn, so the servers see the same machine noise."""
+    """Each cell on each server and route in turn, so they all see the same machine noise."""
     cells: list[dict[str, Any]] = []
     profiles: list[str] = []
     factories = {s.name: traffic.Alerts(s.name) for s in targets}
     for batch in args.batch:
         for concurrency in args.concurrency:
             for server in targets:
-                label = f"{server.name}-b{batch}-c{concurrency}"
-                with _profiled(args, server, label) as profile:
-                    cell = measure_cell(server, factories[server.name], batch, concurrency, args)
-                if profile is not None:
-                    profiles.append(str(profile))
-                    print(profiling.summarize(profile, top=30), flush=True)
-                cells.append(cell.as_json())
-                print(f"  {_cell_line(cell.as_json())}", flush=True)
+                for route in server.routes(args.routes):
+                    label = f"{server.name}-{route}-b{batch}-c{concurrency}".replace("@", "-")
+                    with _profiled(args, server, label) as profile:
+                        cell = measure_cell(
+                            server, factories[server.name], batch, concurrency, args, route
+                        )
+                    if profile is not None:
+                        profiles.append(str(profile))
+                        print(profiling.summarize(profile, top=30), flush=True)
+                    found = cell.as_json()
+                    found["kind"], found["checkout"] = server.kind, server.checkout
+                    cells.append(found)
+                    print(f"  {_cell_line(found)}", flush=True)
     return cells, profiles
 
 
 def floor_phase(targets: list[Server], args: argparse.Namespace) -> list[dict[str, Any]]:
     """An empty GET per server (/-/healthy, /healthz) at concurrency 16: what the HTTP stack
-    and framework cost before any alert is read."""
+    and framework cost before any alert is read. One Tocsin per checkout (a checkout's
+    Tocsins share their HTTP stack), one what-if."""
+    chosen: list[Server] = []
+    seen: set[tuple[str, str]] = set()
+    for server in targets:
+        if (server.kind, server.checkout) not in seen:
+            seen.add((server.kind, server.checkout))
+            chosen.append(server)
     found = []
-    ams = [t for t in targets if t.name == AM]
-    tocsins = [t for t in targets if t.name.startswith("tocsin-")]
-    whatifs = [t for t in targets if t.name.startswith("whatif-")]
-    chosen = ams + tocsins[:1] + whatifs[:1]  # Tocsins share their HTTP stack, what-ifs theirs
     for server in chosen:
-        path = "/-/healthy" if server.name == AM else "/healthz"
+        path = "/-/healthy" if server.kind == AM else "/healthz"
 
         async def measure(server: Server = server, path: str = path) -> traffic.Cell:
             return await traffic.closed_loop(
@@ -139,14 +179,17 @@ def measure_cell(
     batch: int,
     concurrency: int,
     args: argparse.Namespace,
+    route: str = servers.API_V2,
 ) -> traffic.Cell:
+    path, headers = server.route(route)
+
     def body() -> bytes:
-        return alerts.spread(batch)
+        return alerts.webhook(batch) if route == servers.WEBHOOK else alerts.spread(batch)
 
     async def measure() -> traffic.Cell:
         return await traffic.closed_loop(
             server.base_url,
-            server.ingest_path,
+            path,
             body,
             target=server.name,
             batch=batch,
@@ -154,6 +197,8 @@ def measure_cell(
             warmup_s=args.warmup,
             measure_s=args.measure,
             server_pid=server.pid,
+            headers=headers,
+            route=route,
         )
 
     return run_async(measure)
@@ -161,7 +206,7 @@ def measure_cell(
 
 @contextlib.contextmanager
 def _profiled(args: argparse.Namespace, server: Server, label: str) -> Iterator[Path | None]:
-    if not args.py_spy or server.name == AM:
+    if not args.py_spy or server.kind == AM:
         yield None
         return
     out = WORK / f"profile-{label}-{args.py_spy_mode}.txt"
@@ -169,11 +214,11 @@ def _profiled(args: argparse.Namespace, server: Server, label: str) -> Iterator[
         yield out
 
 
-def storm_phase(mode: str, args: argparse.Namespace) -> dict[str, Any]:
+def storm_phase(mode: str, args: argparse.Namespace, checkout: Checkout) -> dict[str, Any]:
     """A fresh Tocsin; the storm's first alert declares INC-1; then the rest of the storm,
     while one client reads INC-1's page every `--storm-get-interval` seconds."""
-    name = f"tocsin-storm-{mode.lower()}"
-    with servers.tocsin(WORK, mode, name) as server:
+    name = server_name(f"tocsin-storm-{mode.lower()}", checkout, len(args.checkouts) > 1)
+    with servers.tocsin(WORK, mode, name, checkout) as server:
         alerts = traffic.Alerts(name)
 
         def body(size: int) -> bytes:
@@ -218,6 +263,8 @@ def storm_phase(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     stats["accepted"] += 1
     return {
         "synchronous": mode,
+        "checkout": checkout.label,
+        "target": name,
         "page": page,
         "incident_title": detail.get("title") if isinstance(detail, dict) else None,
         "incidents_after": listing.get("total") if status == 200 else f"HTTP {status}",
@@ -232,25 +279,44 @@ def storm_phase(mode: str, args: argparse.Namespace) -> dict[str, Any]:
 # -- report ---------------------------------------------------------------------------------
 
 
-def ratios(cells: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """Tocsin alerts/s over Alertmanager's, per cell ("b1 c16")."""
-    am = {(c["batch"], c["concurrency"]): c["alerts_per_s"] for c in cells if c["target"] == AM}
+def _cell_name(c: dict[str, Any]) -> str:
+    route = c.get("route") or servers.API_V2
+    return c["target"] if route == servers.API_V2 else f"{c['target']} {route}"
+
+
+def _by_am(cells: list[dict[str, Any]], field: str) -> dict[str, dict[str, float]]:
+    """Each non-Alertmanager cell's `field` over Alertmanager's in the same (batch,
+    concurrency) cell, keyed "b1 c16" then by target and route."""
+    am = {(c["batch"], c["concurrency"]): c[field] for c in cells if c["target"] == AM}
     found: dict[str, dict[str, float]] = {}
     for c in cells:
         base = am.get((c["batch"], c["concurrency"]))
-        if c["target"] == AM or not base:
+        if c["target"] == AM or not base or base != base:  # missing, zero or NaN
             continue
         key = f"b{c['batch']} c{c['concurrency']}"
-        found.setdefault(key, {})[c["target"]] = round(c["alerts_per_s"] / base, 3)
+        found.setdefault(key, {})[_cell_name(c)] = round(c[field] / base, 3)
     return found
+
+
+def ratios(cells: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Tocsin alerts/s over Alertmanager's, per cell ("b1 c16")."""
+    return _by_am(cells, "alerts_per_s")
+
+
+def cpu_ratios(cells: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Server CPU per stored alert over Alertmanager's, per cell: the comparison that does
+    not depend on how many cores the load generator left each server (1.0 = as frugal as
+    Alertmanager; higher is costlier)."""
+    return _by_am(cells, "server_cpu_us_per_alert")
 
 
 def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
+    tocsins = {_cell_name(c) for c in report["cells"] if c.get("kind") == servers.TOCSIN}
     for batch, wanted in GOAL_RATIO.items():
         key = f"b{batch} c{GOAL_RATIO_CONCURRENCY}"
         for target, ratio in report["ratios"].get(key, {}).items():
-            if not target.startswith("tocsin-"):
+            if target not in tocsins:
                 continue
             found.append(
                 {
@@ -260,13 +326,13 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     for target, idle in report["idle"].items():
-        if target.startswith("tocsin-"):
+        if idle.get("kind") == servers.TOCSIN:
             p99 = idle["p99_ms"]
             found.append(
                 {
                     "goal": f"{target}: arrival-to-declared p99 < {GOAL_DECLARE_P99_MS:g} ms",
                     "value": p99,
-                    "met": p99 < GOAL_DECLARE_P99_MS,
+                    "met": p99 is not None and p99 < GOAL_DECLARE_P99_MS,
                 }
             )
     for storm in report["storm"]:
@@ -275,8 +341,8 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
         p99 = storm["get_during_storm"]["p99_ms"]
         found.append(
             {
-                "goal": f"storm ({storm['synchronous']}): GET {storm['page']} p99 < "
-                f"{GOAL_STORM_GET_P99_MS:g} ms",
+                "goal": f"storm ({storm['target']}, {storm['synchronous']}): GET {storm['page']} "
+                f"p99 < {GOAL_STORM_GET_P99_MS:g} ms",
                 "value": p99,
                 "met": p99 is not None and p99 < GOAL_STORM_GET_P99_MS,
             }
@@ -286,21 +352,50 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _cell_line(c: dict[str, Any]) -> str:
     return (
-        f"{c['target']:<19}{c['batch']:>5}{c['concurrency']:>4}{c['alerts_per_s']:>10.0f}"
-        f"{c['requests_per_s']:>9.0f}{c['p50_ms']:>9.1f}{c['p99_ms']:>9.1f}{c['max_ms']:>9.0f}"
-        f"{c['server_cores']:>6.2f}{c['server_cpu_us_per_alert']:>8.0f}{c['client_cores']:>6.2f}"
+        f"{c['target']:<24}{c.get('route') or '':<14}{c['batch']:>5}{c['concurrency']:>4}"
+        f"{c['alerts_per_s']:>10.0f}{c['requests_per_s']:>9.0f}{c['p50_ms']:>9.1f}"
+        f"{c['p99_ms']:>9.1f}{c['max_ms']:>9.0f}{c['server_cores']:>6.2f}"
+        f"{c['server_cpu_us_per_alert']:>8.0f}{c['client_cores']:>6.2f}"
         f"{c['server_sys_share']:>5.0%}{c['other_busy_cores']:>6.2f}{c['errors']:>5}"
     )
 
 
 CELL_HEAD = (
-    f"{'target':<19}{'batch':>5}{'c':>4}{'alerts/s':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-    f"{'max ms':>9}{'srv':>6}{'us/al':>8}{'cli':>6}{'sys':>5}{'other':>6}{'err':>5}"
+    f"{'target':<24}{'route':<14}{'batch':>5}{'c':>4}{'alerts/s':>10}{'req/s':>9}{'p50 ms':>9}"
+    f"{'p99 ms':>9}{'max ms':>9}{'srv':>6}{'us/al':>8}{'cli':>6}{'sys':>5}{'other':>6}{'err':>5}"
 )
 
 
+def print_summary(report: dict[str, Any]) -> None:
+    """Per cell: alerts/s and server CPU per stored alert, each against Alertmanager's."""
+    cells = report["cells"]
+    if not any(c["target"] == AM for c in cells):
+        return
+    print(
+        "\nAgainst Alertmanager in the same cell (Alertmanager always on POST /api/v2/alerts): "
+        "server CPU per stored\nalert (the comparison the shared cores do not skew; "
+        "x AM > 1 costs more than Alertmanager) and alerts/s"
+    )
+    head = (
+        f"{'batch':>5}{'c':>4}  {'target':<24}{'route':<14}{'alerts/s':>10}{'x AM':>8}"
+        f"{'us/alert':>10}{'x AM':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    speed, cost = report["ratios"], report["cpu_ratios"]
+    for c in sorted(cells, key=lambda c: (c["batch"], c["concurrency"], c["target"] != AM)):
+        key, name = f"b{c['batch']} c{c['concurrency']}", _cell_name(c)
+        fast = speed.get(key, {}).get(name)
+        dear = cost.get(key, {}).get(name)
+        print(
+            f"{c['batch']:>5}{c['concurrency']:>4}  {c['target']:<24}{c.get('route') or '':<14}"
+            f"{c['alerts_per_s']:>10.0f}{'' if fast is None else f'{fast:.3f}x':>8}"
+            f"{c['server_cpu_us_per_alert']:>10.0f}{'' if dear is None else f'{dear:.2f}x':>8}"
+        )
+
+
 def print_report(report: dict[str, Any]) -> None:
-    print("\nThroughput (closed loop, Alertmanager API shape, every alert distinct)")
+    print("\nThroughput (closed loop, every alert distinct)")
     print(CELL_HEAD)
     print("-" * len(CELL_HEAD))
     for c in report["cells"]:
@@ -310,25 +405,22 @@ def print_report(report: dict[str, Any]) -> None:
         "microseconds per alert;\nsys: the kernel's share of the server's CPU; "
         "other: cores busy with processes outside the benchmark (a shared machine's noise)"
     )
+    print_summary(report)
     if report["floor"]:
         print("\nFloor: an empty GET, 16 clients (HTTP stack + framework, no alert)")
         for c in report["floor"]:
             print(
-                f"  {c['target']:<28} {c['requests_per_s']:>7.0f} req/s  p50 {c['p50_ms']:.1f} ms"
+                f"  {c['target']:<34} {c['requests_per_s']:>7.0f} req/s  p50 {c['p50_ms']:.1f} ms"
                 f"  p99 {c['p99_ms']:.1f} ms  server CPU {c['server_cpu_us_per_alert']:.0f} us"
                 f" per request  ({c['server_cores']:.2f} cores)"
             )
-    print("\nTocsin / Alertmanager, alerts per second")
-    for key, by_target in report["ratios"].items():
-        line = "  ".join(f"{t} {r:.3f}x" for t, r in by_target.items())
-        print(f"  {key:<9} {line}")
     print("\nIdle: one alert for a new group at a time (Tocsin: arrival to incident declared)")
     for target, s in report["idle"].items():
         extra = ""
         if "one_incident_per_alert" in s:
-            extra = f"  incidents declared: {s['incidents_after']}"
+            extra = f"  incidents declared: {s['incidents_declared']}"
         print(
-            f"  {target:<19} n={s['n']:<4} p50 {s['p50_ms']:.2f} ms  p99 {s['p99_ms']:.2f} ms  "
+            f"  {target:<34} n={s['n']:<4} p50 {s['p50_ms']:.2f} ms  p99 {s['p99_ms']:.2f} ms  "
             f"max {s['max_ms']:.2f} ms  errors {s['errors']}{extra}"
         )
     for storm in report["storm"]:
@@ -337,7 +429,7 @@ def print_report(report: dict[str, Any]) -> None:
             continue
         ing, get, idle = storm["ingest"], storm["get_during_storm"], storm["get_idle"]
         print(
-            f"\nStorm, synchronous={storm['synchronous']}: {ing['accepted']:,} of "
+            f"\nStorm, {storm['target']}: {ing['accepted']:,} of "
             f"{ing['alerts']:,} alerts in {ing['seconds']:.1f} s ({ing['alerts_per_s']:,.0f}/s, "
             f"batch {ing['batch']}, {ing['concurrency']} clients; batch p50 "
             f"{ing['requests']['p50_ms']:.0f} ms, p99 {ing['requests']['p99_ms']:.0f} ms); "
@@ -360,7 +452,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 def failures(report: dict[str, Any]) -> list[str]:
     found = [
-        f"{c['target']} b{c['batch']} c{c['concurrency']}: {c['errors']} errors, "
+        f"{_cell_name(c)} b{c['batch']} c{c['concurrency']}: {c['errors']} errors, "
         f"e.g. {c['first_errors'][:1]}"
         for c in report["cells"]
         if c["errors"]
@@ -372,7 +464,7 @@ def failures(report: dict[str, Any]) -> list[str]:
     ]
     for storm in report["storm"]:
         if "error" in storm:
-            found.append(f"storm {storm['synchronous']}: {storm['error']}")
+            found.append(f"storm {storm.get('target', storm['synchronous'])}: {storm['error']}")
             continue
         for part in ("get_during_storm", "get_idle"):
             if storm[part]["errors"]:
@@ -393,6 +485,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="+",
         default=[AM, *(tocsin_name(m) for m in MODES)],
         choices=[AM, *(tocsin_name(m) for m in MODES)],
+    )
+    parser.add_argument(
+        "--routes",
+        nargs="+",
+        default=[servers.API_V2],
+        choices=servers.ROUTES,
+        help=f"Tocsin's ingestion routes to measure, each in turn (default {servers.API_V2}: "
+        f"/ingest/prometheus/KEY/api/v2/alerts; {servers.API_V2_BEARER}: /api/v2/alerts with "
+        f"the key as bearer token; {servers.WEBHOOK}: /ingest/alertmanager/KEY, Alertmanager's "
+        "webhook, one group per notification). Alertmanager always takes /api/v2/alerts",
+    )
+    parser.add_argument(
+        "--tocsin-src",
+        action="append",
+        default=[],
+        metavar="[LABEL=]DIR",
+        help="also run every Tocsin target from this checkout (as TARGET@LABEL), each cell "
+        "on each checkout in turn: a before and an after in one run; repeatable",
+    )
+    parser.add_argument(
+        "--label",
+        default=checkouts.THIS_LABEL,
+        help=f"this checkout's label with --tocsin-src (default {checkouts.THIS_LABEL})",
     )
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 100])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
@@ -432,7 +547,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="add this to the benchmark's niceness (the servers inherit it); -10 as root "
         "shields the figures from other work on a shared machine",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        args.checkouts = checkouts.chosen(args.label, args.tocsin_src)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -451,8 +571,11 @@ def main(argv: list[str] | None = None) -> int:
             "sqlite": sqlite3.sqlite_version,
         },
         "settings": {
-            k: v for k, v in vars(args).items() if k not in ("out", "py_spy") and v is not None
+            k: v
+            for k, v in vars(args).items()
+            if k not in ("out", "py_spy", "checkouts") and v is not None
         },
+        "checkouts": [c.describe() for c in args.checkouts],
         "background_busy_cores": background_cores(),
         "fsync": fsync_probe(WORK),
         "idle": {},
@@ -473,15 +596,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with contextlib.ExitStack() as stack:
             names = [*args.targets, *([WHATIF, WHATIF_FAST] if args.what_if else [])]
-            targets = [_start(stack, name) for name in names]
+            targets = [
+                _start(stack, name, checkout, len(args.checkouts) > 1)
+                for name in names
+                for checkout in (args.checkouts if name.startswith("tocsin-") else [None])
+            ]
             print(f"started {', '.join(t.name for t in targets)}", flush=True)
-            if args.idle_samples:
-                for server in targets:
-                    report["idle"][server.name] = idle_phase(
-                        server, args.idle_samples, args.idle_pause
-                    )
-                    s = report["idle"][server.name]
-                    print(f"  idle {server.name}: p50 {s['p50_ms']} ms p99 {s['p99_ms']} ms")
+            for server in targets if args.idle_samples else []:
+                for route in server.routes(args.routes):
+                    key = shown(server, route)
+                    s = idle_phase(server, route, args.idle_samples, args.idle_pause)
+                    report["idle"][key] = {**s, "kind": server.kind, "route": route}
+                    print(f"  idle {key}: p50 {s['p50_ms']} ms p99 {s['p99_ms']} ms")
             if args.floor_measure > 0:
                 report["floor"] = floor_phase(targets, args)
             print(CELL_HEAD, flush=True)
@@ -491,14 +617,17 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         report["errors"].append(str(exc))
-    if args.storm_alerts > 0:
-        for mode in args.storm_modes:
-            print(f"storm, synchronous={mode} ...", flush=True)
+    for mode in args.storm_modes if args.storm_alerts > 0 else []:
+        for checkout in args.checkouts:
+            print(f"storm, synchronous={mode}, checkout {checkout.label} ...", flush=True)
             try:
-                report["storm"].append(storm_phase(mode, args))
+                report["storm"].append(storm_phase(mode, args, checkout))
             except RuntimeError as exc:
-                report["storm"].append({"synchronous": mode, "error": str(exc)})
+                report["storm"].append(
+                    {"synchronous": mode, "checkout": checkout.label, "error": str(exc)}
+                )
     report["ratios"] = ratios(report["cells"])
+    report["cpu_ratios"] = cpu_ratios(report["cells"])
     report["goals"] = goals(report)
     report["seconds"] = round(time.monotonic() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -545,7 +674,9 @@ def _src_changes() -> list[str]:
     return done.stdout.splitlines()
 
 
-def _start(stack: contextlib.ExitStack, name: str) -> Server:
+def _start(
+    stack: contextlib.ExitStack, name: str, checkout: Checkout | None, several: bool
+) -> Server:
     opener: Callable[[], contextlib.AbstractContextManager[Server]]
     if name == AM:
         opener = lambda: servers.alertmanager(WORK)  # noqa: E731
@@ -553,9 +684,12 @@ def _start(stack: contextlib.ExitStack, name: str) -> Server:
         opener = lambda: servers.whatif(WORK, "NORMAL", name)  # noqa: E731
     elif name == WHATIF_FAST:
         opener = lambda: servers.whatif(WORK, "NORMAL", name, "blake2b")  # noqa: E731
-    else:
+    elif checkout is not None:
         mode = name.removeprefix("tocsin-").upper()
-        opener = lambda: servers.tocsin(WORK, mode, name)  # noqa: E731
+        full = server_name(name, checkout, several)
+        opener = lambda: servers.tocsin(WORK, mode, full, checkout)  # noqa: E731
+    else:
+        raise ValueError(f"{name}: a Tocsin target needs a checkout")
     return stack.enter_context(opener())
 
 

@@ -3,11 +3,13 @@
 - Alertmanager: Debian's `prometheus-alertmanager` with a route to a null receiver (nothing
   is sent anywhere), clustering off (`--cluster.listen-address=`), storage in a temp dir.
   It keeps alerts in memory only.
-- Tocsin: `tocsin init` in a temp dir, `database.sqlite_synchronous` set to NORMAL or FULL, one
-  route that matches every alert with a `service` label (so an alert declares an incident, or
-  joins the open one of its group), `tocsin db upgrade`, `tocsin integration add ... --json`
-  for the key, `tocsin token create --role viewer --json` for the incident-page reads, then
-  `tocsin serve`: the command a user runs, with its JSON request log (to a file here) and its
+- Tocsin, from a given checkout (its `src/` first on PYTHONPATH for every `tocsin` command,
+  so a worktree runs its own code, and two checkouts can run side by side): `tocsin init` in
+  a temp dir, `database.sqlite_synchronous` set to NORMAL or FULL, one route that matches
+  every alert with a `service` label (so an alert declares an incident, or joins the open
+  one of its group), `tocsin db upgrade`, `tocsin integration add ... --json` for the key,
+  `tocsin token create --role viewer --json` for the incident-page reads, then `tocsin
+  serve`: the command a user runs, with its JSON request log (to a file here) and its
   health-check loop. The SQLite file sits on the machine's disk (the temp dir is under
   .bench/, not a tmpfs), so synchronous=FULL pays for its fsyncs.
 """
@@ -29,6 +31,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.api_latency.checkouts import Checkout
+
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
@@ -46,6 +50,15 @@ receivers:
 """
 
 
+API_V2, API_V2_BEARER, WEBHOOK = "api-v2", "api-v2-bearer", "webhook"
+ROUTES = (API_V2, API_V2_BEARER, WEBHOOK)
+"""Tocsin's Alertmanager routes: `POST /ingest/prometheus/{key}/api/v2/alerts` and
+`POST /api/v2/alerts` with the key as a bearer token (Prometheus's alerting config pointed at
+Tocsin; both a JSON array of alerts), and `POST /ingest/alertmanager/{key}` (Alertmanager's
+webhook notification). Alertmanager itself takes only `POST /api/v2/alerts`."""
+AM, TOCSIN, WHATIF = "alertmanager", "tocsin", "whatif"
+
+
 @dataclass(frozen=True, slots=True)
 class Server:
     name: str
@@ -56,6 +69,25 @@ class Server:
     token: str = ""
     """Tocsin only: a viewer API token for GET /api/v1/..."""
     data_dir: str = ""
+    kind: str = AM
+    key: str = ""
+    """Tocsin and the what-ifs: the integration key."""
+    checkout: str = ""
+    """Tocsin: the label of the checkout it runs."""
+
+    def routes(self, wanted: list[str]) -> list[str]:
+        """The routes of `wanted` this server takes (Alertmanager and the what-ifs: api-v2)."""
+        return [r for r in wanted if r in ROUTES] if self.kind == TOCSIN else [API_V2]
+
+    def route(self, name: str) -> tuple[str, dict[str, str] | None]:
+        """(path, headers) of an ingestion route."""
+        if self.kind != TOCSIN or name == API_V2:
+            return self.ingest_path, None
+        if name == API_V2_BEARER:
+            return "/api/v2/alerts", {"Authorization": f"Bearer {self.key}"}
+        if name == WEBHOOK:
+            return f"/ingest/alertmanager/{self.key}", None
+        raise ValueError(f"unknown route {name!r}: one of {', '.join(ROUTES)}")
 
 
 TOCSIN_WORKERS = 1  # run.py --tocsin-workers
@@ -96,16 +128,17 @@ def alertmanager(work: Path) -> Iterator[Server]:
         base_url = f"http://127.0.0.1:{port}"
         with _running(command, log, Path(tmp), os.environ) as proc:
             _wait_ready(proc, f"{base_url}/-/ready", log)
-            yield Server("alertmanager", base_url, "/api/v2/alerts", proc.pid, data_dir=tmp)
+            yield Server(AM, base_url, "/api/v2/alerts", proc.pid, data_dir=tmp, kind=AM)
 
 
 @contextlib.contextmanager
-def tocsin(work: Path, synchronous: str, name: str) -> Iterator[Server]:
-    """A fresh Tocsin (new config, new SQLite file) served by `tocsin serve`."""
+def tocsin(work: Path, synchronous: str, name: str, checkout: Checkout) -> Iterator[Server]:
+    """A fresh Tocsin (new config, new SQLite file) served by `tocsin serve`, every command
+    run with `checkout`'s code."""
     cli = _tocsin_cli()
-    with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=work) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{name.replace('@', '-')}-", dir=work) as tmp:
         home = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
+        env = checkout.env({k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")})
         env["TOCSIN_ACTOR"] = "bench"
         _cli(cli, env, home, "init", "--path", "tocsin.yaml")
         config = home / "tocsin.yaml"
@@ -124,7 +157,7 @@ def tocsin(work: Path, synchronous: str, name: str) -> Iterator[Server]:
         )["token"]
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        log = work / f"{name}.log"
+        log = work / f"{name.replace('@', '-')}.log"
         command = [str(cli), "serve", "--port", str(port)]
         if TOCSIN_WORKERS > 1:
             command += ["--workers", str(TOCSIN_WORKERS)]
@@ -137,6 +170,9 @@ def tocsin(work: Path, synchronous: str, name: str) -> Iterator[Server]:
                 proc.pid,
                 token=token,
                 data_dir=tmp,
+                kind=TOCSIN,
+                key=made["key"],
+                checkout=checkout.label,
             )
 
 
@@ -154,7 +190,7 @@ def whatif(work: Path, synchronous: str, name: str, key_hash: str = "fnv") -> It
         with _running(command, log, Path(tmp), os.environ) as proc:
             _wait_ready(proc, f"{base_url}/healthz", log)
             path = f"/ingest/prometheus/{key}/api/v2/alerts"
-            yield Server(name, base_url, path, proc.pid, data_dir=tmp)
+            yield Server(name, base_url, path, proc.pid, data_dir=tmp, kind=WHATIF, key=key)
 
 
 def _tocsin_cli() -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -30,7 +31,8 @@ DRAIN_TIMEOUT_S = 120.0
 
 class Alerts:
     """Alertmanager `POST /api/v2/alerts` bodies, as Prometheus sends them: firing alerts with
-    startsAt, an endsAt in the future, and a generatorURL. Each alert gets a new `instance`."""
+    startsAt, an endsAt in the future, and a generatorURL; or Alertmanager's webhook
+    notifications (`webhook`). Each alert gets a new `instance`."""
 
     def __init__(self, tag: str, services: int = 8) -> None:
         now = datetime.now(UTC).replace(microsecond=0)
@@ -39,9 +41,13 @@ class Alerts:
         self._tag = tag
         self._services = services
         self._counter = itertools.count()
+        self._webhooks = 0
         self.made = 0
 
     def alert(self, alertname: str, service: str) -> str:
+        return json.dumps(self._alert(alertname, service), separators=(",", ":"))
+
+    def _alert(self, alertname: str, service: str) -> dict[str, Any]:
         n = next(self._counter)
         self.made += 1
         instance = f"{self._tag}-{n:08d}"
@@ -59,7 +65,7 @@ class Alerts:
             "endsAt": self._ends,
             "generatorURL": "http://prometheus:9090/graph?g0.expr=up%3D%3D0",
         }
-        return json.dumps(alert, separators=(",", ":"))
+        return alert
 
     def spread(self, size: int) -> bytes:
         """`size` alerts of one alert rule over a few services (one group per service)."""
@@ -69,6 +75,38 @@ class Alerts:
 
     def one_service(self, size: int, service: str, alertname: str) -> bytes:
         return ("[" + ",".join(self.alert(alertname, service) for _ in range(size)) + "]").encode()
+
+    def webhook(self, size: int, service: str | None = None, alertname: str = "") -> bytes:
+        """One notification of Alertmanager's webhook (version 4), as Alertmanager sends a
+        group: `size` firing alerts of one alert rule and one service (by default the next
+        of the services, in turn), each with its fingerprint, under one groupKey."""
+        if service is None:
+            service = f"svc-{self._webhooks % self._services}"
+            self._webhooks += 1
+        alertname = alertname or "HighErrorRate"
+        group = {"alertname": alertname, "service": service}
+        alerts = [self._webhook_alert(alertname, service) for _ in range(size)]
+        body = {
+            "receiver": "tocsin",
+            "status": "firing",
+            "alerts": alerts,
+            "groupLabels": group,
+            "commonLabels": {**group, "job": "node", "severity": "critical"},
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager:9093",
+            "version": "4",
+            "groupKey": f'{{}}:{{alertname="{alertname}", service="{service}"}}',
+            "truncatedAlerts": 0,
+        }
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    def _webhook_alert(self, alertname: str, service: str) -> dict[str, Any]:
+        alert = self._alert(alertname, service)
+        alert["status"] = "firing"
+        alert["endsAt"] = "0001-01-01T00:00:00Z"  # what Alertmanager sends while firing
+        identity = alert["labels"]["instance"].encode()  # distinct per alert, as labels are
+        alert["fingerprint"] = hashlib.blake2b(identity, digest_size=8).hexdigest()
+        return alert
 
 
 def process_cpu(pid: int) -> float:
@@ -148,6 +186,8 @@ class Cell:
     server_cpu_us_per_alert: float
     server_sys_share: float
     """The share of the server's CPU spent in the kernel (sockets, futexes, fsync)."""
+    route: str = ""
+    """Which ingestion route (servers.ROUTES) the alerts went to."""
     first_errors: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -165,11 +205,13 @@ async def closed_loop(
     warmup_s: float,
     measure_s: float,
     server_pid: int,
+    headers: dict[str, str] | None = None,
+    route: str = "",
 ) -> Cell:
     """`concurrency` clients each post a batch, wait for the answer, post the next (or GET
     `path`, without a body maker: the floor). Counted: answers that arrive within the measure
     window (after `warmup_s`, for `measure_s`)."""
-    connections = [Connection(base_url) for _ in range(concurrency)]
+    connections = [Connection(base_url, headers) for _ in range(concurrency)]
     found = Latencies()
     begun = time.perf_counter()
     start, stop = begun + warmup_s, begun + warmup_s + measure_s
@@ -234,15 +276,20 @@ async def closed_loop(
         other_busy_cores=round(max(0.0, busy1 - busy0 - server - client_cpu) / measure_s, 2),
         server_cpu_us_per_alert=round(1e6 * server / alerts, 1) if alerts else float("nan"),
         server_sys_share=round((sys1 - sys0) / server, 2) if server else float("nan"),
+        route=route,
         first_errors=found.errors[:3],
     )
 
 
 async def one_at_a_time(
-    base_url: str, path: str, bodies: Sequence[bytes], pause_s: float
+    base_url: str,
+    path: str,
+    bodies: Sequence[bytes],
+    pause_s: float,
+    headers: dict[str, str] | None = None,
 ) -> Latencies:
     """Post each body alone on an otherwise idle server, `pause_s` apart."""
-    conn = Connection(base_url)
+    conn = Connection(base_url, headers)
     found = Latencies()
     try:
         for body in bodies:

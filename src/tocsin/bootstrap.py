@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import random
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,14 +14,24 @@ from sqlalchemy import Engine
 
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
+from tocsin.app.acklinks import AckLinks
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
-from tocsin.app.health import HealthMonitor, Probe
+from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
+from tocsin.app.jobs import (
+    PRUNE,
+    JobAdmin,
+    JobHandlers,
+    JobRunner,
+    JobSignal,
+    Recurring,
+    prune_done,
+)
 from tocsin.app.messages import DEFAULT_TEMPLATES
-from tocsin.app.ports import Clock, PasswordHasher
+from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
@@ -27,7 +39,8 @@ from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.source_parsers import SourceParsers
-from tocsin.store import database
+from tocsin.store import database, reads
+from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
 
@@ -50,6 +63,15 @@ class Tocsin:
     alert_admin: AlertAdmin
     sources: SourceParsers
     health: HealthMonitor
+    jobs: JobAdmin
+    job_runner: JobRunner
+    job_signal: JobSignal  # notify() after a commit that scheduled a job due now
+    job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
+    ack_links: AckLinks
+
+    def recurring(self) -> list[Recurring]:
+        """The chains every worker seeds at start: each health check, and pruning."""
+        return [*self.health.recurring(), PRUNE]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -101,6 +123,12 @@ def build(
     )
     accounts = AccountService(uow, clock, hasher or Argon2Hasher(), reader)
     alerts = AlertService(uow, clock, config.router, service)
+    health = health_monitor(config, probe or HttpProbe(), clock, alerts, uow)
+    handlers = JobHandlers()
+    handlers.register(PRUNE.kind, prune_done(clock))
+    handlers.register(CHECK_JOB, health.handle)
+    signal = JobSignal()
+    outbox.wake = signal.notify
     return Tocsin(
         config,
         path,
@@ -115,20 +143,65 @@ def build(
         alerts,
         AlertAdmin(uow, clock, reader),
         SourceParsers(),
-        health_monitor(config, probe or HttpProbe(), clock, alerts),
+        health,
+        JobAdmin(uow, clock, signal, reader),
+        JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
+        signal,
+        lambda: job_wakeups(url),
+        AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
     )
 
 
+def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:
+    """TOCSIN_SECRET_KEY, else a key made once and kept in .tocsin/secret_key beside
+    tocsin.yaml (mode 0600). Processes on several hosts must share TOCSIN_SECRET_KEY."""
+    given = env.get("TOCSIN_SECRET_KEY")
+    if given:
+        return given.encode()
+    path = config_path.resolve().parent / ".tocsin" / "secret_key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32).encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        return key
+
+
+def job_wakeups(url: str) -> JobWakeups | None:
+    """PostgreSQL wakes workers with NOTIFY; on SQLite they poll (and wake in-process)."""
+    return PgJobWakeups(url) if url.startswith("postgresql") else None
+
+
 def health_monitor(
-    config: TocsinConfig, probe: Probe, clock: Clock, alerts: AlertService
+    config: TocsinConfig,
+    probe: Probe,
+    clock: Clock,
+    alerts: AlertService,
+    uow: Callable[[], SqlUnitOfWork],
 ) -> HealthMonitor:
     checks = [check for service in config.services for check in service.health_checks()]
     rules = [rule for service in config.services if (rule := service.sla_rule())]
-    return HealthMonitor(checks, rules, probe, clock, alerts)
+    return HealthMonitor(checks, rules, probe, clock, alerts, uow)
 
 
 def schema_revision(wired: Tocsin) -> str | None:
     return database.current_revision(wired.engine)
+
+
+def check_database(wired: Tocsin) -> None:
+    """Raise DatabaseUnavailable (a StorageError) if the database does not answer now."""
+    database.ping(wired.engine)
+
+
+def incident_counts(wired: Tocsin) -> dict[tuple[str, str], int]:
+    """(status, severity) -> how many incidents; DatabaseUnavailable if the database fails."""
+    return reads.incident_counts(wired.engine)
 
 
 def template_problems(config: TocsinConfig) -> list[ConfigProblem]:

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,8 @@ from tests.conftest import bearer
 from tocsin.api.app import create_app
 from tocsin.api.logs import JsonFormatter, configure_logging
 from tocsin.bootstrap import Tocsin
+from tocsin.core.jobs import JobSpec
+from tocsin.store.uow import SqlUnitOfWork
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 LOG_FIELDS = {"time", "level", "logger", "message", "pid", "request_id", "method", "path", "status"}
@@ -192,3 +195,18 @@ def test_configure_logging_writes_json_and_leaves_caplog_working(
     )
     assert str(line["time"]).endswith("Z")
     assert [r.getMessage() for r in caplog.records] == ["hello world"]
+
+
+def test_metrics_count_jobs_by_status_dead_ones_included(tocsin: Tocsin, api: TestClient) -> None:
+    with SqlUnitOfWork(tocsin.engine) as uow:
+        uow.jobs.schedule(JobSpec("nobody-runs-this", {}, tocsin.clock.now()))
+        uow.jobs.schedule(JobSpec("later", {}, tocsin.clock.now() + timedelta(hours=1)))
+        uow.commit()
+    assert tocsin.job_runner.run_due("test") == 1  # no handler: dead at once
+    samples = scrape(api)
+    jobs = {
+        dict(labels)["status"]: value
+        for (name, labels), value in samples.items()
+        if name == "tocsin_jobs"
+    }
+    assert jobs == {"queued": 1.0, "running": 0.0, "done": 0.0, "dead": 1.0}

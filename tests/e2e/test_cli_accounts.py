@@ -96,26 +96,19 @@ def test_a_user_changes_their_password_and_an_admin_resets_one(cli: Cli) -> None
 # -- the first admin ---------------------------------------------------------------------
 
 
-class NoChecks:
-    def __init__(self, *args: object) -> None: ...
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-
-
 @pytest.fixture
 def serve_nothing(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """`tocsin serve` up to the point where it would listen."""
+    import tocsin.api.asgi
     import tocsin.api.logs
-    import tocsin.worker.health
 
-    monkeypatch.setattr(server, "_serve", lambda *args: None)
-    monkeypatch.setattr(tocsin.worker.health, "HealthLoop", NoChecks)
+    monkeypatch.setattr(tocsin.api.asgi, "serve", lambda *args: None)
     monkeypatch.setattr(tocsin.api.logs, "configure_logging", lambda *args: None)
 
 
 def serve() -> str:
     try:
-        ran = CliRunner().invoke(app, ["serve"])
+        ran = CliRunner().invoke(app, ["serve", "--no-worker"])
     finally:
         common.reset()
     assert ran.exit_code == 0, ran.output

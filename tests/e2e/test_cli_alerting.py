@@ -26,6 +26,30 @@ def test_integration_add_writes_the_yaml_keeps_comments_and_lists_url_and_key(
     assert rotated["key"] != made["key"]
 
 
+def test_integration_add_only_appends_its_entry_quoting_a_word_yaml_reads_as_true(
+    cli: Cli, project: Path
+) -> None:
+    path = project / "tocsin.yaml"
+    before = path.read_text(encoding="utf-8")
+    code, made = cli("integration", "add", "on", "--source", "generic")
+    assert (code, made["name"]) == (0, "on"), made
+    entry = "\nintegrations:\n  - name: 'on'\n    source: generic\n"
+    assert path.read_text(encoding="utf-8") == before + entry
+
+
+def test_integration_add_refuses_a_name_the_file_cannot_hold_and_leaves_it(
+    cli: Cli, project: Path
+) -> None:
+    path = project / "tocsin.yaml"
+    before = path.read_bytes()
+    code, out = cli("integration", "add", "Prod AM", "--source", "generic")
+    assert code == 1
+    assert "not changed: the edit would make it invalid" in out["error"]
+    assert "integrations[0].name: invalid name 'Prod AM'" in out["error"]
+    assert path.read_bytes() == before
+    assert cli("integration", "list")[1] == []
+
+
 def test_integration_errors(cli: Cli, project: Path) -> None:
     before = (project / "tocsin.yaml").read_text(encoding="utf-8")
     code, out = cli("integration", "add", "x", "--source", "nagios")

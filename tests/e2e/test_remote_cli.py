@@ -33,7 +33,7 @@ from tests.e2e.test_cli_errors import allowed_now
 from tocsin.cli import common
 from tocsin.cli.main import app
 from tocsin.cli.remote import Remote, Settings, settings_from
-from tocsin.cli.remote_http import AccessDenied
+from tocsin.core.access import Forbidden
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 from tocsin.core.errors import ConcurrentChange, IllegalTransition, IncidentNotFound
 
@@ -540,7 +540,7 @@ def test_the_client_raises_the_exceptions_the_local_services_raise(
         assert set(illegal.value.allowed) >= {"close", "reopen"}
         with pytest.raises(IncidentNotFound, match="no incident INC-5"):
             incidents.get(5)
-        with pytest.raises(AccessDenied, match="needs admin"):
+        with pytest.raises(Forbidden, match="needs admin"):
             client.accounts.tokens()
         assert incidents.default_severity is None
         assert incidents.severities.get("p2").title == "🟡 P2 (High)"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from tests.conftest import bearer
 from tocsin.app.ports import IncidentFilter, UnitOfWork
@@ -14,6 +13,7 @@ from tocsin.bootstrap import Tocsin
 from tocsin.config.routing import RouteConfig
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 from tocsin.core.incident import Incident
+from tocsin.core.jobs import JobSpec
 from tocsin.core.timeline import EntryKind, TimelineEntry
 from tocsin.integrations.sources.fields import fingerprint
 
@@ -41,15 +41,16 @@ class Recorder:
         # Inside the same transaction: the incident is readable before COMMIT.
         stored = uow.incidents.get(incident.number)
         self.seen.append((incident.id, stored.title, entry.actor))
-        uow.alerts.add_change("outbox-test", f"declared {incident.id}", None, entry.at, {})
+        spec = JobSpec("test.announce", {"incident": incident.id}, entry.at, incident.number,
+                       key=f"announce:{incident.number}")  # fmt: skip
+        uow.jobs.schedule(spec)
         if self.fail:
             raise RuntimeError("handler broke")
 
 
-def changes(tocsin: Tocsin) -> list[str]:
-    with tocsin.engine.connect() as conn:
-        rows = conn.execute(text("SELECT summary FROM change_events ORDER BY id"))
-        return [r[0] for r in rows]
+def jobs(tocsin: Tocsin) -> list[str]:
+    """The follow-up work the handler scheduled, as stored."""
+    return sorted(f"{j.kind} {j.payload['incident']}" for j in tocsin.jobs.find((), 100))
 
 
 def test_a_declared_handler_runs_for_every_declare_path(
@@ -74,7 +75,11 @@ def test_a_declared_handler_runs_for_every_declare_path(
         ("INC-2", "Declared from the API"),
         ("INC-3", "HighErrorRate firing"),
     ]
-    assert changes(tocsin) == ["declared INC-1", "declared INC-2", "declared INC-3"]
+    assert jobs(tocsin) == [
+        "test.announce INC-1",
+        "test.announce INC-2",
+        "test.announce INC-3",
+    ]
     # The alert-declared incident took the same path: the announcement, then the summary.
     kinds = [e.kind for e in tocsin.incidents.timeline("INC-3")]
     assert kinds[:3] == [EntryKind.DECLARED, EntryKind.MESSAGE, EntryKind.ALERTS]
@@ -88,7 +93,7 @@ def test_a_failing_handler_undoes_the_change_it_reacted_to(tocsin: Tocsin) -> No
     with pytest.raises(RuntimeError, match="handler broke"):
         tocsin.alerts.ingest("prod-am", Parsed(alerts=[firing("DiskFull")]))
     assert tocsin.incidents.find(IncidentFilter()).total == 0
-    assert changes(tocsin) == []
+    assert jobs(tocsin) == []
 
 
 def test_handlers_see_every_kind_of_entry_in_order(tocsin: Tocsin) -> None:

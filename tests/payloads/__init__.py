@@ -1,4 +1,5 @@
-"""Recorded wire payloads, one folder per source (`tests/payloads/<source>/*.json`).
+"""Recorded wire payloads, one folder per source (`tests/payloads/<source>/*.json`), and in
+`stored/` rows as earlier Tocsins stored them (read by the upgrade-on-read tests).
 
 Shaped after each sender's documented format and real examples; values are made up.
 Edge cases live beside the plain ones: resolved alerts, missing and unknown fields, a

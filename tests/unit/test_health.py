@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tocsin.core.alerts import AlertAction
-from tocsin.core.health import Check, CheckState, Sample, SlaRule, evaluate, judge, percentile
+from tocsin.core.health import (
+    Check,
+    Sample,
+    SlaRule,
+    check_action,
+    evaluate,
+    judge,
+    percentile,
+)
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 CHECK = Check("api", "https://api.example.com/health", expect_body='"ok"')
@@ -21,13 +29,22 @@ def test_judge_needs_the_status_and_the_body_text() -> None:
 
 
 def test_an_alert_fires_after_n_failures_in_a_row_and_resolves_on_success() -> None:
-    state = CheckState()
     bad, good = Sample(T0, False, 1, "503"), Sample(T0, True, 1, "200")
-    assert [state.observe(CHECK, s) for s in (bad, bad, good, bad, bad)] == [None] * 5
-    assert state.observe(CHECK, bad) is AlertAction.TRIGGER
-    assert state.observe(CHECK, bad) is None
-    assert state.observe(CHECK, good) is AlertAction.RESOLVE
-    assert state.observe(CHECK, good) is None
+    seen: list[Sample] = []
+    alerting = False
+
+    def observe(sample: Sample) -> AlertAction | None:
+        nonlocal alerting
+        seen.insert(0, sample)
+        action = check_action(CHECK, seen, alerting)
+        alerting = {AlertAction.TRIGGER: True, AlertAction.RESOLVE: False}.get(action, alerting)
+        return action
+
+    assert [observe(s) for s in (bad, bad, good, bad, bad)] == [None] * 5
+    assert observe(bad) is AlertAction.TRIGGER
+    assert observe(bad) is None
+    assert observe(good) is AlertAction.RESOLVE
+    assert observe(good) is None
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -48,7 +48,7 @@ def test_silences_and_maintenance_are_managed_from_the_page(
         "ann",
     )
     bad = responder.post("/alerts/silences", data={**form, "duration": "soon", "comment": "x"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert "duration: write it like 30m" in bad.text
     expired = responder.post(
         f"/alerts/silences/{silence.id}/expire", data={"csrf": csrf}, follow_redirects=False

@@ -114,7 +114,7 @@ def test_the_list_filters_and_pages(responder: TestClient, tocsin: Tocsin) -> No
 
 def test_an_unknown_filter_is_explained_not_a_500(responder: TestClient) -> None:
     answer = responder.get("/incidents", params={"severity": "P9"})
-    assert answer.status_code == 400
+    assert answer.status_code == 422  # invalid input, as the API answers it
     assert "unknown severity 'P9'" in alert_text(answer.text).replace("&#39;", "'")
 
 
@@ -217,9 +217,9 @@ def test_each_form_changes_the_incident(
     ("action", "fields", "status", "says"),
     [
         ("close", {}, 409, "cannot close INC-1: it is investigating; allowed now:"),
-        ("note", {"text": "   "}, 400, "note is empty"),
-        ("severity", {"severity": "P9"}, 400, "unknown severity"),
-        ("roles", {"role": "janitor", "person": "bob"}, 400, "unknown role"),
+        ("note", {"text": "   "}, 422, "note is empty"),
+        ("severity", {"severity": "P9"}, 422, "unknown severity"),
+        ("roles", {"role": "janitor", "person": "bob"}, 422, "unknown role"),
         ("frobnicate", {}, 404, "There is no such action on an incident."),
     ],
 )
@@ -247,7 +247,7 @@ def test_a_refused_form_keeps_what_was_typed(responder: TestClient, incident: In
 
 def test_a_refused_declaration_keeps_the_form(responder: TestClient, tocsin: Tocsin) -> None:
     code, html = post(responder, "/incidents/new", title="", severity="P1", services="api")
-    assert code == 400
+    assert code == 422
     assert "title is empty" in alert_text(html)
     assert 'value="api"' in html
     assert tocsin.incidents.find(IncidentFilter()).total == 0

@@ -50,10 +50,10 @@ def test_a_changed_password_keeps_this_session_and_ends_the_others(
 
 def test_refusals_say_which_field_and_what_to_do(responder: TestClient, tocsin: Tocsin) -> None:
     cases = [
-        (("not the password", NEW, None), 400, "Current password is wrong"),
-        ((PASSWORD, NEW, NEW + "!"), 400, "The two new passwords differ; type the same one twice."),
-        ((PASSWORD, " " * 12, None), 400, "The new password is only spaces"),
-        ((PASSWORD, "Password2026", None), 400, "The new password is built on 'password'"),
+        (("not the password", NEW, None), 422, "Current password is wrong"),
+        ((PASSWORD, NEW, NEW + "!"), 422, "The two new passwords differ; type the same one twice."),
+        ((PASSWORD, " " * 12, None), 422, "The new password is only spaces"),
+        ((PASSWORD, "Password2026", None), 422, "The new password is built on 'password'"),
     ]
     for (current, new, again), status, says in cases:
         answer = change(responder, current, new, again)

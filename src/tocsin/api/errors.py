@@ -12,50 +12,35 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tocsin.api.logs import SCOPE_KEY, redact_path
 from tocsin.api.routing import allowed_methods
-from tocsin.app.errors import StorageError
-from tocsin.app.throttle import Throttled
-from tocsin.core.access import Forbidden, Unauthenticated
-from tocsin.core.errors import (
-    ConcurrentChange,
-    DomainError,
-    IllegalTransition,
-    InvalidInput,
-    NotFound,
-)
+from tocsin.app.answers import ANSWERS, kind_for_status
+from tocsin.core.errors import ErrorKind, TocsinError
 
 log = logging.getLogger(__name__)
 
-UNEXPECTED_STATUS = 503  # a bug answers "try again", never a bare 500 with a traceback
-
-# Most specific first: the first match decides the status and the kind.
-MAPPING: list[tuple[type[Exception], int, str]] = [
-    (Unauthenticated, 401, "unauthenticated"),
-    (Throttled, 429, "rate_limited"),
-    (Forbidden, 403, "forbidden"),
-    (NotFound, 404, "not_found"),
-    (InvalidInput, 422, "invalid_input"),
-    (ConcurrentChange, 409, "conflict"),
-    (IllegalTransition, 409, "illegal_transition"),
-    (DomainError, 409, "refused"),
-    (StorageError, 503, "unavailable"),
-]
+# A bug answers "try again", never a bare 500 with a traceback.
+UNEXPECTED_STATUS = ANSWERS[ErrorKind.UNAVAILABLE].status
+INVALID_STATUS = ANSWERS[ErrorKind.INVALID_INPUT].status
 
 
 def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"kind": kind, "message": message, **extra}}
 
 
+def unexpected_body() -> dict[str, Any]:
+    return error_body(ErrorKind.UNAVAILABLE.value, "the server hit an unexpected error; try again")
+
+
 def answer(exc: Exception) -> JSONResponse:
-    for cls, status, kind in MAPPING:
-        if isinstance(exc, cls):
-            extra: dict[str, Any] = {}
-            if isinstance(exc, IllegalTransition):
-                extra["allowed"] = exc.allowed
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            if isinstance(exc, Throttled):
-                headers = {"Retry-After": str(exc.retry_after)}
-            return JSONResponse(error_body(kind, str(exc), **extra), status, headers=headers)
-    raise exc
+    """A TocsinError as its kind says (app/answers.py); anything else is raised again."""
+    if not isinstance(exc, TocsinError):
+        raise exc
+    kind = exc.kind
+    headers = {"WWW-Authenticate": "Bearer"} if kind is ErrorKind.UNAUTHENTICATED else None
+    details = exc.details()
+    if kind is ErrorKind.RATE_LIMITED and "retry_after" in details:
+        headers = {"Retry-After": str(details["retry_after"])}
+    body = error_body(kind.value, str(exc), **details)
+    return JSONResponse(body, ANSWERS[kind].status, headers=headers)
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -78,8 +63,7 @@ def problem(error: Any) -> dict[str, str]:
 
 
 def install(app: FastAPI) -> None:
-    for cls, _status, _kind in MAPPING:
-        app.add_exception_handler(cls, _domain_handler)
+    app.add_exception_handler(TocsinError, _domain_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
@@ -93,33 +77,42 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it
     fields = [problem(e) for e in exc.errors()]
     message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    return JSONResponse(error_body("invalid_input", message, fields=fields), 422)
+    body = error_body(ErrorKind.INVALID_INPUT.value, message, fields=fields)
+    return JSONResponse(body, INVALID_STATUS)
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
     if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI: "error parsing the body"
         return _not_utf8(exc.__cause__)
-    kinds = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
-    kind = kinds.get(exc.status_code, "http_error")
+    kind = _http_kind(exc.status_code)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # the route tried lists its own methods, not the path's
         headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
     return JSONResponse(error_body(kind, str(exc.detail)), exc.status_code, headers=headers)
 
 
+def _http_kind(status: int) -> str:
+    """The kind a framework HTTPException's status stands for; besides the vocabulary, a 405
+    (no such method on the route) and any other HTTP error the framework raises."""
+    kind = kind_for_status(status)
+    if kind is not None:
+        return kind.value
+    return "method_not_allowed" if status == 405 else "http_error"
+
+
 def _not_utf8(cause: UnicodeDecodeError) -> JSONResponse:
     message = f"invalid JSON: not UTF-8 at byte {cause.start}"
     found = {"field": "body", "message": message, "type": "json_invalid"}
-    body = error_body("invalid_input", f"body: {message}", fields=[found])
-    return JSONResponse(body, 422)
+    body = error_body(ErrorKind.INVALID_INPUT.value, f"body: {message}", fields=[found])
+    return JSONResponse(body, INVALID_STATUS)
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     rid = request.scope.get(SCOPE_KEY)
     extra = {"request_id": rid} if rid else None
-    path = redact_path(request.url.path)
+    path = redact_path(request.url.path)  # never an integration key
     log.exception("unexpected error on %s %s", request.method, path, extra=extra)
-    body = error_body("unavailable", "the server hit an unexpected error; try again")
+    body = unexpected_body()
     headers = {"X-Request-ID": rid} if rid else None
     return JSONResponse(body, UNEXPECTED_STATUS, headers=headers)

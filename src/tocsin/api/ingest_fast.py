@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tocsin.api.errors import UNEXPECTED_STATUS, error_body
+from tocsin.api.errors import UNEXPECTED_STATUS, unexpected_body
 from tocsin.api.errors import answer as error_answer
 from tocsin.api.logs import SCOPE_KEY, redact_path
 from tocsin.api.routers.ingest import answer, bearer
@@ -124,8 +124,8 @@ def _error(scope: Scope, exc: Exception) -> Response:
         pass
     rid = scope.get(SCOPE_KEY)
     extra = {"request_id": rid} if rid else None
-    path = redact_path(scope["path"])
+    path = redact_path(scope["path"])  # never an integration key
     log.error("unexpected error on POST %s", path, exc_info=exc, extra=extra)
-    body = error_body("unavailable", "the server hit an unexpected error; try again")
+    body = unexpected_body()
     headers = {"X-Request-ID": rid} if rid else None
     return JSONResponse(body, UNEXPECTED_STATUS, headers=headers)

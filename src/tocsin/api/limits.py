@@ -7,15 +7,21 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tocsin.app.answers import ANSWERS
+from tocsin.core.errors import ErrorKind, TocsinError
+
 MAX_BODY = 1024 * 1024
+TOO_LARGE = ANSWERS[ErrorKind.TOO_LARGE].status
 
 
-class BodyTooLarge(HTTPException):
+class BodyTooLarge(HTTPException, TocsinError):
     """An HTTPException, so FastAPI's body parsing lets it through as a 413 (any other
     error while reading the body becomes "400 There was an error parsing the body")."""
 
+    kind = ErrorKind.TOO_LARGE
+
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"body over {limit} bytes")
+        super().__init__(TOO_LARGE, f"body over {limit} bytes")
 
 
 class BodyLimit:
@@ -56,9 +62,8 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"error": {"kind": "too_large", "message": f"body over {self.limit} bytes"}}
-        ).encode()
+        message = f"body over {self.limit} bytes"
+        body = json.dumps({"error": {"kind": BodyTooLarge.kind.value, "message": message}}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.start", "status": TOO_LARGE, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -14,15 +14,12 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Histogram, PlatformCollector, ProcessCollector
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, column, func, select, table
-from sqlalchemy.exc import SQLAlchemyError
 
-from tocsin.bootstrap import Tocsin
+from tocsin.app.errors import StorageError
+from tocsin.bootstrap import Tocsin, incident_counts
 from tocsin.core.lifecycle import Status
 
 log = logging.getLogger(__name__)
-
-_INCIDENTS = table("incidents", column("status"), column("severity"))
 
 
 @dataclass(frozen=True)
@@ -36,6 +33,7 @@ def new_metrics(tocsin: Tocsin) -> Metrics:
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     registry.register(IncidentCollector(tocsin))
+    registry.register(JobCollector(tocsin))
     requests = Histogram(
         "tocsin_http_request_duration_seconds",
         "HTTP requests by method, route template and status.",
@@ -43,14 +41,6 @@ def new_metrics(tocsin: Tocsin) -> Metrics:
         registry=registry,
     )
     return Metrics(registry, requests)
-
-
-def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
-    """(status, severity) -> how many incidents, in one query."""
-    c = _INCIDENTS.c
-    stmt = select(c.status, c.severity, func.count()).group_by(c.status, c.severity)
-    with engine.connect() as conn:
-        return {(status, severity): int(n) for status, severity, n in conn.execute(stmt)}
 
 
 class IncidentCollector(Collector):
@@ -66,8 +56,8 @@ class IncidentCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         incidents, up = _families()
         try:
-            found = incident_counts(self._tocsin.engine)
-        except SQLAlchemyError:
+            found = incident_counts(self._tocsin)
+        except StorageError:
             log.warning("metrics: the database did not answer", exc_info=True)
             up.add_metric([], 0)
             yield up
@@ -86,3 +76,29 @@ def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
     )
     up = GaugeMetricFamily("tocsin_database_up", "1 if the last scrape could read the database.")
     return incidents, up
+
+
+class JobCollector(Collector):
+    """`tocsin_jobs{status}`: queued, running, done and dead jobs, read at scrape time (one
+    GROUP BY). A dead job stays until retried: alert on `tocsin_jobs{status="dead"} > 0`."""
+
+    def __init__(self, tocsin: Tocsin) -> None:
+        self._tocsin = tocsin
+
+    def describe(self) -> Iterator[Metric]:
+        yield _jobs_family()
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            counts = self._tocsin.jobs.counts()
+        except StorageError:
+            log.warning("metrics: the jobs table did not answer", exc_info=True)
+            return
+        family = _jobs_family()
+        for status, n in counts.items():
+            family.add_metric([status.value], n)
+        yield family
+
+
+def _jobs_family() -> GaugeMetricFamily:
+    return GaugeMetricFamily("tocsin_jobs", "Jobs by status.", labels=["status"])

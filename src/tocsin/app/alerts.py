@@ -19,6 +19,7 @@ from tocsin.app.errors import WriteConflict
 from tocsin.app.incidents import IncidentService
 from tocsin.app.ports import Clock, UnitOfWork
 from tocsin.core.alerts import (
+    AlertAction,
     AlertIn,
     AlertStatus,
     FieldProblem,
@@ -268,6 +269,7 @@ class AlertService:
             group_key, decision.service, tx.now, tx.now, is_new=True
         )
         tx.changed_groups[group_key] = None
+        firing_before = group.firing
         _count(group, rows, batch, tx.now)
         number = self._open_incident(uow, tx, group)
         pages = [r for r in rows if r.status is AlertStatus.FIRING and r.suppressed_by is None]
@@ -280,6 +282,9 @@ class AlertService:
             if group.alerts >= group.next_milestone:  # a summary is due: load the incident
                 incident = self._incident(uow, tx, number)
                 self._summarise(incident, group, batch, tx.now)
+                tx.touched[number] = None
+            if firing_before > 0 and group.firing == 0:  # the symptom cleared
+                self._all_resolved(self._incident(uow, tx, number), group, batch, tx.now)
                 tx.touched[number] = None
             result.attached.append(format_id(number))
         if number is not None:
@@ -332,6 +337,15 @@ class AlertService:
         group.next_milestone = 1
         self._summarise(incident, group, batch, tx.now)
         return incident
+
+    def _all_resolved(
+        self, incident: Incident, group: AlertGroup, batch: _Batch, now: datetime
+    ) -> None:
+        """Tell the commander the alerts stopped: the symptom cleared (the cause may not)."""
+        n = group.alerts
+        text = f"all {n} alert{'' if n == 1 else 's'} resolved at {now:%Y-%m-%d %H:%M:%S} UTC"
+        data = {"group_key": group.group_key, "alerts": n, "all_resolved": True}
+        incident.record_alerts(now, f"{batch.integration} (alerts)", text, data)
 
     def _summarise(
         self, incident: Incident, group: AlertGroup, batch: _Batch, now: datetime
@@ -386,8 +400,8 @@ def _update_row(row: AlertRow, alert: AlertIn, step: Transition, now: datetime) 
     if step in (Transition.RESOLVED, Transition.REFIRED):
         row.status = alert.status
         row.ends_at = alert.ends_at
-    if alert.summary:
-        row.summary = alert.summary
+    if alert.summary and alert.action is AlertAction.TRIGGER:
+        row.summary = alert.summary  # an acknowledge or resolve names only its key
     row.labels = dict(alert.labels) or row.labels
     row.annotations = dict(alert.annotations) or row.annotations
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from tocsin.core.errors import ErrorKind, TocsinError
 
-class StorageError(Exception):
+
+class StorageError(TocsinError):
     """The database cannot be used as it is; the message says what to do."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 class DatabaseTooNew(StorageError):

@@ -139,8 +139,11 @@ class IncidentService:
         uow.incidents.add(incident)
         return Outcome(incident, text)
 
-    def acknowledge(self, ref: str | int, actor: str, version: int | None = None) -> Outcome:
-        return self._change(ref, version, lambda i, now: i.acknowledge(now, actor))
+    def acknowledge(
+        self, ref: str | int, actor: str, version: int | None = None, via: str | None = None
+    ) -> Outcome:
+        """`via`: how, when not in Tocsin itself (an SMS link, a Slack button, a keypress)."""
+        return self._change(ref, version, lambda i, now: i.acknowledge(now, actor, via))
 
     def post_update(
         self, ref: str | int, actor: str, text: str, version: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tocsin.core import snapshot
+from tocsin.app.views import incident_json
 from tocsin.core.incident import Incident
 from tocsin.core.severity import Severity
 
@@ -66,7 +66,7 @@ def context(incident: Incident, severity: Severity, now: datetime, **extra: Any)
 
 
 def incident_view(incident: Incident) -> dict[str, Any]:
-    view = snapshot.to_dict(incident)
+    view = incident_json(incident)  # what the API shows, with datetimes for the times
     for key in _TIMES:
         view[key] = getattr(incident, key)
     view["scope"]["all_tenants"] = incident.scope.all_tenants

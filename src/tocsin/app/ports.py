@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from tocsin.core.access import AccessRole
+from tocsin.core.health import Sample
 from tocsin.core.incident import Incident
+from tocsin.core.jobs import Job, JobSpec, JobStatus
 from tocsin.core.lifecycle import Status
+from tocsin.core.notify import ContactKind, ContactMethod, Delivery, Notification
 from tocsin.core.timeline import TimelineEntry
 
 if TYPE_CHECKING:
@@ -77,6 +80,37 @@ class Transaction(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
     def commit(self) -> None: ...
+
+
+class JobRepository(Protocol):
+    """The `jobs` table. `owner` names a claimer; complete and fail act only while the
+    owner still holds the lease (False otherwise: another worker has it now)."""
+
+    def schedule(self, spec: JobSpec) -> bool: ...  # False: a job with that key exists
+    def claim(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]: ...
+    def complete(self, job_id: int, owner: str) -> bool: ...
+    def fail(self, job_id: int, owner: str, error: str, retry_at: datetime | None) -> bool: ...
+    def next_due(self) -> datetime | None: ...  # the earliest a job becomes claimable
+    def get(self, job_id: int) -> Job | None: ...
+    def find(self, statuses: tuple[JobStatus, ...] = (), limit: int = 100) -> list[Job]: ...
+    def counts(self) -> dict[JobStatus, int]: ...
+    def requeue(self, job_id: int, due: datetime) -> bool: ...  # dead -> queued, attempts 0
+    def advance(self, key: str, due: datetime) -> bool: ...  # a queued job, brought forward
+    def prune(self, before: datetime) -> int: ...  # delete done jobs due before
+
+
+class JobWakeups(Protocol):
+    """Tells a sleeping worker that jobs were scheduled elsewhere (PostgreSQL NOTIFY)."""
+
+    def wait(self, timeout_s: float) -> bool: ...  # True when woken before the timeout
+    def close(self) -> None: ...
+
+
+class HealthSampleRepository(Protocol):
+    def add(self, check: str, service: str, sample: Sample) -> bool: ...  # False: slot taken
+    def recent(self, check: str, limit: int) -> list[Sample]: ...  # newest first
+    def window(self, service: str, since: datetime) -> list[Sample]: ...  # oldest first
+    def prune(self, check: str, before: datetime) -> int: ...
 
 
 class MessageRenderer(Protocol):
@@ -181,3 +215,30 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def accounts(self) -> AccountRepository: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def health(self) -> HealthSampleRepository: ...
+
+
+class Notifier(Protocol):
+    """One channel's adapter (integrations/notifiers/): renders and delivers. It never
+    raises for the far side's trouble: every outcome is a Delivery, so a caller retries or
+    falls back to the person's next method."""
+
+    kind: ContactKind
+
+    def send(self, to: ContactMethod, notification: Notification) -> Delivery: ...
+
+
+class Directory(Protocol):
+    """Who is on call and how people and channels are reached (config and overrides)."""
+
+    def on_call(self, schedule: str, at: datetime) -> str | None: ...
+    def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
+        """The person's notification rules in order: (after, method)."""
+        ...
+
+    def channel(self, name: str) -> ContactMethod | None: ...

@@ -25,9 +25,10 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tocsin.app.ports import Clock
-from tocsin.core.errors import DomainError
+from tocsin.core.errors import DomainError, ErrorKind
 
 MAX_KEYS = 10_000  # forget the quietest keys beyond this, so a flood cannot fill memory
 KEPT = 64  # failures remembered per key: more than any limit below needs
@@ -36,9 +37,15 @@ KEPT = 64  # failures remembered per key: more than any limit below needs
 class Throttled(DomainError):
     """Too many failed password checks; `retry_after` is in whole seconds."""
 
+    kind = ErrorKind.RATE_LIMITED
+    retry_after = 0  # as reported by a server, without the wait
+
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
         super().__init__(f"too many failed password checks; try again in {wait_text(retry_after)}")
+
+    def details(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from tocsin.app.bus import IncidentChanged, MessageBus
 from tocsin.app.ports import Recorded, UnitOfWork
+from tocsin.core.errors import ErrorKind, TocsinError
 from tocsin.core.incident import Incident
 from tocsin.core.timeline import EntryKind, TimelineEntry
 
@@ -23,8 +24,11 @@ EntryHandler = Callable[[UnitOfWork, Incident, TimelineEntry], None]
 MAX_ROUNDS = 8  # handlers that record entries themselves: a bound, never a loop
 
 
-class HandlerLoop(RuntimeError):
-    """Handlers kept recording new entries for each other's entries."""
+class HandlerLoop(TocsinError):
+    """Handlers kept recording new entries for each other's entries (a bug: try again
+    will not help, but the change is rolled back, never half-stored)."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Outbox:
 
     handlers: Handlers = field(default_factory=Handlers)
     bus: MessageBus = field(default_factory=MessageBus)
+    wake: Callable[[], None] = lambda: None  # this process's workers: jobs were scheduled
 
     def before_commit(self, uow: UnitOfWork) -> list[Recorded]:
         """Run the handlers over what the transaction recorded, until they record nothing
@@ -62,8 +67,11 @@ class Outbox:
             self.handlers.dispatch(uow, fresh)
         raise HandlerLoop(f"handlers still recording entries after {MAX_ROUNDS} rounds")
 
-    def after_commit(self, recorded: list[Recorded]) -> None:
-        """Announce each incident's committed entries once, in order."""
+    def after_commit(self, recorded: list[Recorded], jobs_scheduled: bool = False) -> None:
+        """Wake the workers when jobs were scheduled; announce each incident's committed
+        entries once, in order."""
+        if jobs_scheduled:
+            self.wake()
         by_incident: dict[int, tuple[Incident, list[TimelineEntry]]] = {}
         for change in recorded:
             _, entries = by_incident.setdefault(change.incident.number, (change.incident, []))

@@ -16,8 +16,9 @@ from tocsin.app.views import alert_json, silence_json, window_json
 from tocsin.bootstrap import Tocsin
 from tocsin.cli import common
 from tocsin.cli.common import JsonOpt, actor, handled, out, print_json
-from tocsin.config import load_config
-from tocsin.config.editing import add_integration
+from tocsin.config.changes import add_integration
+from tocsin.config.editing import edit_config
+from tocsin.core.alert_rules import clean
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import InvalidInput
 from tocsin.core.timeline import iso
@@ -77,13 +78,7 @@ def integration_add(
     tocsin = local_app()
     check_source(source)
     if tocsin.config.integration(name) is None:
-        before = tocsin.config_path.read_text(encoding="utf-8")
-        tocsin.config_path.write_text(add_integration(before, name, source), encoding="utf-8")
-        try:
-            load_config(tocsin.config_path)
-        except Exception:
-            tocsin.config_path.write_text(before, encoding="utf-8")
-            raise
+        edit_config(tocsin.config_path, add_integration(name, source))
     made = tocsin.alert_admin.add_integration(name, source)
     _show_integration(made, as_json)
 
@@ -139,10 +134,8 @@ def alert_list(
         return
     for a in page.items:
         flag = f" [{a.suppressed_by}]" if a.suppressed_by else ""
-        out.print(
-            f"{a.status.value}\t{a.severity}\t{a.service}\t×{a.count}\t{a.summary}{flag}",
-            markup=False,
-        )
+        line = f"{a.status.value}\t{a.severity}\t{a.service}\t×{a.count}\t{a.summary}{flag}"
+        out.print(clean(line), markup=False)  # stored before vetting: never raw escapes
     out.print(f"{len(page.items)} of {page.total}", style="dim")
 
 

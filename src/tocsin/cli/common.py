@@ -14,11 +14,10 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from tocsin.app.errors import StorageError
+from tocsin.app.answers import ANSWERS, EXIT_USAGE
 from tocsin.bootstrap import Tocsin, build
 from tocsin.cli.remote import Remote, settings_from
-from tocsin.config import ConfigError
-from tocsin.core.errors import DomainError, InvalidInput
+from tocsin.core.errors import TocsinError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -81,22 +80,17 @@ def fail(message: str, code: int, as_json: bool) -> typer.Exit:
 
 
 def handled(fn: Callable[P, R]) -> Callable[P, R]:
-    """Domain refusals exit 1, usage errors exit 2; each is one line naming the fix."""
+    """An error exits with its kind's code (app/answers.py: 1 refused, 2 usage error), as
+    one line naming the fix."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         as_json = bool(kwargs.get("as_json", False))
         try:
             return fn(*args, **kwargs)
-        except InvalidInput as exc:
-            raise fail(str(exc), 2, as_json) from None
+        except TocsinError as exc:
+            raise fail(str(exc), ANSWERS[exc.kind].exit_code, as_json) from None
         except typer.BadParameter as exc:
-            raise fail(exc.format_message(), 2, as_json) from None
-        except DomainError as exc:
-            raise fail(str(exc), 1, as_json) from None
-        except ConfigError as exc:
-            raise fail(str(exc), 1, as_json) from None
-        except StorageError as exc:
-            raise fail(str(exc), 1, as_json) from None
+            raise fail(exc.format_message(), EXIT_USAGE, as_json) from None
 
     return wrapper

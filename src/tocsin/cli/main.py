@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tocsin import __version__
-from tocsin.cli import accounts, admin, alerting, incidents, queries, server
+from tocsin.cli import accounts, admin, alerting, incidents, jobs, queries, server
 
 app = typer.Typer(
     name="tocsin",
@@ -15,7 +15,13 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for group in (admin.commands, incidents.commands, queries.commands, server.commands):
+for group in (
+    admin.commands,
+    incidents.commands,
+    queries.commands,
+    server.commands,
+    jobs.commands,
+):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(admin.config_commands, name="config")
 app.add_typer(admin.db_commands, name="db")
@@ -25,6 +31,7 @@ app.add_typer(alerting.integration_commands, name="integration")
 app.add_typer(alerting.alert_commands, name="alert")
 app.add_typer(alerting.silence_commands, name="silence")
 app.add_typer(alerting.maintenance_commands, name="maintenance")
+app.add_typer(jobs.job_commands, name="jobs")
 
 
 def _version(value: bool) -> None:

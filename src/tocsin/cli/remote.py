@@ -21,9 +21,9 @@ from tocsin.app.accounts import ApiToken, User
 from tocsin.app.incidents import Outcome, Page
 from tocsin.app.ports import IncidentFilter
 from tocsin.app.refs import parse_ref
+from tocsin.app.views import incident_from_json
 from tocsin.cli.remote_alerts import RemoteAlertAdmin
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
-from tocsin.core import snapshot
 from tocsin.core.access import AccessRole
 from tocsin.core.errors import InvalidInput
 from tocsin.core.incident import Incident, format_id
@@ -107,7 +107,7 @@ class RemoteIncidents:
         path, about = incident_path(ref)
         data = self._api.get(path, about=about)
         with self._api.reading():
-            return snapshot.from_dict(data)
+            return incident_from_json(data)
 
     def timeline(self, ref: str | int) -> list[TimelineEntry]:
         path, about = incident_path(ref)
@@ -118,7 +118,7 @@ class RemoteIncidents:
     def find(self, query: IncidentFilter) -> Page:
         data = self._api.get("/incidents", params=filter_params(query))
         with self._api.reading():
-            return Page([snapshot.from_dict(i) for i in data["items"]], int(data["total"]))
+            return Page([incident_from_json(i) for i in data["items"]], int(data["total"]))
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -219,7 +219,7 @@ class RemoteIncidents:
 
     def _outcome(self, data: Any) -> Outcome:
         with self._api.reading():
-            return Outcome(snapshot.from_dict(data), data["message"])
+            return Outcome(incident_from_json(data), data["message"])
 
 
 class RemoteAccounts:

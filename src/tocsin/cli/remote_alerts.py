@@ -77,6 +77,10 @@ class RemoteAlertAdmin:
             ]
 
 
+def _maybe_time(text: Any) -> datetime | None:
+    return None if text is None else _time(text)
+
+
 def _time(text: Any) -> datetime:
     moment = parse_iso(str(text))
     if moment is None:
@@ -97,11 +101,11 @@ def _alert(a: dict[str, Any]) -> AlertRow:
         "",
         dict(a["labels"]),
         dict(a["annotations"]),
-        None,
+        a.get("source_url"),
         _time(a["first_seen"]),
         _time(a["last_seen"]),
-        None,
-        None,
+        _maybe_time(a.get("starts_at")),
+        _maybe_time(a.get("ends_at")),
         int(a["count"]),
         int(a["flaps"]),
         int(str(incident).removeprefix("INC-")) if incident else None,

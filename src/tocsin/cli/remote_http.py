@@ -2,45 +2,34 @@
 
 One `httpx.Client` per command, JSON in and out. An error answer (`{"error": {"kind",
 "message", "allowed"?}}`, see api/errors.py) is raised as the exception the local services
-raise for the same refusal, carrying the server's message, so `handled` gives the same exit
-code and text as on the local database. A server that cannot be reached, or that does not
-answer as Tocsin does, is a StorageError naming the URL (exit 1).
+raise for the same kind (app/answers.py), carrying the server's message, so `handled` gives
+the same exit code and text as on the local database. A server that cannot be reached, or
+that does not answer as Tocsin does, is a StorageError naming the URL (exit 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from tocsin import __version__
+from tocsin.app.answers import answer_for
 from tocsin.app.errors import StorageError
-from tocsin.core.errors import (
-    ConcurrentChange,
-    DomainError,
-    IllegalTransition,
-    IncidentNotFound,
-    InvalidInput,
-    NotFound,
-)
+from tocsin.core.errors import ErrorKind, InvalidInput
 
 API_PREFIX = "/api/v1"
 ACTOR_HEADER = "X-Tocsin-Actor"
 TIMEOUT_S = 10.0
 CREATE_CREDENTIAL = "tocsin token create --name NAME --role responder"
 
-E = TypeVar("E", bound=Exception)
 Params = list[tuple[str, str | int]]
 
 
 class ServerUnreachable(StorageError):
     """The server cannot be reached, or did not answer as a Tocsin server does."""
-
-
-class AccessDenied(DomainError):
-    """The server refused the token (401) or its role (403)."""
 
 
 class Api:
@@ -131,38 +120,18 @@ def error_for(response: httpx.Response, url: str, about: str | None) -> Exceptio
     if error is None or status >= 500:
         return _unavailable(status, url, error)
     kind, message = str(error["kind"]), str(error["message"])
-    if status == 401:
-        return AccessDenied(
-            f"the Tocsin server at {url} refused TOCSIN_TOKEN ({message}); "
-            f"an admin can create a new one with `{CREATE_CREDENTIAL}`"
-        )
-    if status == 403:
-        return AccessDenied(message)
-    if kind == "not_found" and message == "Not Found":  # no such route: not a Tocsin URL
+    if kind == ErrorKind.NOT_FOUND and message == "Not Found":  # no such route: not Tocsin
         path = response.request.url.path
         return ServerUnreachable(
             f"the server at {url} has no {path}; is TOCSIN_URL the address of a Tocsin server?"
         )
-    return refusal(kind, message, [str(a) for a in error.get("allowed", [])], about)
-
-
-def refusal(kind: str, message: str, allowed: list[str], about: str | None) -> Exception:
-    """The domain's refusal, with the type the local path raises and the server's message."""
-    if kind == "not_found":
-        return _with_message(IncidentNotFound(about), message) if about else NotFound(message)
-    if kind == "illegal_transition":
-        return _with_message(IllegalTransition(about or "", "", "", allowed), message)
-    if kind == "conflict":
-        return _with_message(ConcurrentChange(about or "", 0), message)
-    if kind in ("invalid_input", "too_large"):
-        return InvalidInput(message)
-    return DomainError(message)
-
-
-def _with_message(exc: E, message: str) -> E:
-    """The server words the refusal; the client keeps its words rather than rebuilding them."""
-    exc.args = (message,)
-    return exc
+    if kind == ErrorKind.UNAUTHENTICATED:
+        message = (
+            f"the Tocsin server at {url} refused TOCSIN_TOKEN ({message}); "
+            f"an admin can create a new one with `{CREATE_CREDENTIAL}`"
+        )
+    allowed = [str(a) for a in error.get("allowed", [])]
+    return answer_for(kind).raised_as.reported(message, about, allowed)
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any] | None:

@@ -1,15 +1,20 @@
-"""`tocsin serve`: the API and web UI in one process."""
+"""`tocsin serve`: the API and web UI, and (unless --no-worker) a job worker in-process."""
 
 from __future__ import annotations
 
 import secrets
+import signal
 import sys
-from typing import Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tocsin.bootstrap import Tocsin
 from tocsin.cli.common import err, handled, local_app
+
+if TYPE_CHECKING:
+    from tocsin.bootstrap import Tocsin
+    from tocsin.worker.loop import Worker
 
 commands = typer.Typer()
 
@@ -32,21 +37,33 @@ def serve(
             "PostgreSQL; see docs/operations.md for sizing.",
         ),
     ] = 1,
+    run_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run due jobs (health checks, background work) in this process too. "
+            "Turn off when separate `tocsin worker` processes run them.",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the REST API (/api/v1) and the web UI."""
-    from tocsin.api.logs import configure_logging  # the server stack: only for `serve`
-    from tocsin.worker.health import HealthLoop
+    """Serve the REST API (/api/v1) and the web UI, and run due jobs."""
+    from tocsin.api.asgi import serve as run_server  # the server stack: only for `serve`
+    from tocsin.api.logs import configure_logging
+    from tocsin.worker.loop import Worker
 
     tocsin = local_app()
     first_admin(tocsin)
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
     configure_logging()
-    checks = HealthLoop(tocsin)
-    checks.start()
+    worker = Worker.wired(tocsin) if run_worker else None
+    if worker is not None:  # one per `serve`, in this (the parent) process
+        worker.start()
+        _stop_on_sigterm(worker)
     try:
-        _serve(tocsin, host, port, forwarded_allow_ips, workers)
+        run_server(tocsin, host, port, forwarded_allow_ips, workers)
     finally:
-        checks.stop()
+        if worker is not None:
+            worker.stop()
 
 
 def on_terminal() -> bool:
@@ -74,26 +91,13 @@ def first_admin(tocsin: Tocsin) -> None:
     )
 
 
-def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, workers: int) -> None:
-    import uvicorn
-    from fastapi import FastAPI
+def _stop_on_sigterm(worker: Worker) -> None:
+    """uvicorn shuts down on SIGTERM, then raises it again with the handler found before it
+    started: this one lets the worker finish its jobs in hand, then dies of the signal."""
 
-    from tocsin.api.app import create_app
-    from tocsin.api.asgi import settle
+    def stop_then_exit(signum: int, _frame: FrameType | None) -> None:
+        worker.stop()
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
 
-    if workers > 1:  # each worker wires its own app; this process supervises and checks health
-        app: str | FastAPI = "tocsin.api.asgi:worker_app"
-    else:
-        app = create_app(tocsin)
-        settle()
-    uvicorn.run(
-        app,
-        factory=workers > 1,
-        workers=workers,
-        host=host,
-        port=port,
-        log_config=None,  # our JSON lines, not uvicorn's text
-        access_log=False,  # the request middleware logs each request once
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )
+    signal.signal(signal.SIGTERM, stop_then_exit)

@@ -27,7 +27,11 @@ def find_config_path(env: Mapping[str, str], cwd: Path) -> Path:
 
 def load_config(path: Path) -> TocsinConfig:
     """Read and validate the file. Raises ConfigError listing every problem found."""
-    text = _read(path)
+    return parse_config(path, _read(path))
+
+
+def parse_config(path: Path, text: str) -> TocsinConfig:
+    """Validate `text` as the content of `path`. Raises ConfigError listing every problem."""
     try:
         document = parse_yaml(text)
     except YamlProblems as exc:
@@ -42,13 +46,19 @@ def load_config(path: Path) -> TocsinConfig:
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(path, exc) from None
+
+
+def unreadable(path: Path, exc: OSError | UnicodeDecodeError) -> ConfigError:
+    """The ConfigError for a file that cannot be read or decoded, naming the fix."""
+    if isinstance(exc, FileNotFoundError):
         message = f"no config file at {path}; {_INIT_HINT}"
-    except UnicodeDecodeError as exc:
+    elif isinstance(exc, UnicodeDecodeError):
         message = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-    except OSError as exc:
+    else:
         message = f"cannot read the config file: {exc.strerror or exc}"
-    raise ConfigError(path, [ConfigProblem(None, "", message)])
+    return ConfigError(path, [ConfigProblem(None, "", message)])
 
 
 def _require_mapping(path: Path, data: Any) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tocsin.core.errors import ErrorKind, TocsinError
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigProblem:
@@ -27,8 +29,10 @@ def format_field(loc: Sequence[Hashable]) -> str:
     return text
 
 
-class ConfigError(Exception):
+class ConfigError(TocsinError):
     """The config file is missing or invalid. `str()` gives one `path:line: field: message` each."""
+
+    kind = ErrorKind.UNAVAILABLE  # Tocsin cannot run on it as it is (exit 1, not a usage error)
 
     def __init__(self, path: Path, problems: Sequence[ConfigProblem]) -> None:
         self.path = path

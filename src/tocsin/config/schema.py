@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -25,6 +26,7 @@ from tocsin.config.channels import (
     WebhookChannel,
 )
 from tocsin.config.duration import Duration
+from tocsin.config.escalation import EscalationConfig
 from tocsin.config.fields import check_unique, matching
 from tocsin.config.routing import (
     IntegrationConfig,
@@ -32,6 +34,7 @@ from tocsin.config.routing import (
     check_integrations,
 )
 from tocsin.config.sections import DatabaseConfig, PersonConfig, ServiceConfig, TemplatesConfig
+from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
 from tocsin.core.severity import Severity, SeverityModel
 
@@ -124,6 +127,7 @@ class TocsinConfig(BaseModel):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
 
     @field_validator("severities")
     @classmethod
@@ -157,7 +161,19 @@ class TocsinConfig(BaseModel):
     @model_validator(mode="after")
     def _routes_name_known_severities(self) -> TocsinConfig:
         self.router()
+        self.policy_for()
         return self
+
+    def policy_for(self) -> Callable[[Sequence[str], str], Policy | None]:
+        """Which escalation policy an incident gets; none for a severity with paging off."""
+        keys = {s.key.casefold(): s.key for s in self.severities}
+        chooser = self.escalation.chooser(keys)
+        quiet = {s.key for s in self.severities if not s.paging}
+
+        def choose(services: Sequence[str], severity: str) -> Policy | None:
+            return None if severity in quiet else chooser(services, severity)
+
+        return choose
 
     @field_validator("default_severity")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from tocsin.config.problems import ConfigProblem, format_field
+from tocsin.core.errors import ErrorKind, TocsinError
 
 YamlPath = tuple[Hashable, ...]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -23,7 +24,11 @@ class YamlDocument:
     block_lines: dict[YamlPath, int] = field(default_factory=dict)
 
 
-class YamlProblems(Exception):
+class YamlProblems(TocsinError):
+    """The loader turns it into a ConfigError naming the file."""
+
+    kind = ErrorKind.UNAVAILABLE
+
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(p.message for p in problems))

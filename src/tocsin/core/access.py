@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tocsin.core.errors import DomainError, InvalidInput
+from tocsin.core.errors import DomainError, ErrorKind, InvalidInput
 
 
 class AccessRole(StrEnum):
@@ -32,11 +32,15 @@ class AccessRole(StrEnum):
 class Unauthenticated(DomainError):
     """No valid credentials. Says nothing about which part was wrong."""
 
+    kind = ErrorKind.UNAUTHENTICATED
+
     def __init__(self, message: str = "wrong username or password") -> None:
         super().__init__(message)
 
 
 class Forbidden(DomainError):
+    kind = ErrorKind.FORBIDDEN
+
     def __init__(self, principal: Principal, needed: AccessRole) -> None:
         self.needed = needed
         super().__init__(
@@ -44,12 +48,10 @@ class Forbidden(DomainError):
         )
 
 
-class NotOwnAccount(Forbidden):
+class NotOwnAccount(DomainError):
     """A credential asked to change the password of someone it does not act for."""
 
-    def __init__(self, message: str) -> None:
-        self.needed = AccessRole.ADMIN
-        DomainError.__init__(self, message)
+    kind = ErrorKind.FORBIDDEN
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,9 @@ class AlertIn:
         return self.annotations.get("runbook_url") or self.annotations.get("runbook")
 
 
+MAX_PROBLEMS = 100  # problems listed in one answer; the rest are counted
+
+
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
     """Where a payload is wrong (`alerts[3].labels`) and what was expected."""
@@ -70,6 +73,16 @@ class Parsed:
 
     alerts: list[AlertIn] = field(default_factory=list)
     problems: list[FieldProblem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """An answer lists the first MAX_PROBLEMS problems and counts the rest: 300,000 bad
+        alerts in one body get a short answer, not a 30 MB one."""
+        extra = len(self.problems) - MAX_PROBLEMS
+        if extra > 0:
+            del self.problems[MAX_PROBLEMS:]
+            self.problems.append(
+                FieldProblem("alerts", f"{extra} more problem(s) not listed; fix the ones above")
+            )
 
 
 class Transition(StrEnum):

@@ -60,27 +60,22 @@ def judge(
     return Sample(at, True, latency_ms, f"status {status}")
 
 
-@dataclass(slots=True)
-class CheckState:
-    """Consecutive failures and whether an alert is out: fire after N failures in a row,
-    resolve at the first success after that."""
-
-    failures: int = 0
-    alerting: bool = False
-    next_due: datetime | None = None
-
-    def observe(self, check: Check, sample: Sample) -> AlertAction | None:
-        if sample.ok:
-            self.failures = 0
-            if self.alerting:
-                self.alerting = False
-                return AlertAction.RESOLVE
-            return None
-        self.failures += 1
-        if not self.alerting and self.failures >= check.failures_before_alert:
-            self.alerting = True
-            return AlertAction.TRIGGER
+def check_action(check: Check, recent: Sequence[Sample], alerting: bool) -> AlertAction | None:
+    """Fire after N failures in a row, resolve at the first success after that. `recent` is
+    the check's latest samples, newest (the one just taken) first; `alerting` says whether
+    its alert is firing now. Both come from storage, so any worker can take the next run."""
+    if not recent:
         return None
+    if recent[0].ok:
+        return AlertAction.RESOLVE if alerting else None
+    failures = 0
+    for sample in recent[: check.failures_before_alert]:
+        if sample.ok:
+            break
+        failures += 1
+    if not alerting and failures >= check.failures_before_alert:
+        return AlertAction.TRIGGER
+    return None
 
 
 @dataclass(frozen=True, slots=True)

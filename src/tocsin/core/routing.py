@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tocsin.core.alert_rules import unprintable
 from tocsin.core.alerts import AlertIn
 from tocsin.core.errors import InvalidInput
 
@@ -16,6 +17,9 @@ class DeclareMode(StrEnum):
     AUTO = "auto"  # declare an incident when no open one matches the group
     SUGGEST = "suggest"  # keep the alert and show it; a person declares
     NEVER = "never"  # keep the alert only
+
+
+MATCHER_VALUE_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,13 @@ class Matcher:
 
     @classmethod
     def of(cls, name: str, op: str, value: str) -> Matcher:
+        if len(value) > MATCHER_VALUE_MAX:
+            raise InvalidInput(
+                f"matcher {name}{op}…: the value is {len(value)} characters; "
+                f"the limit is {MATCHER_VALUE_MAX}"
+            )
+        if bad := unprintable(value):
+            raise InvalidInput(f"matcher {name}{op}…: contains the control character {bad}")
         regex = None
         if op in ("=~", "!~"):
             try:

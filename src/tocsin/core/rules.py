@@ -44,8 +44,10 @@ def optional_text(value: str | None, name: str, limit: int = TEXT_MAX) -> str | 
 
 def actor(value: str) -> str:
     cleaned = value.strip()
-    if not cleaned or len(cleaned) > 200:
-        raise InvalidInput("actor is empty or too long; pass --as NAME or set TOCSIN_ACTOR")
+    if not cleaned or len(cleaned) > 200 or _CONTROL.search(cleaned) or "\n" in cleaned:
+        raise InvalidInput(
+            "actor is empty, too long or has control characters; pass --as NAME or set TOCSIN_ACTOR"
+        )
     return cleaned
 
 

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
 from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew, DatabaseUnavailable
 
@@ -141,7 +141,21 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-HEAD = "0004_token_owner"  # the newest migration; a test checks it against the scripts
+def ping(engine: Engine) -> None:
+    """`SELECT 1`, for readiness; DatabaseUnavailable with the driver's message if it fails."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError as exc:
+        raise unavailable(exc) from exc
+
+
+def unavailable(exc: SQLAlchemyError) -> DatabaseUnavailable:
+    """A driver's failure as the StorageError entrypoints know how to show: its message."""
+    return DatabaseUnavailable(" ".join(str(getattr(exc, "orig", exc)).split()))
+
+
+HEAD = "0006_token_owner"  # the newest migration; a test checks it against the scripts
 
 
 def upgrade(engine: Engine) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 from typing import Any, TypeVar
@@ -27,7 +29,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew
 from tocsin.app.ports import IncidentFilter, Recorded
+from tocsin.app.views import PUBLIC_VERSION, incident_text
 from tocsin.core import snapshot
 from tocsin.core.errors import ConcurrentChange, IncidentNotFound
 from tocsin.core.incident import Incident, format_id
@@ -37,10 +41,22 @@ from tocsin.store.tables import counters, incident_services, incidents, timeline
 S = TypeVar("S", bound=Select[Any])
 
 
+@dataclass(frozen=True, slots=True)
+class Reencoded:
+    """A read model's public JSON encoded again on read, to be stored if still current."""
+
+    number: int
+    version: int
+    text: str
+
+
 class SqlIncidentRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._recorded: list[Recorded] = []
+        self.reencoded: list[Reencoded] = []
+        """What `find_json`/`detail_json` encoded again (older than PUBLIC_VERSION), for the
+        caller to store with `rewrite_public` in a write transaction of its own."""
 
     def take_recorded(self) -> list[Recorded]:
         taken, self._recorded = self._recorded, []
@@ -66,7 +82,7 @@ class SqlIncidentRepository:
         ).first()
         if row is None:
             raise IncidentNotFound(format_id(number))
-        return snapshot.from_dict(row.state)
+        return _load(row.state)
 
     def save(self, incident: Incident) -> None:
         if incident.version == incident.loaded_version:
@@ -88,37 +104,62 @@ class SqlIncidentRepository:
     def find(self, query: IncidentFilter) -> list[Incident]:
         stmt = _filtered(select(incidents.c.state), query)
         stmt = stmt.order_by(incidents.c.number.desc()).limit(query.limit).offset(query.offset)
-        return [snapshot.from_dict(row.state) for row in self._conn.execute(stmt)]
+        return [_load(row.state) for row in self._conn.execute(stmt)]
 
     def count(self, query: IncidentFilter) -> int:
         return int(self._conn.execute(select(self._total(query))).scalar_one())
 
     def find_json(self, query: IncidentFilter) -> tuple[list[str], int]:
-        """The stored snapshots as text (the API's item shape, never decoded here) and the
-        total that match, in one statement: one round trip, one snapshot of the data."""
+        """The incidents' public JSON as text (`incident_text`, stored with every change) and
+        the total that match, in one statement: one round trip, one snapshot of the data."""
         if _unfiltered(query):  # the page every client polls: the precompiled statement
             rows = self._raw(_LATEST, {"limit": query.limit, "offset": query.offset})
         else:
-            stmt = _filtered(select(self._total(query), _STATE_TEXT), query)
+            stmt = _filtered(select(self._total(query), _PUBLIC, _STALE_STATE), query)
             stmt = stmt.order_by(incidents.c.number.desc()).limit(query.limit)
             rows = [tuple(row) for row in self._conn.execute(stmt.offset(query.offset))]
         if not rows:  # past the end: the total still counts
             return [], self.count(query)
-        return [row[1] for row in rows], int(rows[0][0])
+        return [self._public(row[1], row[2]) for row in rows], int(rows[0][0])
 
     def detail_json(self, number: int) -> str:
-        """The snapshot with `"timeline": [...]` spliced in, as `incident_json` shapes it,
-        from one statement (the snapshot rides on the first timeline row only)."""
+        """The public JSON with `"timeline": [...]` spliced in, as `incident_json` shapes it,
+        from one statement (the incident rides on the first timeline row only)."""
         rows = self._raw(_DETAIL, {"n": number})
         if not rows:
             raise IncidentNotFound(format_id(number))
-        state: str = rows[0][0]
+        public = self._public(rows[0][0], rows[0][1])
         entries = ",".join(
             _ENTRY % (seq, _quote(kind), _at(at), _quote(actor), _quote(text), data)
-            for _, seq, kind, at, actor, text, data in rows
+            for _, _, seq, kind, at, actor, text, data in rows
             if seq is not None
         )
-        return f'{state.rstrip()[:-1]}, "timeline": [{entries}]}}'
+        return f'{public.rstrip()[:-1]}, "timeline": [{entries}]}}'
+
+    def _public(self, stored: str, stale_state: str | None) -> str:
+        """The stored public JSON, or, where an older encoder wrote it (the statement then
+        hands over the state), the incident's JSON encoded now."""
+        if stale_state is None:
+            return stored
+        incident = _load(json.loads(stale_state))
+        text = incident_text(incident)
+        self.reencoded.append(Reencoded(incident.number, incident.version, text))
+        return text
+
+    def rewrite_public(self, rows: list[Reencoded]) -> None:
+        """Store public JSON encoded on read, where the incident is still at the version it
+        was encoded from (a change since wrote its own) and no newer encoder wrote it."""
+        c = incidents.c
+        self._conn.execute(
+            update(incidents)
+            .where(
+                c.number == bindparam("n"),
+                c.version == bindparam("at"),
+                c.public_version < PUBLIC_VERSION,
+            )
+            .values(public=bindparam("text"), public_version=PUBLIC_VERSION),
+            [{"n": r.number, "at": r.version, "text": r.text} for r in rows],
+        )
 
     def _raw(self, stmt: Select[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """A fixed statement straight on the driver's cursor, compiled once per dialect:
@@ -179,11 +220,17 @@ class SqlIncidentRepository:
             )
 
 
-_STATE_TEXT = cast(incidents.c.state, Text)  # SQLite: the text as is; PostgreSQL: jsonb out
+_PUBLIC = incidents.c.public
+# The state, as text, only where an older encoder wrote `public` (SQLite: the text as is;
+# PostgreSQL: jsonb out): NULL, and nothing to transfer, for every up-to-date row.
+_STALE = incidents.c.public_version < PUBLIC_VERSION
+_STALE_STATE = case((_STALE, cast(incidents.c.state, Text)))
 _t = timeline_entries.c
+_FIRST = or_(_t.seq.is_(None), _t.seq == 1)
 _DETAIL = (
     select(
-        case((or_(_t.seq.is_(None), _t.seq == 1), _STATE_TEXT)),
+        case((_FIRST, _PUBLIC)),
+        case((and_(_FIRST, _STALE), cast(incidents.c.state, Text))),
         _t.seq,
         _t.kind,
         type_coerce(_t.at, String),
@@ -198,7 +245,8 @@ _DETAIL = (
 _LATEST = (
     select(
         select(counters.c.value).where(counters.c.name == "incident").scalar_subquery(),
-        _STATE_TEXT,
+        _PUBLIC,
+        _STALE_STATE,
     )
     .order_by(incidents.c.number.desc())
     .limit(bindparam("limit"))
@@ -237,6 +285,17 @@ def _at(stored: str | datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")  # iso(), without its checks per row
 
 
+def _load(state: Any) -> Incident:
+    """The incident a stored state describes; a state this Tocsin cannot read is a storage
+    error naming the incident, not a crash."""
+    try:
+        return snapshot.from_dict(state)
+    except snapshot.SnapshotTooNew as exc:
+        raise DatabaseTooNew(str(exc)) from None
+    except snapshot.SnapshotError as exc:
+        raise DatabaseCorrupt(f"{exc}; restore the database from a backup") from None
+
+
 def _unfiltered(query: IncidentFilter) -> bool:
     if query.statuses or query.severities:
         return False
@@ -244,7 +303,8 @@ def _unfiltered(query: IncidentFilter) -> bool:
 
 
 def projection_row(incident: Incident) -> dict[str, Any]:
-    """The `incidents` row for an incident (the benchmark's seed writes the same)."""
+    """The `incidents` row for an incident (the benchmark's seed writes the same): the
+    stored state (`snapshot`) and, for the read models, the public JSON (`incident_text`)."""
     return {
         "number": incident.number,
         "title": incident.title,
@@ -258,6 +318,8 @@ def projection_row(incident: Incident) -> dict[str, Any]:
         "updated_at": incident.updated_at,
         "version": incident.version,
         "state": snapshot.to_dict(incident),
+        "public": incident_text(incident),
+        "public_version": PUBLIC_VERSION,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -47,7 +48,11 @@ incidents = Table(
     Column("closed_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
-    Column("state", Json, nullable=False),
+    Column("state", Json, nullable=False),  # core/snapshot.py: versioned, upgraded on read
+    # The API's JSON of the incident (app/views.py: incident_text) and the encoder version
+    # that wrote it; the read models serve it as is, encoding again what is older (0: never).
+    Column("public", Text, nullable=False, server_default=""),
+    Column("public_version", Integer, nullable=False, server_default="0"),
     Index("ix_incidents_status_declared", "status", "declared_at"),
     Index("ix_incidents_severity", "severity"),
     Index("ix_incidents_declared_at", "declared_at"),
@@ -196,4 +201,34 @@ change_events = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("details", Json, nullable=False),
     Index("ix_change_events_at", "at"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("lease_owner", String(200)),
+    Column("lease_expires", UTCDateTime),
+    Column("incident", Integer),
+    Column("key", String(255), unique=True),
+    Index("ix_jobs_status_due", "status", "due"),
+    Index("ix_jobs_incident", "incident"),
+)
+
+health_samples = Table(
+    "health_samples",
+    metadata,
+    Column("check_key", String(255), primary_key=True),
+    Column("at", UTCDateTime, primary_key=True),
+    Column("service", String(100), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_health_samples_service_at", "service", "at"),
 )

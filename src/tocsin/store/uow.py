@@ -17,6 +17,8 @@ from tocsin.app.errors import DatabaseCorrupt, DatabaseUnavailable, WriteConflic
 from tocsin.app.uow import Outbox
 from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.alerts import SqlAlertRepository
+from tocsin.store.health import SqlHealthSamples
+from tocsin.store.jobs import SqlJobRepository
 from tocsin.store.repositories import SqlIncidentRepository
 
 
@@ -24,6 +26,8 @@ class SqlUnitOfWork:
     incidents: SqlIncidentRepository
     accounts: SqlAccountRepository
     alerts: SqlAlertRepository
+    jobs: SqlJobRepository
+    health: SqlHealthSamples
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -45,6 +49,8 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentRepository(self._conn)
         self.accounts = SqlAccountRepository(self._conn)
         self.alerts = SqlAlertRepository(self._conn)
+        self.jobs = SqlJobRepository(self._conn)
+        self.health = SqlHealthSamples(self._conn)
         return self
 
     def __exit__(
@@ -62,12 +68,15 @@ class SqlUnitOfWork:
             self._conn = None
         if exc is not None and is_conflict(exc):
             raise WriteConflict(f"lost a race to another writer: {exc}") from exc
+        if isinstance(exc, OperationalError):  # the entrypoints know StorageError, not SQLAlchemy
+            raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from exc
 
     def commit(self) -> None:
         assert self._conn is not None  # noqa: S101 - entered
         recorded = self._outbox.before_commit(self)
         self._conn.commit()
-        self._outbox.after_commit(recorded)
+        self._outbox.after_commit(recorded, jobs_scheduled=self.jobs.scheduled > 0)
+        self.jobs.scheduled = 0
 
 
 CONFLICT_STATES = {"23505", "40001", "40P01"}  # unique violation, serialization, deadlock

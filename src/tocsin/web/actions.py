@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tocsin.api.deps import App
+from tocsin.app.answers import status_of
 from tocsin.app.incidents import IncidentService, Outcome
-from tocsin.core.errors import DomainError
+from tocsin.core.errors import DomainError, ErrorKind
 from tocsin.web.auth import FormFields, PageRefused, ResponderSession
 from tocsin.web.incident_page import Banner, Retry, incident_page
-from tocsin.web.outcomes import back_to_page, optional, status_for
+from tocsin.web.outcomes import back_to_page, optional
 
 router = APIRouter()
 Act = Callable[[IncidentService, str, str, dict[str, str]], Outcome]
@@ -46,10 +47,10 @@ def act(
 ) -> Response:
     do = ACTIONS.get(action)
     if do is None:
-        raise PageRefused(404, "There is no such action on an incident.")
+        raise PageRefused(ErrorKind.NOT_FOUND, "There is no such action on an incident.")
     try:
         result = do(tocsin.incidents, ref, who.principal.name, form)
     except DomainError as exc:
         kept = Retry(action, {k: v for k, v in form.items() if k != "csrf"})
-        return incident_page(request, tocsin, who, ref, Banner(str(exc)), status_for(exc), kept)
+        return incident_page(request, tocsin, who, ref, Banner(str(exc)), status_of(exc), kept)
     return RedirectResponse(back_to_page(result, action), 303)

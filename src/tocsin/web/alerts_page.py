@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.api.deps import App
+from tocsin.app.answers import status_of
 from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
-from tocsin.web.outcomes import status_for
 from tocsin.web.rendering import page
 
 router = APIRouter()
@@ -48,7 +48,7 @@ def add_silence(request: Request, tocsin: App, who: ResponderSession, form: Form
             form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#silences", 303)
 
 
@@ -59,7 +59,7 @@ def expire_silence(
     try:
         tocsin.alert_admin.expire_silence(silence_id)
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#silences", 303)
 
 
@@ -73,7 +73,7 @@ def add_maintenance(
             who.principal.name, form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_for(exc))
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#maintenance", 303)
 
 
@@ -83,7 +83,12 @@ def alerts_page(
     chosen = request.query_params.get("status", "firing")
     state = STATES.get(chosen, AlertStatus.FIRING)
     service = request.query_params.get("service", "").strip()[:100] or None
-    found = tocsin.alert_admin.alerts(AlertFilter(state, service, limit=PAGE_SIZE))
+    incident = request.query_params.get("incident", "")
+    number = int(incident) if incident.isdigit() and len(incident) < 10 else None
+    if number is not None:  # every alert of one incident, firing or not
+        state, chosen = None, "all"
+    query = AlertFilter(state, service, incident=number, limit=PAGE_SIZE)
+    found = tocsin.alert_admin.alerts(query)
     context = {
         "session": session,
         "rows": found.items,

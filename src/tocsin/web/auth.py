@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from tocsin.api.deps import SESSION_COOKIE, App
 from tocsin.core.access import AccessRole, Principal, Unauthenticated
+from tocsin.core.errors import ErrorKind, TocsinError
 from tocsin.web.format import safe_next
 
 
@@ -25,20 +26,24 @@ class WebSession:
         return self.principal.role.allows(AccessRole.RESPONDER)
 
 
-class LoginRequired(Exception):
+class LoginRequired(TocsinError):
     """Answered with a redirect to /login?next=…"""
+
+    kind = ErrorKind.UNAUTHENTICATED
 
     def __init__(self, next_path: str) -> None:
         super().__init__(next_path)
         self.next_path = next_path
 
 
-class PageRefused(Exception):
-    """Answered with the error page and this status."""
+class PageRefused(TocsinError):
+    """Answered with the error page, its status and title from the kind."""
 
-    def __init__(self, status: int, message: str) -> None:
+    kind = ErrorKind.REFUSED
+
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
-        self.status = status
+        self.kind = kind
         self.message = message
 
 
@@ -64,7 +69,7 @@ def stream_session(request: Request, tocsin: App) -> WebSession:
     """An event stream cannot follow a redirect to a form: it gets a plain 401."""
     session = find_session(request, tocsin)
     if session is None:
-        raise PageRefused(401, "log in again to follow this incident live")
+        raise PageRefused(ErrorKind.UNAUTHENTICATED, "log in again to follow this incident live")
     return session
 
 
@@ -83,7 +88,9 @@ FormFields = Annotated[dict[str, str], Depends(form_fields)]
 def check_csrf(session: WebSession, form: dict[str, str]) -> None:
     sent = form.get("csrf", "").encode()
     if not secrets.compare_digest(sent, session.csrf.encode()):
-        raise PageRefused(403, "This form has expired or came from another site; reload the page.")
+        raise PageRefused(
+            ErrorKind.FORBIDDEN, "This form has expired or came from another site; reload the page."
+        )
 
 
 def responder(session: PageSession, form: FormFields) -> WebSession:
@@ -91,7 +98,9 @@ def responder(session: PageSession, form: FormFields) -> WebSession:
     check_csrf(session, form)
     if not session.can_respond:
         name, role = session.principal.name, session.principal.role.value
-        raise PageRefused(403, f"{name} is {role}; changing incidents needs responder or admin.")
+        raise PageRefused(
+            ErrorKind.FORBIDDEN, f"{name} is {role}; changing incidents needs responder or admin."
+        )
     return session
 
 

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.api.deps import App
+from tocsin.app.answers import ANSWERS, status_of
 from tocsin.app.incidents import Outcome
 from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import DomainError
+from tocsin.core.errors import DomainError, ErrorKind
 from tocsin.core.scope import ALL_TENANTS, Impact, Scope
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
-from tocsin.web.outcomes import back_to_page, split_list, status_for
+from tocsin.web.outcomes import back_to_page, split_list
 from tocsin.web.rendering import page
 
 router = APIRouter()
@@ -20,7 +21,7 @@ CUSTOMER_IMPACT = {"yes": True, "no": False}
 
 @router.get("/incidents/new")
 def declare_form(request: Request, tocsin: App, session: PageSession) -> HTMLResponse:
-    status = 200 if session.can_respond else 403
+    status = 200 if session.can_respond else ANSWERS[ErrorKind.FORBIDDEN].status
     return _form(request, tocsin, session, {}, None, status)
 
 
@@ -29,7 +30,7 @@ def declare(request: Request, tocsin: App, who: ResponderSession, form: FormFiel
     try:
         result = _declare(tocsin, who.principal.name, form)
     except DomainError as exc:
-        return _form(request, tocsin, who, form, str(exc), status_for(exc))
+        return _form(request, tocsin, who, form, str(exc), status_of(exc))
     return RedirectResponse(back_to_page(result, "declare"), 303)
 
 

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App
@@ -26,7 +25,7 @@ from tocsin.app.errors import StorageError
 from tocsin.app.refs import parse_ref
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import Unauthenticated
-from tocsin.core.errors import InvalidInput, NotFound
+from tocsin.core.errors import ErrorKind, InvalidInput, NotFound
 from tocsin.core.incident import Incident
 from tocsin.web.auth import PageRefused, StreamSession
 from tocsin.web.rendering import Web, WebState, fragment
@@ -89,7 +88,7 @@ async def stream(
         except Unauthenticated:
             yield sse("ended", {"reason": "session ended; log in again"})
             return
-        except (StorageError, SQLAlchemyError):
+        except StorageError:  # the store's way of saying the database did not answer
             log.warning("timeline poll failed; trying again", exc_info=True)
             chunks = []
         for chunk in chunks:
@@ -116,7 +115,7 @@ async def timeline_events(
         number = parse_ref(ref)
         await run_in_threadpool(tocsin.incidents.get, number)
     except (NotFound, InvalidInput):
-        raise PageRefused(404, f"No incident {ref}.") from None
+        raise PageRefused(ErrorKind.NOT_FOUND, f"No incident {ref}.") from None
     if last_event_id and last_event_id.isdigit():
         after = max(after, int(last_event_id))  # a reconnect resumes where it stopped
     poller = TimelinePoller(tocsin, web, number, session.secret)

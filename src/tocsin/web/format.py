@@ -51,3 +51,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def link(url: str | None) -> str | None:
+    """An alert's link, only when it is plainly http(s): a sender's `javascript:` or
+    `data:` URL is shown as text, never made clickable."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None

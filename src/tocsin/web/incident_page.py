@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tocsin.api.deps import App
+from tocsin.app.answers import ANSWERS
+from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import InvalidInput, NotFound
+from tocsin.core.errors import ErrorKind, InvalidInput, NotFound
 from tocsin.core.scope import Role
 from tocsin.core.timeline import EntryKind, TimelineEntry
 from tocsin.web.auth import PageSession, WebSession
@@ -17,6 +19,7 @@ from tocsin.web.rendering import page
 from tocsin.web.views import view
 
 router = APIRouter()
+LINKED_ALERTS = 50  # shown on the page; the Alerts page filters by incident for the rest
 NOTICES = {
     "ack": "Acknowledged.",
     "severity": "Severity changed.",
@@ -63,11 +66,11 @@ def incident_page(
     retry: Retry = Retry(),
 ) -> HTMLResponse:
     try:
-        incident = tocsin.incidents.get(ref)
-        timeline = tocsin.incidents.timeline(ref)
+        incident, timeline = tocsin.incidents.detail(ref)
     except (NotFound, InvalidInput):
-        context = {"session": session, "title": "Not found", "message": f"No incident {ref}."}
-        return page(request, "error.html", context, 404)
+        missing = ANSWERS[ErrorKind.NOT_FOUND]
+        context = {"session": session, "title": missing.title, "message": f"No incident {ref}."}
+        return page(request, "error.html", context, missing.status)
     context = {
         "session": session,
         "v": view(incident, tocsin.incidents.severities, tocsin.clock.now()),
@@ -78,6 +81,9 @@ def incident_page(
         "retry": retry,
         "severities": tocsin.incidents.severities.severities,
         "roles": [r.value for r in Role],
+        "alerts": tocsin.alert_admin.alerts(
+            AlertFilter(incident=incident.number, limit=LINKED_ALERTS)
+        ),
     }
     return page(request, "incident.html", context, status)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tocsin.api.deps import App
+from tocsin.app.answers import status_of
 from tocsin.app.ports import IncidentFilter
 from tocsin.core.errors import InvalidInput
 from tocsin.core.lifecycle import Status
@@ -61,7 +62,7 @@ def incident_list(request: Request, tocsin: App, session: PageSession) -> HTMLRe
         keys = (model.get(filters.severity).key,) if filters.severity else ()
     except InvalidInput as exc:
         context |= {"filters": Filters(), "error": str(exc), "rows": [], "total": 0, "pages": 1}
-        return page(request, "incidents.html", context, 400)
+        return page(request, "incidents.html", context, status_of(exc))
     offset = (filters.page - 1) * PAGE_SIZE
     query = IncidentFilter(
         filters.statuses(), keys, filters.service or None, None, PAGE_SIZE, offset

@@ -10,9 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.api.deps import SESSION_COOKIE, App
 from tocsin.app.accounts import User
+from tocsin.app.answers import ANSWERS, status_of
 from tocsin.app.throttle import Throttled, wait_text
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import Unauthenticated
+from tocsin.core.errors import ErrorKind
 from tocsin.web.auth import FormFields, PageRefused, find_session
 from tocsin.web.format import safe_next
 from tocsin.web.rendering import page
@@ -37,13 +39,14 @@ def login(request: Request, tocsin: App, form: FormFields) -> Response:
     username, target = form.get("username", "")[:200], safe_next(form.get("next"))
     sent = form.get("csrf", "").encode()
     if not secrets.compare_digest(sent, request.cookies.get(LOGIN_COOKIE, "-").encode()):
-        return _login_page(request, target, username, "The form expired; try again.", 400)
+        expired = "The form expired; try again."
+        return _login_page(request, target, username, expired, ANSWERS[ErrorKind.FORBIDDEN].status)
     try:
         user = tocsin.accounts.login(username, form.get("password", ""), client_address(request))
     except Throttled as exc:
         return _too_many(request, target, username, exc.retry_after)
-    except Unauthenticated:
-        return _login_page(request, target, username, WRONG, 401)
+    except Unauthenticated as exc:
+        return _login_page(request, target, username, WRONG, status_of(exc))
     return signed_in(request, tocsin, user, target)
 
 
@@ -52,7 +55,9 @@ def logout(request: Request, tocsin: App, form: FormFields) -> RedirectResponse:
     session = find_session(request, tocsin)
     if session is not None:
         if not secrets.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
-            raise PageRefused(403, "This form has expired; reload the page and log out again.")
+            raise PageRefused(
+                ErrorKind.FORBIDDEN, "This form has expired; reload the page and log out again."
+            )
         tocsin.accounts.end_session(session.secret)
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -66,7 +71,8 @@ def client_address(request: Request) -> str:
 
 def _too_many(request: Request, target: str, username: str, wait: int) -> Response:
     message = f"Too many failed logins. Try again in {wait_text(wait)}."
-    response = _login_page(request, target, username, message, 429)
+    status = ANSWERS[ErrorKind.RATE_LIMITED].status
+    response = _login_page(request, target, username, message, status)
     response.headers["Retry-After"] = str(wait)
     return response
 

@@ -1,25 +1,13 @@
-"""How a refused or finished form is answered: a status for the error, a URL for success."""
+"""Where a finished form goes next. A refused one is answered with its error's status,
+`app.answers.status_of`."""
 
 from __future__ import annotations
 
 import re
 
 from tocsin.app.incidents import Outcome
-from tocsin.core.access import Forbidden
-from tocsin.core.errors import DomainError, InvalidInput, NotFound
 
 _SEPARATORS = re.compile(r"[,\n]")
-
-
-def status_for(exc: DomainError) -> int:
-    """Bad input 400; not allowed 403; unknown 404; anything else the domain refused 409."""
-    if isinstance(exc, InvalidInput):
-        return 400
-    if isinstance(exc, Forbidden):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    return 409
 
 
 def back_to_page(result: Outcome, action: str) -> str:

@@ -8,9 +8,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from tocsin.api.deps import App
 from tocsin.app.accounts import WrongPassword
+from tocsin.app.answers import ANSWERS, status_of
 from tocsin.app.throttle import Throttled, wait_text
 from tocsin.core import passwords
-from tocsin.core.errors import DomainError
+from tocsin.core.errors import DomainError, ErrorKind
 from tocsin.web.auth import FormFields, PageSession, WebSession, check_csrf
 from tocsin.web.login import client_address, signed_in
 from tocsin.web.rendering import page
@@ -37,19 +38,22 @@ def change_password(
     check_csrf(session, form)
     new = form.get("new", "")
     if new != form.get("again", ""):
-        return _form(request, session, "The two new passwords differ; type the same one twice.")
+        differ = "The two new passwords differ; type the same one twice."
+        return _form(request, session, differ, ANSWERS[ErrorKind.INVALID_INPUT].status)
     name = session.principal.user or session.principal.name
     try:
         user = tocsin.accounts.change_password(
             name, form.get("current", ""), new, client_address(request)
         )
-    except WrongPassword:
-        return _form(request, session, "Current password is wrong; type the one you log in with.")
+    except WrongPassword as exc:
+        wrong = "Current password is wrong; type the one you log in with."
+        return _form(request, session, wrong, status_of(exc))
     except Throttled as exc:
         later = wait_text(exc.retry_after)
-        return _form(request, session, f"Too many wrong passwords. Try again in {later}.", 429)
+        message = f"Too many wrong passwords. Try again in {later}."
+        return _form(request, session, message, status_of(exc))
     except DomainError as exc:  # the rule's message names the API's field
-        return _form(request, session, f"The new password {_reason(exc)}.")
+        return _form(request, session, f"The new password {_reason(exc)}.", status_of(exc))
     return signed_in(request, tocsin, user, "/password?changed=1")
 
 
@@ -61,7 +65,7 @@ def _form(
     request: Request,
     session: WebSession,
     error: str | None,
-    status: int = 400,
+    status: int,
     changed: bool = False,
 ) -> HTMLResponse:
     context = {

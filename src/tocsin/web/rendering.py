@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from tocsin.core.timeline import iso
 from tocsin.web import format as fmt
-from tocsin.web.views import ENTRY_LABELS
+from tocsin.web.views import entry_label
 
 # Scripts and styles come only from /static: an injected <script> would not run.
 CSP = (
@@ -48,7 +48,8 @@ def make_environment() -> jinja2.Environment:
     env.filters["duration"] = fmt.duration
     env.filters["utc"] = fmt.utc_text
     env.filters["iso"] = iso
-    env.globals["entry_label"] = ENTRY_LABELS.__getitem__
+    env.filters["link"] = fmt.link
+    env.globals["entry_label"] = entry_label
     return env
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from tocsin.app.answers import ANSWERS
 from tocsin.web import (
     actions,
     alerts_page,
@@ -24,7 +25,6 @@ from tocsin.web.auth import LoginRequired, PageRefused, find_session
 from tocsin.web.rendering import WebState, make_environment, page
 
 router = APIRouter(include_in_schema=False)
-TITLES = {401: "Log in again", 403: "Not allowed", 404: "Not found"}
 # Order matters: /incidents/new before /incidents/{ref}.
 for module in (
     login,
@@ -55,9 +55,9 @@ async def _to_login(request: Request, exc: Exception) -> Response:
 
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRefused)  # noqa: S101 - registered for it
+    answer = ANSWERS[exc.kind]
     if request.url.path.endswith("/events"):
-        return Response(exc.message, exc.status, media_type="text/plain")
+        return Response(exc.message, answer.status, media_type="text/plain")
     session = await run_in_threadpool(find_session, request, request.app.state.tocsin)
-    title = TITLES.get(exc.status, "Refused")
-    context = {"session": session, "title": title, "message": exc.message}
-    return page(request, "error.html", context, exc.status)
+    context = {"session": session, "title": answer.title, "message": exc.message}
+    return page(request, "error.html", context, answer.status)

@@ -27,7 +27,15 @@ ENTRY_LABELS: dict[EntryKind, str] = {
     EntryKind.CLOSED: "Closed",
     EntryKind.NOTE: "Note",
     EntryKind.MESSAGE: "Message",
+    EntryKind.ALERTS: "Alerts",
+    EntryKind.ESCALATION: "Escalation",
+    EntryKind.PAGE: "Page",
 }
+
+
+def entry_label(kind: EntryKind) -> str:
+    """A kind's label; a kind added later without one still renders, as its own word."""
+    return ENTRY_LABELS.get(kind) or kind.value.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True, slots=True)

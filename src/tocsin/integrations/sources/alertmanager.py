@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
+from tocsin.core.alert_rules import vet
 from tocsin.core.alerts import AlertAction, AlertIn, FieldProblem, Parsed
 from tocsin.integrations.sources.fields import Reader, as_object, at, decode, fingerprint, gather
 
@@ -130,7 +131,7 @@ def _draft(
     url = fields.text("generatorURL")
     if fields.problems:
         return None
-    return AlertIn(
+    vetted = vet(AlertIn(
         source=source,
         dedup_key=key,
         action=AlertAction.TRIGGER,
@@ -144,7 +145,11 @@ def _draft(
         starts_at=starts_at,
         ends_at=ends_at,
         source_url=url,
-    )
+    ), fields.path)  # fmt: skip
+    if isinstance(vetted, list):
+        fields.problems.extend(vetted)
+        return None
+    return vetted
 
 
 def summary(labels: Mapping[str, str], annotations: Mapping[str, str], key: str) -> str:

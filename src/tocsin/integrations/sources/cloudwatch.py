@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tocsin.core.alert_rules import vet
 from tocsin.core.alerts import AlertAction, AlertIn, FieldProblem, Parsed
 from tocsin.integrations.sources import sns
 from tocsin.integrations.sources.cloudwatch_trigger import trigger_fields
@@ -111,7 +112,7 @@ def _alarm(fields: Reader) -> AlertIn | list[FieldProblem]:
         return fields.problems
     action = _ACTIONS[state]
     identity = {"alarm_name": name, "aws_account_id": ids["AWSAccountId"], "region": ids["Region"]}
-    return AlertIn(
+    alert = AlertIn(
         source=SOURCE,
         dedup_key=key,
         action=action,
@@ -124,6 +125,7 @@ def _alarm(fields: Reader) -> AlertIn | list[FieldProblem]:
         starts_at=changed if action is AlertAction.TRIGGER else None,
         ends_at=changed if action is AlertAction.RESOLVE else None,
     )
+    return vet(alert, fields.path)
 
 
 def _fallback_key(ids: Mapping[str, str | None], name: str | None) -> str | None:

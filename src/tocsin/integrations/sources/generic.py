@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tocsin.core.alert_rules import vet
 from tocsin.core.alerts import AlertAction, AlertIn, FieldProblem, Parsed
 from tocsin.integrations.sources.fields import at, decode, fingerprint, gather
 from tocsin.integrations.sources.generic_values import ItemReader, lookup
@@ -77,7 +78,7 @@ def _alert(item: object, path: str, mapping: GenericMapping) -> AlertIn | list[F
     annotations = fields.strings(mapping.annotations)
     if fields.problems or summary is None:
         return fields.problems
-    return AlertIn(
+    alert = AlertIn(
         source=mapping.source,
         dedup_key=key or fingerprint(labels or {"summary": summary}),
         action=action,
@@ -91,6 +92,7 @@ def _alert(item: object, path: str, mapping: GenericMapping) -> AlertIn | list[F
         ends_at=ends_at,
         source_url=url,
     )
+    return vet(alert, path)
 
 
 def _action(status: str | None, mapping: GenericMapping) -> AlertAction:

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tocsin.core.alert_rules import vet
 from tocsin.core.alerts import AlertAction, AlertIn, FieldProblem, Parsed
 from tocsin.integrations.sources import pagerduty_fields as pd
 from tocsin.integrations.sources.fields import decode, to_text
@@ -107,9 +108,12 @@ def parse_event(payload: object, *, new_key: Callable[[], str] = _uuid_key) -> E
         alert = _trigger(fields, dedup_key or new_key())
     elif action is not None and dedup_key is not None:
         alert = AlertIn(SOURCE, dedup_key, _ACTIONS[action], summary=dedup_key)
-    if fields.problems or alert is None:
+    vetted = vet(alert, "payload") if alert is not None else None
+    if isinstance(vetted, list):
+        fields.problems.extend(vetted)
+    if fields.problems or vetted is None or isinstance(vetted, list):
         return EventResult(routing_key, Parsed(problems=fields.problems))
-    return EventResult(routing_key, Parsed(alerts=[alert]))
+    return EventResult(routing_key, Parsed(alerts=[vetted]))
 
 
 def error_response(problems: Sequence[FieldProblem]) -> dict[str, object]:

@@ -23,6 +23,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tocsin.core.errors import InvalidInput
+
 _SNS_HOST = re.compile(r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 _CONFIRMATION_KEYS = (
@@ -37,8 +39,12 @@ _CONFIRMATION_KEYS = (
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
 
 
-class DisallowedCertificateURL(ValueError):
+class DisallowedCertificateURL(InvalidInput):
     """A SigningCertURL that is not an SNS certificate on an SNS host."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(f"SigningCertURL {url!r} is not an SNS certificate on an SNS host")
 
 
 def string_to_sign(message: Mapping[str, object]) -> bytes | None:

@@ -1,0 +1,179 @@
+"""The `jobs` table on SQLAlchemy Core: schedule once per key, claim under a lease.
+
+Claiming is one `WITH picked AS (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) UPDATE … FROM picked
+RETURNING …`. On PostgreSQL the CTE locks the rows it picks and skips rows another claimer holds,
+so concurrent workers never take the same job and never wait for each other. SQLite renders
+no FOR UPDATE: there the unit of work's `BEGIN IMMEDIATE` already makes one writer at a time.
+A running job whose lease has expired (its worker died) is claimable again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tocsin.core.jobs import Job, JobSpec, JobStatus
+from tocsin.store.tables import jobs
+from tocsin.store.types import utc_from_db
+
+CHANNEL = "tocsin_jobs"  # PostgreSQL NOTIFY channel: a job was scheduled
+_Q, _R = JobStatus.QUEUED.value, JobStatus.RUNNING.value
+_LEASE_LOST = "lease expired: the worker {owner} stopped or ran past its lease; claimed again"
+
+
+class SqlJobRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._postgres = conn.dialect.name == "postgresql"
+        self.scheduled = 0  # jobs this transaction added
+
+    def schedule(self, spec: JobSpec) -> bool:
+        values = _row(spec)
+        if spec.key is None:
+            self._conn.execute(insert(jobs).values(**values))
+        else:
+            dialect_insert = postgresql.insert if self._postgres else sqlite.insert
+            stmt = (
+                dialect_insert(jobs)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=[jobs.c.key])
+            )
+            if self._conn.execute(stmt.returning(jobs.c.id)).first() is None:
+                return False
+        if self._postgres:  # delivered at COMMIT; identical ones in a transaction fold into one
+            self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        self.scheduled += 1  # the unit of work wakes this process's workers after COMMIT
+        return True
+
+    def claim(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
+        c = jobs.c
+        claimable = or_(
+            and_(c.status == _Q, c.due <= now),
+            and_(c.status == _R, c.lease_expires <= now),
+        )
+        picked = (
+            select(c.id)
+            .where(claimable)
+            .order_by(c.due, c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("picked")  # a locking CTE runs once: each picked row is locked, then updated
+        )
+        lost = func.replace(_LEASE_LOST, "{owner}", func.coalesce(c.lease_owner, "?"))
+        stmt = (
+            update(jobs)
+            .where(c.id == picked.c.id)
+            .values(
+                status=_R,
+                lease_owner=owner,
+                lease_expires=now + lease,
+                attempts=c.attempts + 1,
+                last_error=case((c.status == _R, lost), else_=c.last_error),
+            )
+            .returning(*jobs.c)
+        )
+        claimed = [_job(r._mapping) for r in self._conn.execute(stmt)]
+        return sorted(claimed, key=lambda j: (j.due, j.id))
+
+    def complete(self, job_id: int, owner: str) -> bool:
+        return self._finish(job_id, owner, status=JobStatus.DONE.value)
+
+    def fail(self, job_id: int, owner: str, error: str, retry_at: datetime | None) -> bool:
+        if retry_at is None:
+            return self._finish(job_id, owner, status=JobStatus.DEAD.value, last_error=error)
+        return self._finish(job_id, owner, status=_Q, last_error=error, due=retry_at)
+
+    def _finish(self, job_id: int, owner: str, **values: Any) -> bool:
+        c = jobs.c
+        stmt = (
+            update(jobs)
+            .where(c.id == job_id, c.lease_owner == owner, c.status == _R)
+            .values(lease_owner=None, lease_expires=None, **values)
+        )
+        return self._conn.execute(stmt).rowcount == 1
+
+    def next_due(self) -> datetime | None:
+        c = jobs.c
+        queued = select(func.min(c.due)).where(c.status == _Q).scalar_subquery()
+        leased = select(func.min(c.lease_expires)).where(c.status == _R).scalar_subquery()
+        first, second = self._conn.execute(select(queued, leased)).one()
+        times = [t for t in (utc_from_db(first), utc_from_db(second)) if t is not None]
+        return min(times, default=None)
+
+    def get(self, job_id: int) -> Job | None:
+        row = self._conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return None if row is None else _job(row._mapping)
+
+    def find(self, statuses: tuple[JobStatus, ...] = (), limit: int = 100) -> list[Job]:
+        stmt = select(jobs).order_by(jobs.c.due, jobs.c.id).limit(limit)
+        if statuses:
+            stmt = stmt.where(jobs.c.status.in_([s.value for s in statuses]))
+        return [_job(r._mapping) for r in self._conn.execute(stmt)]
+
+    def counts(self) -> dict[JobStatus, int]:
+        stmt = select(jobs.c.status, func.count()).group_by(jobs.c.status)
+        found = {JobStatus(status): int(n) for status, n in self._conn.execute(stmt)}
+        return {s: found.get(s, 0) for s in JobStatus}
+
+    def requeue(self, job_id: int, due: datetime) -> bool:
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status == JobStatus.DEAD.value)
+            .values(status=_Q, due=due, attempts=0)
+        )
+        done = self._conn.execute(stmt).rowcount == 1
+        if done and self._postgres:
+            self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        return done
+
+    def advance(self, key: str, due: datetime) -> bool:
+        """Bring a queued job forward to `due` (never back): a breached response target
+        fires the next escalation step at once."""
+        stmt = (
+            update(jobs)
+            .where(jobs.c.key == key, jobs.c.status == _Q, jobs.c.due > due)
+            .values(due=due)
+        )
+        done = self._conn.execute(stmt).rowcount == 1
+        if done:
+            self.scheduled += 1
+            if self._postgres:
+                self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        return done
+
+    def prune(self, before: datetime) -> int:
+        stmt = delete(jobs).where(jobs.c.status == JobStatus.DONE.value, jobs.c.due < before)
+        return self._conn.execute(stmt).rowcount
+
+
+def _row(spec: JobSpec) -> dict[str, Any]:
+    return {
+        "kind": spec.kind,
+        "payload": spec.payload,
+        "status": _Q,
+        "due": spec.due,
+        "attempts": 0,
+        "incident": spec.incident,
+        "key": spec.key,
+    }
+
+
+def _job(row: Any) -> Job:
+    due = utc_from_db(row["due"])
+    assert due is not None  # noqa: S101 - NOT NULL
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        payload=row["payload"],
+        due=due,
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        lease_owner=row["lease_owner"],
+        lease_expires=utc_from_db(row["lease_expires"]),
+        incident=row["incident"],
+        key=row["key"],
+        status=JobStatus(row["status"]),
+    )

@@ -1,0 +1,57 @@
+"""Waking workers on PostgreSQL: a dedicated connection LISTENing on `tocsin_jobs`.
+
+`SqlJobRepository.schedule` sends `NOTIFY tocsin_jobs` in the scheduling transaction, so the
+notification arrives at COMMIT and a sleeping worker claims a job due now at once instead of
+at its next poll. Notifications sent while this connection is down are lost; `wait` then
+answers True on reconnecting, and the worker looks for due jobs itself.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from tocsin.app.errors import DatabaseUnavailable
+from tocsin.store.jobs import CHANNEL
+
+log = logging.getLogger(__name__)
+CONNECT_TIMEOUT_S = 5
+
+
+class PgJobWakeups:
+    def __init__(self, url: str) -> None:
+        self._conninfo = (
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+
+    def wait(self, timeout_s: float) -> bool:
+        """True when a job was scheduled (or the connection was made anew) within the
+        timeout; raises DatabaseUnavailable when PostgreSQL cannot be reached."""
+        try:
+            if self._conn is None:
+                self._connect()
+                return True
+            for _ in self._conn.notifies(timeout=timeout_s, stop_after=1):
+                return True
+            return False
+        except psycopg.Error as exc:
+            self.close()
+            reason = " ".join(str(exc).split())
+            raise DatabaseUnavailable(f"job notifications: {reason}") from None
+
+    def _connect(self) -> None:
+        conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        conn.execute(f"LISTEN {CHANNEL}")
+        self._conn = conn
+        log.info("listening for jobs on %s", CHANNEL)
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except psycopg.Error:
+                log.debug("closing the LISTEN connection failed", exc_info=True)

@@ -1,0 +1,154 @@
+"""The worker: threads that run due jobs, then sleep until the next one is due or a wake-up.
+
+`tocsin worker` runs it on its own (several may share one PostgreSQL database); `tocsin
+serve` runs one in a thread. A thread sleeps at most `poll_s`, so a job scheduled by another
+process is found within that even without a wake-up; on PostgreSQL a listener thread turns
+`NOTIFY tocsin_jobs` into a wake-up, and in-process commits call `wake()` (via JobSignal).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from tocsin.app.jobs import JobAdmin, JobRunner, Recurring
+from tocsin.app.ports import JobWakeups
+from tocsin.bootstrap import Tocsin
+
+log = logging.getLogger(__name__)
+POLL_S = 2.0  # the longest a thread sleeps without a wake-up
+RETRY_S = 1.0  # after a database error, before the next try (doubling up to POLL_S * 5)
+LISTEN_TIMEOUT_S = 1.0
+MIN_SLEEP_S = 0.05  # how often the listener checks for stop
+
+
+class Worker:
+    def __init__(
+        self,
+        runner: JobRunner,
+        admin: JobAdmin,
+        recurring: list[Recurring],
+        wakeups: JobWakeups | None = None,
+        concurrency: int = 1,
+        poll_s: float = POLL_S,
+        name: str | None = None,
+    ) -> None:
+        self._runner = runner
+        self._admin = admin
+        self._recurring = recurring
+        self._wakeups = wakeups
+        self._poll_s = poll_s
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._stop = threading.Event()
+        self.idle = threading.Event()  # set while every job thread sleeps (tests, stop)
+        self._sleeping = 0
+        self._lock = threading.Lock()
+        self._wake = [threading.Event() for _ in range(concurrency)]
+        self._threads = [
+            threading.Thread(target=self._loop, args=(i,), name=f"tocsin-worker-{i}", daemon=True)
+            for i in range(concurrency)
+        ]
+        if wakeups is not None:
+            self._threads.append(
+                threading.Thread(target=self._listen, name="tocsin-worker-listen", daemon=True)
+            )
+
+    @classmethod
+    def wired(cls, tocsin: Tocsin, concurrency: int = 1, poll_s: float = POLL_S) -> Worker:
+        worker = cls(
+            tocsin.job_runner,
+            tocsin.jobs,
+            tocsin.recurring(),
+            tocsin.job_wakeups(),
+            concurrency,
+            poll_s,
+        )
+        tocsin.job_signal.listen(worker.wake)
+        return worker
+
+    def start(self) -> None:
+        self._seed()
+        for thread in self._threads:
+            thread.start()
+
+    def wake(self) -> None:
+        """Jobs were scheduled: every sleeping thread looks for due ones now."""
+        for event in self._wake:
+            event.set()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Finish the jobs in hand, then stop (a job still running at the timeout is left
+        to its lease)."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self.wake()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=timeout_s)
+        if self._wakeups is not None:
+            self._wakeups.close()
+        log.info("worker %s stopped", self.name)
+
+    @property
+    def listens(self) -> bool:
+        return self._wakeups is not None
+
+    def _seed(self) -> None:
+        try:
+            added = self._admin.seed(self._recurring)
+        except Exception:
+            log.exception("could not seed the recurring jobs; the chains already stored go on")
+            return
+        log.info("worker %s: %s recurring jobs seeded", self.name, added)
+
+    def _loop(self, index: int) -> None:
+        owner = f"{self.name}:{index}"
+        wake = self._wake[index]
+        backoff = RETRY_S
+        while not self._stop.is_set():
+            wake.clear()  # before looking: a wake-up during the run is not lost
+            try:
+                if self._runner.run_due(owner):
+                    backoff = RETRY_S
+                    continue  # there may be more due now
+                sleep = self._sleep_s(self._runner.until_next_due())
+                backoff = RETRY_S
+            except Exception:
+                log.exception("worker %s: running jobs failed; trying again", owner)
+                sleep, backoff = backoff, min(backoff * 2, self._poll_s * 5)
+            self._nap(wake, sleep)
+
+    def _nap(self, wake: threading.Event, sleep_s: float) -> None:
+        with self._lock:
+            self._sleeping += 1
+            if self._sleeping == len(self._wake):
+                self.idle.set()
+        try:
+            wake.wait(sleep_s)
+        finally:
+            with self._lock:
+                self._sleeping -= 1
+                self.idle.clear()
+
+    def _sleep_s(self, until_next: timedelta | None) -> float:
+        if until_next is None:
+            return self._poll_s
+        # Due already but not claimed: another worker holds it for a moment; look again soon.
+        return min(self._poll_s, max(until_next.total_seconds(), MIN_SLEEP_S))
+
+    def _listen(self) -> None:
+        assert self._wakeups is not None  # noqa: S101 - started only with one
+        backoff = RETRY_S
+        while not self._stop.is_set():
+            try:
+                if self._wakeups.wait(LISTEN_TIMEOUT_S):
+                    self.wake()
+                backoff = RETRY_S
+            except Exception as exc:
+                log.warning("worker %s: %s; polling until it is back", self.name, exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)

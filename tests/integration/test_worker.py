@@ -1,0 +1,133 @@
+"""The worker loop: it sleeps until woken (in-process, or by PostgreSQL NOTIFY), polls
+otherwise, and outlives a database that drops its connections."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from tocsin.app.clock import ManualClock
+from tocsin.app.jobs import JobAdmin, JobHandlers, JobRunner, JobSignal
+from tocsin.app.ports import UnitOfWork
+from tocsin.core.jobs import Job, JobSpec, JobStatus
+from tocsin.store.notify import PgJobWakeups
+from tocsin.store.uow import SqlUnitOfWork
+from tocsin.worker.loop import Worker
+
+POLL_S = 30.0  # far longer than any wake-up below may take
+WOKEN_WITHIN_S = 5.0
+
+
+class Ran:
+    def __init__(self) -> None:
+        self.jobs: list[int] = []
+        self.event = threading.Event()
+
+    def __call__(self, job: Job, uow: Callable[[], UnitOfWork]) -> None:
+        self.jobs.append(job.id)
+        self.event.set()
+
+
+def make_worker(
+    engine: Engine, clock: ManualClock, ran: Ran, wakeups: PgJobWakeups | None = None
+) -> Worker:
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    handlers = JobHandlers()
+    handlers.register("ping", ran)
+    runner = JobRunner(uow, handlers, clock, random.Random(0))  # noqa: S311
+    return Worker(runner, JobAdmin(uow, clock), [], wakeups, poll_s=POLL_S, name="test")
+
+
+@pytest.fixture
+def stopped() -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+def schedule(engine: Engine, clock: ManualClock) -> float:
+    """Commit a job due now from another connection; return when it was committed."""
+    with SqlUnitOfWork(engine) as uow:
+        uow.jobs.schedule(JobSpec("ping", {}, clock.now()))
+        uow.commit()
+    return time.monotonic()
+
+
+def test_an_in_process_signal_wakes_a_sleeping_worker(
+    engine: Engine, clock: ManualClock, stopped: list[Worker]
+) -> None:
+    ran, signal = Ran(), JobSignal()
+    worker = make_worker(engine, clock, ran)
+    signal.listen(worker.wake)
+    worker.start()
+    stopped.append(worker)
+    assert worker.idle.wait(10)  # asleep for up to POLL_S
+    committed = schedule(engine, clock)
+    signal.notify()  # what a unit of work does after committing a job due now
+    assert ran.event.wait(WOKEN_WITHIN_S)
+    assert time.monotonic() - committed < WOKEN_WITHIN_S < POLL_S
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_notify_wakes_a_sleeping_worker_on_postgres(
+    engine: Engine, database_url: str, clock: ManualClock, stopped: list[Worker]
+) -> None:
+    ran = Ran()
+    wakeups = PgJobWakeups(database_url)
+    assert wakeups.wait(0) is True  # connected and listening before the worker sleeps
+    worker = make_worker(engine, clock, ran, wakeups)
+    worker.start()
+    stopped.append(worker)
+    assert worker.idle.wait(10)
+    committed = schedule(engine, clock)  # no in-process signal: only NOTIFY can wake it
+    assert ran.event.wait(WOKEN_WITHIN_S)
+    assert time.monotonic() - committed < WOKEN_WITHIN_S < POLL_S
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_worker_outlives_postgres_dropping_every_connection(
+    engine: Engine, database_url: str, clock: ManualClock, stopped: list[Worker]
+) -> None:
+    ran = Ran()
+    worker = make_worker(engine, clock, ran, PgJobWakeups(database_url))
+    worker.start()
+    stopped.append(worker)
+    schedule(engine, clock)
+    assert ran.event.wait(WOKEN_WITHIN_S)
+    ran.event.clear()
+    assert worker.idle.wait(10)
+    terminate_backends(database_url)  # what a database restart does to the workers
+    deadline = time.monotonic() + 30
+    while not ran.event.is_set() and time.monotonic() < deadline:
+        schedule(engine, clock)  # each NOTIFY is lost until the listener is back
+        ran.event.wait(0.5)
+    assert ran.event.is_set()
+    assert worker.idle.wait(10)
+    with SqlUnitOfWork(engine) as uow:
+        counts = uow.jobs.counts()
+    assert counts[JobStatus.DEAD] == 0
+    assert counts[JobStatus.RUNNING] == 0
+
+
+def terminate_backends(url: str) -> None:
+    parsed = make_url(url)
+    with psycopg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (parsed.database,),
+        )
