@@ -30,7 +30,7 @@ from tocsin.app.jobs import (
     Recurring,
     prune_done,
 )
-from tocsin.app.messages import DEFAULT_TEMPLATES
+from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
@@ -84,7 +84,8 @@ def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]
 
 
 def renderer_for(config: TocsinConfig) -> JinjaRenderer:
-    return JinjaRenderer(DEFAULT_TEMPLATES, config.templates.model_dump())
+    """The built-in messages `messages:` names, with the team's `templates` over them."""
+    return JinjaRenderer(MESSAGE_SETS[config.messages], config.templates.model_dump())
 
 
 def build(
@@ -215,7 +216,7 @@ def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
     sample.mitigate(now, "tocsin", "a rollback")
     sample.resolve(now, "tocsin", severity, "a cause", "a fix")
     problems = []
-    for name in DEFAULT_TEMPLATES:
+    for name in messages.KINDS:
         extra = {"text": "Sample update"} if name == messages.UPDATE else {}
         error = renderer.check(name, messages.context(sample, severity, now, **extra))
         if error:

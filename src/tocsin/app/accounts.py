@@ -238,7 +238,7 @@ class AccountService:
     ) -> tuple[ApiToken, str]:
         """A token for scripts. With an `owner` it acts for that user: never above their
         current role, and revoked when they are disabled."""
-        label = rules.text(name, "token name", 100)
+        label = rules.line(name, "token name", 100)
         parsed = AccessRole.parse(role)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         owner_id = owner.id if owner is not None else None

@@ -114,7 +114,7 @@ class HealthSampleRepository(Protocol):
 
 
 class MessageRenderer(Protocol):
-    def render(self, template: str, context: Mapping[str, Any]) -> str: ...
+    def render(self, template: str, context: Mapping[str, Any]) -> str | None: ...
 
 
 class PasswordHasher(Protocol):

@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 DEFAULT_POSTMORTEM_DUE = timedelta(hours=48)
+MessageStyle = Literal["p1-p4", "sev1-sev3"]
+"""The built-in message sets, one per preset (`app/messages.py` MESSAGE_SETS)."""
 SEVERITY_KEY_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 
 SeverityKey = Annotated[
@@ -123,6 +125,11 @@ class TocsinConfig(BaseModel):
     services: list[ServiceConfig] = Field(default_factory=list)
     people: list[PersonConfig] = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
+    messages: MessageStyle = Field(
+        default="p1-p4",
+        description="whose built-in messages: the p1-p4 runbook's blocks or the sev1-sev3 "
+        "runbook's sentences; `templates` replaces any one of them",
+    )
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     integrations: list[IntegrationConfig] = Field(default_factory=list)
