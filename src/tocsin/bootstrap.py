@@ -6,7 +6,7 @@ import os
 import random
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,10 +31,13 @@ from tocsin.app.jobs import (
     prune_done,
 )
 from tocsin.app.messages import MESSAGE_SETS
-from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
+from tocsin.app.ports import Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
+from tocsin.core.notify import ContactKind
+from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
@@ -68,6 +71,8 @@ class Tocsin:
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
     ack_links: AckLinks
+    suggestions: Suggestions
+    notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -150,6 +155,8 @@ def build(
         signal,
         lambda: job_wakeups(url),
         AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
+        Suggestions(uow, clock, service, reader),
+        notifiers(config, env, clock),
     )
 
 
@@ -222,3 +229,44 @@ def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
         if error:
             problems.append(ConfigProblem(None, f"templates.{name}", f"does not render: {error}"))
     return problems
+
+
+def notifiers(
+    config: TocsinConfig, env: Mapping[str, str], clock: Clock
+) -> dict[ContactKind, Notifier]:
+    """One adapter per channel in `notifiers:` whose secrets are set (`tocsin config check`
+    names the missing ones). Adapters connect on first use, so building them costs nothing."""
+    c = config.notifiers
+    wire = adapters.Wiring(
+        lambda name: env.get(name or "", "").strip() or None,
+        adapters.Timeouts(c.timeouts.connect.total_seconds(), c.timeouts.read.total_seconds()),
+        clock,
+    )
+    found: list[Notifier] = []
+    if c.slack:
+        found += wire.slack(c.slack.base_url, c.slack.bot_token_env, c.slack.webhooks)
+    if c.telegram:
+        found += wire.telegram(c.telegram.base_url, c.telegram.bot_token_env)
+    if c.twilio:
+        t = c.twilio
+        found += wire.twilio(t.base_url, t.account_sid_env, t.auth_token_env, t.from_number_env)
+    if c.email:
+        e = c.email
+        found += wire.email(
+            adapters.SmtpSettings(
+                e.host, e.port, e.starttls, e.tls, None, None, e.from_, e.from_name
+            ),
+            e.username_env,
+            e.password_env,
+        )
+    if c.ntfy:
+        found += wire.ntfy(c.ntfy.base_url, c.ntfy.token_env)
+    hooks = {name: (hook.url, hook.secret_env) for name, hook in c.webhooks.items()}
+    found += wire.webhooks(hooks, c.event_source)
+    return {notifier.kind: notifier for notifier in found}
+
+
+def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
+    """Each channel secret whose environment variable is unset: found by `config check`,
+    not by the first page at 3 a.m."""
+    return config.notifiers.missing_secrets(env)

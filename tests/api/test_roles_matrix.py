@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import bearer
 from tocsin.api.deps import CSRF_HEADER, SESSION_COOKIE
 from tocsin.bootstrap import Tocsin
+from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 
 API = "/api/v1"
 CALLERS = (None, "viewer", "responder", "admin")
@@ -46,6 +47,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{API}/tokens"): "admin",
     ("DELETE", f"{API}/tokens/{{token_id}}"): "admin",
     ("GET", f"{API}/alerts"): "viewer",
+    ("GET", f"{API}/alerts/suggestions"): "viewer",
+    ("POST", f"{API}/alerts/{{alert_ref}}/declare"): "responder",
+    ("POST", f"{API}/alerts/{{alert_ref}}/dismiss"): "responder",
     ("GET", f"{API}/silences"): "viewer",
     ("POST", f"{API}/silences"): "responder",
     ("DELETE", f"{API}/silences/{{silence_id}}"): "responder",
@@ -108,11 +112,16 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
     silence = tocsin.alert_admin.silence(
         ["alertname=Spare"], None, tocsin.clock.now() + timedelta(days=1), "tests", "spare"
     )
+    warning = AlertIn("generic", "w1", AlertAction.TRIGGER, "Disk full", "warning",
+                      labels={"alertname": "DiskFull", "service": "db"})  # fmt: skip
+    tocsin.alerts.ingest("matrix", Parsed(alerts=[warning]))
+    [suggested] = tocsin.suggestions.list().items
     return {
         "ref": created.json()["id"],
         "username": "spare",
         "token_id": str(spare.id),
         "silence_id": str(silence.id),
+        "alert_ref": suggested.group.group_key,
     }
 
 

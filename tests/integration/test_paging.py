@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tocsin.app.clock import ManualClock
+from tocsin.app.delivery import Courier
 from tocsin.app.paging import Paging
 from tocsin.bootstrap import Tocsin
 from tocsin.core.escalation import Policy, first_seed_policy
@@ -49,6 +50,13 @@ class Directory:
         return ContactMethod(ContactKind.SLACK, "C0TEAM") if name == "team" else None
 
 
+class ZeroJitter:
+    """The shortest backoff each time: tests move the clock, they do not wait."""
+
+    def random(self) -> float:
+        return 0.0
+
+
 class Recorder:
     """A notifier for one kind: remembers what it was asked to send, answers as scripted."""
 
@@ -80,7 +88,8 @@ def wire(
     policy_for: Callable[[Sequence[str], str], Policy | None],
 ) -> Directory:
     directory = Directory()
-    paging = Paging(clock, tocsin.incidents.severities, policy_for, directory, notifiers)
+    courier = Courier(notifiers, clock, ZeroJitter())
+    paging = Paging(clock, tocsin.incidents.severities, policy_for, directory, courier)
     paging.install(tocsin.handlers, tocsin.job_runner.handlers)
     return directory
 

@@ -69,7 +69,7 @@ def check(as_json: JsonOpt = False) -> None:
     path = find_config_path(os.environ, Path.cwd())
     config = load_config(path)
     model = config.severity_model()
-    problems = bootstrap.template_problems(config)
+    problems = bootstrap.template_problems(config) + bootstrap.notifier_problems(config, os.environ)
     if problems:
         raise ConfigError(path, problems)
     if as_json:

@@ -20,6 +20,7 @@ from tocsin.web import (
     listing,
     login,
     password,
+    suggestions,
 )
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
 from tocsin.web.rendering import WebState, make_environment, page
@@ -32,6 +33,7 @@ for module in (
     dashboard,
     listing,
     alerts_page,
+    suggestions,
     declare,
     events,
     incident_page,

@@ -1,7 +1,7 @@
 """API tokens name the user they act for, so disabling the user revokes them.
 
-Revision ID: 0006_token_owner
-Revises: 0005_jobs
+Revision ID: 0007_token_owner
+Revises: 0006_alert_suggestions
 Create Date: 2026-11-29
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_token_owner"
-down_revision = "0005_jobs"
+revision = "0007_token_owner"
+down_revision = "0006_alert_suggestions"
 branch_labels = None
 depends_on = None
 
