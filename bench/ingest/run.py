@@ -46,6 +46,7 @@ RESULTS = ROOT / ".bench" / "ingest.json"
 AM = "alertmanager"
 WHATIF = "whatif-insert-only"
 WHATIF_FAST = "whatif-blake2b-key"
+WEBHOOK = "tocsin-webhook"  # NORMAL, fed through /ingest/alertmanager/{key}
 MODES = ("NORMAL", "FULL")
 GOAL_RATIO = {1: 1.5, 100: 2.0}  # Tocsin / Alertmanager alerts/s at concurrency 16
 GOAL_RATIO_CONCURRENCY = 16
@@ -64,7 +65,9 @@ def tocsin_name(mode: str) -> str:
 def idle_phase(server: Server, samples: int, pause_s: float) -> dict[str, Any]:
     """One alert for a new group (its own alertname) at a time, on an otherwise idle server."""
     alerts = traffic.Alerts(f"{server.name}-idle")
-    bodies = [alerts.one_service(1, "checkout", f"Declare{i:04d}") for i in range(samples)]
+    bodies = [
+        server.body(alerts.one_service(1, "checkout", f"Declare{i:04d}")) for i in range(samples)
+    ]
     found = run_async(
         lambda: traffic.one_at_a_time(server.base_url, server.ingest_path, bodies, pause_s)
     )
@@ -141,7 +144,7 @@ def measure_cell(
     args: argparse.Namespace,
 ) -> traffic.Cell:
     def body() -> bytes:
-        return alerts.spread(batch)
+        return server.body(alerts.spread(batch))
 
     async def measure() -> traffic.Cell:
         return await traffic.closed_loop(
@@ -392,7 +395,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--targets",
         nargs="+",
         default=[AM, *(tocsin_name(m) for m in MODES)],
-        choices=[AM, *(tocsin_name(m) for m in MODES)],
+        choices=[AM, *(tocsin_name(m) for m in MODES), WEBHOOK],
+        help=f"{WEBHOOK}: Tocsin NORMAL fed through Alertmanager's webhook receiver route "
+        "(/ingest/alertmanager/{key}) with the same alerts",
     )
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 100])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
@@ -553,6 +558,8 @@ def _start(stack: contextlib.ExitStack, name: str) -> Server:
         opener = lambda: servers.whatif(WORK, "NORMAL", name)  # noqa: E731
     elif name == WHATIF_FAST:
         opener = lambda: servers.whatif(WORK, "NORMAL", name, "blake2b")  # noqa: E731
+    elif name == WEBHOOK:
+        opener = lambda: servers.tocsin(WORK, "NORMAL", name, webhook=True)  # noqa: E731
     else:
         mode = name.removeprefix("tocsin-").upper()
         opener = lambda: servers.tocsin(WORK, mode, name)  # noqa: E731

@@ -51,14 +51,25 @@ class Server:
     name: str
     base_url: str
     ingest_path: str
-    """Where Alertmanager-API-shaped batches go (POST, a JSON array of alerts)."""
+    """Where batches go (POST): a JSON array of alerts, or a webhook notification."""
     pid: int
     token: str = ""
     """Tocsin only: a viewer API token for GET /api/v1/..."""
     data_dir: str = ""
+    webhook: bool = False
+    """Alertmanager's webhook shape (`/ingest/alertmanager/{key}`) instead of its API's."""
+
+    def body(self, alerts: bytes) -> bytes:
+        """A JSON array of API-shaped alerts as this server's ingestion path takes it: as is,
+        or wrapped in a webhook notification (version 4, status firing; the alerts' fields
+        are the same)."""
+        if not self.webhook:
+            return alerts
+        return WEBHOOK_HEAD + alerts + b"}"
 
 
 TOCSIN_WORKERS = 1  # run.py --tocsin-workers
+WEBHOOK_HEAD = b'{"version":"4","groupKey":"bench","status":"firing","receiver":"tocsin","alerts":'
 
 
 def free_port() -> int:
@@ -100,8 +111,9 @@ def alertmanager(work: Path) -> Iterator[Server]:
 
 
 @contextlib.contextmanager
-def tocsin(work: Path, synchronous: str, name: str) -> Iterator[Server]:
-    """A fresh Tocsin (new config, new SQLite file) served by `tocsin serve`."""
+def tocsin(work: Path, synchronous: str, name: str, *, webhook: bool = False) -> Iterator[Server]:
+    """A fresh Tocsin (new config, new SQLite file) served by `tocsin serve`; with `webhook`,
+    fed through Alertmanager's webhook receiver route instead of its API's."""
     cli = _tocsin_cli()
     with tempfile.TemporaryDirectory(prefix=f"{name}-", dir=work) as tmp:
         home = Path(tmp)
@@ -130,14 +142,10 @@ def tocsin(work: Path, synchronous: str, name: str) -> Iterator[Server]:
             command += ["--workers", str(TOCSIN_WORKERS)]
         with _running(command, log, home, env) as proc:
             _wait_ready(proc, f"{base_url}/healthz", log)
-            yield Server(
-                name,
-                base_url,
-                f"/ingest/prometheus/{made['key']}/api/v2/alerts",
-                proc.pid,
-                token=token,
-                data_dir=tmp,
-            )
+            path = f"/ingest/prometheus/{made['key']}/api/v2/alerts"
+            if webhook:
+                path = f"/ingest/alertmanager/{made['key']}"
+            yield Server(name, base_url, path, proc.pid, token=token, data_dir=tmp, webhook=webhook)
 
 
 @contextlib.contextmanager
