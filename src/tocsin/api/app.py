@@ -6,8 +6,6 @@ from fastapi import APIRouter, FastAPI
 
 from tocsin import __version__
 from tocsin.api import errors
-from tocsin.api.fast_reads import FastReads
-from tocsin.api.ingest_fast import IngestFast
 from tocsin.api.limits import BodyLimit
 from tocsin.api.routers import accounts, alerting, incidents, ingest, ingest_aws_pd, ops
 from tocsin.bootstrap import Tocsin
@@ -35,8 +33,6 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     app.include_router(ingest_aws_pd.router)
     errors.install(app)
     web.install(app)
-    app.add_middleware(FastReads, tocsin=tocsin)  # the list and incident page, lean
-    app.add_middleware(IngestFast, tocsin=tocsin)  # Alertmanager-shaped ingestion, lean
     app.add_middleware(BodyLimit)
     ops.install(app)  # outermost: request ids, logs and metrics cover 413s too
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import AccessRole, Principal, Unauthenticated
@@ -22,18 +23,24 @@ async def get_tocsin(request: Request) -> Tocsin:
 App = Annotated[Tocsin, Depends(get_tocsin)]
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     tocsin: App,
     authorization: Annotated[str | None, Header()] = None,
     x_tocsin_actor: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    """A bearer token, or a web session (whose writes must carry its CSRF token)."""
+    """A bearer token, or a web session (whose writes must carry its CSRF token). A token
+    seen in the last TOKEN_CACHE is answered on the event loop; anything that needs the
+    database goes to a thread."""
     if authorization:
         scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
+        secret = secret.strip()
+        if scheme.lower() != "bearer" or not secret:
             raise Unauthenticated("use Authorization: Bearer <token>")
-        principal = tocsin.accounts.principal_for_token(secret.strip())
+        accounts = tocsin.accounts
+        principal = accounts.cached_principal(secret)
+        if principal is None:
+            principal = await run_in_threadpool(accounts.principal_for_token, secret)
         actor = _utf8(x_tocsin_actor)
         if actor:
             # A script or the CLI may say on whose behalf it acts; the token stays on record.
@@ -42,7 +49,7 @@ def current_principal(
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        session = tocsin.accounts.session(cookie)
+        session = await run_in_threadpool(tocsin.accounts.session, cookie)
         if request.method not in SAFE_METHODS:
             sent = request.headers.get(CSRF_HEADER)
             if sent != session.csrf:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App
+from tocsin.api.ingest_bodies import POSTABLE_ALERTS, WEBHOOK, json_body
 from tocsin.app.alert_records import Integration
 from tocsin.app.alerts import IngestResult
 from tocsin.bootstrap import Tocsin
@@ -62,11 +63,20 @@ def answer(result: IngestResult) -> JSONResponse:
 async def receive(
     request: Request, tocsin: Tocsin, source: str, key: str | None
 ) -> tuple[Integration, bytes]:
-    integration = await run_in_threadpool(tocsin.alert_admin.authenticate, key, source)
+    """The integration the key opens (from the process's key cache when it can be: no
+    thread hop) and the raw body; parsing is the ingestion writer's, off the loop."""
+    admin = tocsin.alert_admin
+    integration = admin.authenticate_cached(key, source)
+    if integration is None:
+        integration = await run_in_threadpool(admin.authenticate, key, source)
     return integration, await request.body()
 
 
-@router.post("/ingest/alertmanager/{key}")
+WEBHOOK_BODY = json_body(WEBHOOK, "A webhook notification (payload version 4)")
+API_BODY = json_body(POSTABLE_ALERTS, "Alertmanager's postable alerts")
+
+
+@router.post("/ingest/alertmanager/{key}", openapi_extra=WEBHOOK_BODY)
 @router.post("/ingest/alertmanager", include_in_schema=False)
 async def alertmanager_webhook(
     request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
@@ -78,7 +88,7 @@ async def alertmanager_webhook(
     )
 
 
-@router.post("/ingest/prometheus/{key}/api/v2/alerts")
+@router.post("/ingest/prometheus/{key}/api/v2/alerts", openapi_extra=API_BODY)
 @router.post("/api/v2/alerts", include_in_schema=False)
 async def alertmanager_api(
     request: Request, tocsin: App, key: str | None = None, authorization: Auth = None

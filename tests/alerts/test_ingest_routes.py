@@ -1,5 +1,6 @@
-"""The ASGI fast path answers exactly as the FastAPI routes do, and the writer commits
-several requests' batches in one transaction, a bad batch failing alone."""
+"""The Alertmanager-shaped ingestion routes: what they answer, byte for byte, for good, bad
+and unauthenticated posts; and the writer committing several requests' batches in one
+transaction, a bad batch failing alone."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
 from sqlalchemy import event
 
 from tocsin.app.alert_writer import MAX_QUEUED_BYTES, IngestOverloaded, IngestWriter, Job
@@ -21,8 +21,6 @@ from tocsin.config.routing import RouteConfig
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 from tocsin.core.routing import Decision, Router
 from tocsin.store.uow import SqlUnitOfWork
-
-VIA_FASTAPI = "?via=fastapi"  # a query string: the fast path hands the request to FastAPI
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def posted(name: str, **labels: str) -> dict[str, Any]:
 
 
 def unrouted(name: str) -> dict[str, Any]:
-    """No service label: kept, not declared, so both answers name no incident."""
+    """No service label: kept, not declared, so the answer names no incident."""
     return {"labels": {"alertname": name}, "status": "firing"}
 
 
@@ -44,84 +42,114 @@ def webhook(*alerts: dict[str, Any]) -> dict[str, Any]:
     return {"version": "4", "status": "firing", "alerts": list(alerts)}
 
 
-def same_answer(fast: Response, slow: Response) -> None:
-    def headers(r: Response) -> list[tuple[str, str]]:
-        return sorted((k, v) for k, v in r.headers.items() if k != "x-request-id")
+UNAUTHENTICATED = (
+    b'{"error":{"kind":"unauthenticated","message":"missing or wrong integration key"}}'
+)
+SUCCESS = b'{"status":"success","accepted":1,"declared":[],"attached":[],"suppressed":0}'
+PARTIAL = (
+    b'{"status":"partial","accepted":1,"declared":[],"attached":[],"suppressed":0,'
+    b'"errors":["alerts[1].labels: expected an object of strings"]}'
+)
 
-    assert (fast.status_code, headers(fast), fast.content) == (
-        slow.status_code,
-        headers(slow),
-        slow.content,
-    )
 
-
-def both(api: TestClient, url: str, body: Any, **kw: Any) -> tuple[Response, Response]:
-    """The same request through the fast path and through FastAPI (a fresh alert each)."""
-    first = api.post(url, content=json.dumps(body(1)).encode(), **kw)
-    second = api.post(url + VIA_FASTAPI, content=json.dumps(body(2)).encode(), **kw)
-    return first, second
+API = "/ingest/prometheus/{key}/api/v2/alerts"
+HOOK = "/ingest/alertmanager/{key}"
+TEXT, JSON = "text/plain; charset=utf-8", "application/json"
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "status"),
+    ("path", "body", "status", "content_type", "answer", "stored"),
     [
-        ("/ingest/prometheus/{key}/api/v2/alerts", lambda n: [posted(f"A{n}")], 200),
-        ("/ingest/prometheus/{key}/api/v2/alerts", lambda n: [posted(f"A{n}"), {}], 400),
-        ("/ingest/prometheus/{key}/api/v2/alerts", lambda n: {"not": "a list"}, 400),
-        ("/ingest/prometheus/nope/api/v2/alerts", lambda n: [posted(f"A{n}")], 401),
-        ("/ingest/alertmanager/{key}", lambda n: webhook(unrouted(f"W{n}")), 200),
-        ("/ingest/alertmanager/{key}", lambda n: webhook(unrouted(f"W{n}"), {"labels": 1}), 400),
-        ("/ingest/alertmanager/nope", lambda n: webhook(unrouted(f"W{n}")), 401),
-        ("/api/v2/alerts", lambda n: [posted(f"B{n}")], 401),
+        (API, [posted("A")], 200, None, b"", 1),
+        (API, [posted("A"), {}], 400, TEXT, b"[1].labels: is required", 1),
+        (API, {"not": "a list"}, 400, TEXT, b"body: expected a list of alerts", 0),
+        (API + "?x=1", [posted("A")], 200, None, b"", 1),
+        ("/ingest/prometheus/nope/api/v2/alerts", [posted("A")], 401, JSON, UNAUTHENTICATED, 0),
+        ("/api/v2/alerts", [posted("B")], 401, JSON, UNAUTHENTICATED, 0),
+        (HOOK, webhook(unrouted("W")), 200, JSON, SUCCESS, 1),
+        (HOOK + "?x=1", webhook(unrouted("W")), 200, JSON, SUCCESS, 1),
+        (HOOK, webhook(unrouted("W"), {"labels": 1}), 400, JSON, PARTIAL, 1),
+        ("/ingest/alertmanager/nope", webhook(unrouted("W")), 401, JSON, UNAUTHENTICATED, 0),
+        ("/ingest/alertmanager", webhook(unrouted("W")), 401, JSON, UNAUTHENTICATED, 0),
     ],
 )
-def test_the_fast_path_answers_byte_for_byte_as_the_routes(
+def test_the_routes_answer_as_alertmanager_senders_expect(
     api: TestClient,
     tocsin: Tocsin,
     key: str,
     path: str,
-    body: Callable[[int], Any],
+    body: Any,
     status: int,
+    content_type: str | None,
+    answer: bytes,
+    stored: int,
 ) -> None:
-    fast, slow = both(api, path.format(key=key), body)
-    assert fast.status_code == status, fast.text
-    same_answer(fast, slow)
+    got = api.post(path.format(key=key), content=json.dumps(body).encode())
+    assert (got.status_code, got.content) == (status, answer), got.text
+    assert got.headers.get("content-type") == content_type
+    assert (got.headers.get("www-authenticate") == "Bearer") == (status == 401)
+    assert tocsin.alert_admin.alerts(AlertFilter()).total == stored
 
 
 def test_a_bearer_key_works_and_a_wrong_source_key_is_the_same_401(
     api: TestClient, tocsin: Tocsin, key: str
 ) -> None:
-    fast, slow = both(api, "/api/v2/alerts", lambda n: [posted(f"C{n}")], headers=_bearer(key))
-    assert fast.status_code == 200
-    same_answer(fast, slow)
+    got = api.post("/api/v2/alerts", json=[posted("C")], headers=_bearer(key))
+    assert (got.status_code, got.content) == (200, b"")
     other = tocsin.alert_admin.add_integration("graf", "grafana").key
-    fast, slow = both(api, "/api/v2/alerts", lambda n: [posted(f"D{n}")], headers=_bearer(other))
-    assert fast.status_code == 401
-    same_answer(fast, slow)
-    assert tocsin.incidents.find(IncidentFilter()).total == 2
+    got = api.post("/api/v2/alerts", json=[posted("D")], headers=_bearer(other))
+    assert (got.status_code, got.content) == (401, UNAUTHENTICATED)
+    got = api.post(f"/ingest/alertmanager/{other}", json=webhook(posted("E")))
+    assert (got.status_code, got.content) == (401, UNAUTHENTICATED)
+    assert tocsin.incidents.find(IncidentFilter()).total == 1
+
+
+def test_a_cached_key_still_checks_its_source(api: TestClient, tocsin: Tocsin, key: str) -> None:
+    """The second request finds the key in the process's cache; a Grafana route must still
+    refuse an Alertmanager key."""
+    first = api.post(f"/ingest/prometheus/{key}/api/v2/alerts", json=[posted("F1")])
+    assert first.status_code == 200
+    again = api.post(f"/ingest/prometheus/{key}/api/v2/alerts", json=[posted("F2")])
+    assert again.status_code == 200
+    grafana = api.post(f"/ingest/grafana/{key}", json=webhook(posted("F3")))
+    assert (grafana.status_code, grafana.content) == (401, UNAUTHENTICATED)
 
 
 def test_a_body_over_1_mib_gets_413_and_nothing_is_stored(
     api: TestClient, tocsin: Tocsin, key: str
 ) -> None:
-    big = [posted("Big", pad="x" * (1024 * 1024))]
-    fast, slow = both(api, f"/ingest/prometheus/{key}/api/v2/alerts", lambda n: big)
-    assert fast.status_code == 413
-    same_answer(fast, slow)
+    big = json.dumps([posted("Big", pad="x" * (1024 * 1024))]).encode()
+    for path in (f"/ingest/prometheus/{key}/api/v2/alerts", f"/ingest/alertmanager/{key}"):
+        got = api.post(path, content=big)
+        assert got.status_code == 413
+        assert got.json()["error"]["kind"] == "too_large"
     assert tocsin.alert_admin.alerts(AlertFilter()).total == 0
 
 
 def test_an_overloaded_writer_answers_503(api: TestClient, tocsin: Tocsin, key: str) -> None:
     tocsin.alerts.writer = IngestWriter(tocsin.alerts.apply, max_queued=0)
-    fast, slow = both(api, f"/ingest/prometheus/{key}/api/v2/alerts", lambda n: [posted("O")])
-    assert fast.status_code == 503
-    assert fast.json()["error"]["kind"] == "unavailable"
-    same_answer(fast, slow)
+    for path in (f"/ingest/prometheus/{key}/api/v2/alerts", f"/ingest/alertmanager/{key}"):
+        got = api.post(path, json=[posted("O")])
+        assert got.status_code == 503
+        assert got.json()["error"]["kind"] == "unavailable"
 
 
-def test_other_requests_fall_through_to_fastapi(api: TestClient, key: str) -> None:
-    assert api.get("/api/v2/alerts").status_code == 405
+def test_other_methods_get_405_naming_post(api: TestClient, key: str) -> None:
+    got = api.get("/api/v2/alerts")
+    assert got.status_code == 405
+    assert got.headers["allow"] == "POST"
     assert api.get("/healthz").status_code == 200
+
+
+def test_the_openapi_document_declares_the_request_bodies(api: TestClient) -> None:
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+
+    def schema(path: str) -> Any:
+        return paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+    assert schema("/ingest/prometheus/{key}/api/v2/alerts")["type"] == "array"
+    assert schema("/ingest/prometheus/{key}/api/v2/alerts")["items"]["required"] == ["labels"]
+    assert schema("/ingest/alertmanager/{key}")["required"] == ["alerts"]
 
 
 # -- group commit --------------------------------------------------------------------------
