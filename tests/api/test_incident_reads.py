@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 
 from tests.conftest import bearer
 from tests.web.conftest import PASSWORD, login
+from tocsin.app.accounts import TOKEN_CACHE
 from tocsin.app.clock import ManualClock
 from tocsin.app.incidents import IncidentService
 from tocsin.app.ports import IncidentFilter
@@ -166,6 +167,19 @@ def test_a_revoked_token_is_refused_at_once(
     tocsin.accounts.revoke_token(viewer.id)
     assert api.get("/api/v1/incidents/INC-1", headers=auth).status_code == 401
     assert api.get("/api/v1/incidents", headers=auth).status_code == 401
+
+
+def test_a_token_is_answered_from_the_cache_only_within_its_lifetime(
+    tocsin: Tocsin, clock: ManualClock, role_tokens: dict[str, str]
+) -> None:
+    """What lets the auth dependency answer on the event loop, without a thread."""
+    accounts, secret = tocsin.accounts, role_tokens["viewer"]
+    assert accounts.cached_principal(secret) is None
+    principal = accounts.principal_for_token(secret)
+    assert accounts.cached_principal(secret) == principal
+    clock.advance(TOKEN_CACHE)
+    assert accounts.cached_principal(secret) is None
+    assert accounts.cached_principal("tcn_unknown") is None
 
 
 def test_the_openapi_document_describes_both_bodies(api: TestClient) -> None:
