@@ -24,12 +24,14 @@ def create_app(tocsin: Tocsin) -> FastAPI:
         redoc_url=None,
     )
     app.state.tocsin = tocsin
+    # Routes are tried in order, and each included router is a level FastAPI matches twice:
+    # the hottest (alert senders, then the incident list and page) come first and shallow.
+    app.include_router(ingest.router)
+    app.include_router(incidents.router, prefix=API_PREFIX)
     api = APIRouter(prefix=API_PREFIX)
-    api.include_router(incidents.router)
     api.include_router(accounts.router)
     api.include_router(alerting.router)
     app.include_router(api)
-    app.include_router(ingest.router)
     app.include_router(ingest_aws_pd.router)
     errors.install(app)
     web.install(app)
