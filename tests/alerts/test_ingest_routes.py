@@ -4,6 +4,8 @@ transaction, a bad batch failing alone."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Callable
@@ -13,11 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from tests import payloads
 from tocsin.app.alert_writer import MAX_QUEUED_BYTES, IngestOverloaded, IngestWriter, Job
 from tocsin.app.alerts import AlertService, IngestResult
 from tocsin.app.ports import AlertFilter, IncidentFilter
 from tocsin.bootstrap import Tocsin
-from tocsin.config.routing import RouteConfig
+from tocsin.config.routing import IntegrationConfig, RouteConfig
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 from tocsin.core.routing import Decision, Router
 from tocsin.store.uow import SqlUnitOfWork
@@ -134,6 +137,51 @@ def test_an_overloaded_writer_answers_503(api: TestClient, tocsin: Tocsin, key: 
         assert got.json()["error"]["kind"] == "unavailable"
 
 
+def test_grafana_and_generic_take_the_key_in_the_path_or_as_a_bearer(
+    api: TestClient, tocsin: Tocsin
+) -> None:
+    graf = tocsin.alert_admin.add_integration("graf", "grafana").key
+    gen = tocsin.alert_admin.add_integration("gen", "generic").key
+    grafana_body = payloads.raw("grafana", "firing.json")
+    generic_body = payloads.raw("generic", "single.json")
+    for path, auth in ((f"/ingest/grafana/{graf}", {}), ("/ingest/grafana", _bearer(graf))):
+        got = api.post(path, content=grafana_body, headers=auth)
+        assert (got.status_code, got.json()["accepted"]) == (200, 2), got.text
+    for path, auth in ((f"/ingest/generic/{gen}", {}), ("/ingest/generic", _bearer(gen))):
+        got = api.post(path, content=generic_body, headers=auth)
+        assert (got.status_code, got.json()["accepted"]) == (200, 1), got.text
+    for path in (f"/ingest/grafana/{gen}", f"/ingest/generic/{graf}", "/ingest/generic"):
+        got = api.post(path, content=generic_body)
+        assert (got.status_code, got.content) == (401, UNAUTHENTICATED)
+
+
+def test_a_grafana_signature_is_checked_when_configured(
+    api: TestClient, tocsin: Tocsin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = b"s3cret"
+    env = "TOCSIN_TEST_GRAFANA_HMAC"
+    monkeypatch.setenv(env, secret.decode())
+    tocsin.config.integrations.append(
+        IntegrationConfig(name="graf", source="grafana", hmac_secret_env=env)
+    )
+    key = tocsin.alert_admin.add_integration("graf", "grafana").key
+    body = payloads.raw("grafana", "firing.json")
+    signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    signed = api.post(
+        f"/ingest/grafana/{key}",
+        content=body,
+        headers={"X-Grafana-Alerting-Signature": signature},
+    )
+    assert signed.status_code == 200, signed.text
+    forged = api.post(
+        f"/ingest/grafana/{key}",
+        content=body,
+        headers={"X-Grafana-Alerting-Signature": "0" * 64},
+    )
+    assert forged.status_code == 401
+    assert forged.json()["error"]["message"] == "bad or missing signature"
+
+
 def test_other_methods_get_405_naming_post(api: TestClient, key: str) -> None:
     got = api.get("/api/v2/alerts")
     assert got.status_code == 405
@@ -141,7 +189,7 @@ def test_other_methods_get_405_naming_post(api: TestClient, key: str) -> None:
     assert api.get("/healthz").status_code == 200
 
 
-def test_the_openapi_document_declares_the_request_bodies(api: TestClient) -> None:
+def test_the_openapi_document_declares_the_key_and_the_request_bodies(api: TestClient) -> None:
     paths = api.get("/api/v1/openapi.json").json()["paths"]
 
     def schema(path: str) -> Any:
@@ -150,6 +198,9 @@ def test_the_openapi_document_declares_the_request_bodies(api: TestClient) -> No
     assert schema("/ingest/prometheus/{key}/api/v2/alerts")["type"] == "array"
     assert schema("/ingest/prometheus/{key}/api/v2/alerts")["items"]["required"] == ["labels"]
     assert schema("/ingest/alertmanager/{key}")["required"] == ["alerts"]
+    for path in ("/ingest/alertmanager/{key}", "/ingest/prometheus/{key}/api/v2/alerts"):
+        params = paths[path]["post"]["parameters"]
+        assert [(p["name"], p["in"], p["required"]) for p in params] == [("key", "path", True)]
 
 
 # -- group commit --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""The request bodies the Alertmanager-shaped ingestion routes document in OpenAPI.
+"""What the ingestion routes declare in OpenAPI: the key in their path and, for the
+Alertmanager shapes, the request body.
 
-The routes read the raw body and hand it to the ingestion writer, which parses it
-(`integrations/sources/alertmanager.py`): nothing here validates a request. These schemas
-say what a sender should post, as Alertmanager's own documents do."""
+The routes read the key and the raw body from the request themselves and hand the body to the
+ingestion writer, which parses it (`integrations/sources/alertmanager.py`): nothing here
+validates a request. These schemas say what a sender should post, as Alertmanager's own
+documents do."""
 
 from __future__ import annotations
 
@@ -42,7 +44,19 @@ WEBHOOK: dict[str, Any] = {
 }
 
 
-def json_body(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    """`openapi_extra` for a route that reads its body itself."""
-    content = {"application/json": {"schema": schema}}
-    return {"requestBody": {"required": True, "description": description, "content": content}}
+KEY: dict[str, Any] = {
+    "name": "key",
+    "in": "path",
+    "required": True,
+    "description": "The integration's key (`tocsin integration add`)",
+    "schema": {"type": "string"},
+}
+
+
+def declared(body: dict[str, Any] | None = None, description: str = "") -> dict[str, Any]:
+    """`openapi_extra` for an ingestion route that reads its key and body itself."""
+    extra: dict[str, Any] = {"parameters": [KEY]}
+    if body is not None:
+        content = {"application/json": {"schema": body}}
+        extra["requestBody"] = {"required": True, "description": description, "content": content}
+    return extra
