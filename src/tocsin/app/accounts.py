@@ -290,6 +290,14 @@ class AccountService:
         with self._read() as uow:
             return uow.accounts.user_by_id(principal.user_id)
 
+    def cached_principal(self, secret: str) -> Principal | None:
+        """`principal_for_token` when the token is in the cache (no I/O, safe on an event
+        loop); None when the answer needs the database: then call `principal_for_token`."""
+        cached = self._tokens.get(digest(secret))
+        if cached is None or cached[1] <= self._clock.now():
+            return None
+        return cached[0]
+
     # -- web sessions --------------------------------------------------------------------
 
     def start_session(self, user: User) -> tuple[str, Session]:
