@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from tocsin.app.errors import DatabaseUnavailable
 from tocsin.app.ports import IncidentFilter
+from tocsin.core.errors import ErrorKind, TocsinError
 from tocsin.store import tables
 from tocsin.store.database import unavailable
 from tocsin.store.repositories import Reencoded, SqlIncidentRepository
@@ -128,5 +129,7 @@ def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
         raise unavailable(exc) from exc
 
 
-class _Dropped(Exception):
-    """The server had closed the connection the read ran on."""
+class _Dropped(TocsinError):
+    """The server had closed the connection the read ran on (caught here, never shown)."""
+
+    kind = ErrorKind.UNAVAILABLE
