@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
 from tocsin.app.clock import ManualClock
@@ -178,3 +178,30 @@ def terminate_backends(url: str) -> None:
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (parsed.database,),
         )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_transaction_sends_one_notify_however_many_jobs_it_schedules(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """PostgreSQL delivers one notification per transaction anyway; a NOTIFY statement per
+    job only cost a round trip each (10,000 jobs written at once: half the time; bench/jobs)."""
+    sent: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("NOTIFY"):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            for n in range(3):
+                uow.jobs.schedule(JobSpec("ping", {"n": n}, clock.now()))
+            uow.commit()
+            assert len(sent) == 1
+            uow.jobs.schedule(JobSpec("ping", {"n": 3}, clock.now()))  # a new transaction
+            uow.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(sent) == 2
