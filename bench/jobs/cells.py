@@ -55,6 +55,8 @@ class Cell:
     workers: int = 1
     producer: str = "bench"  # steady: "bench" (another process) or "worker" (in-process)
     floor: str = ""  # floor: "one" or "two" (bench/jobs/floor.py)
+    src: Path = ROOT / "src"  # the Tocsin the workers run (--tocsin-src)
+    checkout: str = "this"
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +194,7 @@ def run(cell: Cell, server: Server, index: int, settings: Settings) -> dict[str,
         "TOCSIN_CONFIG": str(settings.config),
         "TOCSIN_DATABASE_URL": url,
         records.RECORDS_ENV: str(directory),
-        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONPATH": str(cell.src),
     }
     tocsin = build(env=env)  # migrates the fresh database
     lease = settings.kill_lease if cell.phase == "kill" else 300.0
@@ -214,6 +216,7 @@ def run(cell: Cell, server: Server, index: int, settings: Settings) -> dict[str,
     found |= {"cell": cell.name, "backend": cell.backend, "phase": cell.phase}
     found |= {"workers": cell.workers, "producer": cell.producer, "floor": cell.floor}
     found["lease_s"] = lease
+    found["checkout"] = cell.checkout
     return found
 
 

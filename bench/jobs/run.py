@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from bench.api_latency import checkouts  # noqa: E402
 from bench.api_latency.run import background_cores, machine, renice  # noqa: E402
 from bench.jobs import cells  # noqa: E402
 from bench.jobs.cells import Cell, Server, Settings  # noqa: E402
@@ -64,6 +66,21 @@ SHORT = {"postgresql": "pg", "sqlite": "sqlite"}
 
 
 def plan(args: argparse.Namespace) -> list[Cell]:
+    """The cells, each on every checkout in turn (so they all see the same machine noise)."""
+    several = len(args.checkouts) > 1
+    return [
+        replace(
+            cell,
+            name=f"{cell.name}@{checkout.label}" if several else cell.name,
+            src=checkout.src,
+            checkout=checkout.label,
+        )
+        for cell in cells_of(args)
+        for checkout in args.checkouts[: 1 if cell.phase == "floor" else None]  # no Tocsin
+    ]
+
+
+def cells_of(args: argparse.Namespace) -> list[Cell]:
     found: list[Cell] = []
     for backend in BACKENDS if args.backend == "both" else [args.backend]:
         short = SHORT[backend]
@@ -255,6 +272,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--poll", type=float, default=2.0, help="`tocsin worker --poll` (2)")
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds per wait")
     parser.add_argument("--seed", type=int, default=8, help="which workers die")
+    parser.add_argument(
+        "--tocsin-src",
+        action="append",
+        default=[],
+        metavar="[LABEL=]DIR",
+        help="also run every cell's workers on this checkout's src/ (cells named CELL@LABEL, "
+        "each on each checkout in turn): a before and an after in one run; repeatable",
+    )
+    parser.add_argument(
+        "--label",
+        default=checkouts.THIS_LABEL,
+        help=f"this checkout's label with --tocsin-src (default {checkouts.THIS_LABEL})",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--nice",
@@ -263,7 +293,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="add this to the benchmark's niceness (workers and PostgreSQL inherit it); -10 "
         "as root shields the figures from other work on a shared machine",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        args.checkouts = checkouts.chosen(args.label, args.tocsin_src)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -293,7 +328,12 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": machine(),
         "versions": {"sqlite": sqlite3.sqlite_version},
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "settings": {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in vars(args).items()
+            if k != "checkouts"
+        },
+        "checkouts": [c.describe() for c in args.checkouts],
         "background_busy_cores": background_cores(),
         "results": [],
         "errors": [],
