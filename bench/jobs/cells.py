@@ -55,6 +55,7 @@ class Cell:
     workers: int = 1
     producer: str = "bench"  # steady: "bench" (another process) or "worker" (in-process)
     floor: str = ""  # floor: "one" or "two" (bench/jobs/floor.py)
+    seconds: float | None = None  # steady: instead of --seconds
     src: Path = ROOT / "src"  # the Tocsin the workers run (--tocsin-src)
     checkout: str = "this"
 
@@ -390,7 +391,8 @@ def steady(
 ) -> dict[str, Any]:
     go = directory / "go"
     out = directory / "produced.json"
-    spec = {"rate": settings.rate, "seconds": settings.seconds, "go": str(go), "out": str(out)}
+    seconds = cell.seconds or settings.seconds
+    spec = {"rate": settings.rate, "seconds": seconds, "go": str(go), "out": str(out)}
     for i in range(cell.workers):
         inside = cell.producer == "worker" and i == 0
         workers.start({producer.PRODUCE_ENV: json.dumps(spec)} if inside else None)
@@ -400,22 +402,25 @@ def steady(
     mark.open()
     meter.open([p.pid for p in workers.live])
     if cell.producer == "bench":
-        made = producer.produce(tocsin, settings.rate, settings.seconds, start)
+        made = producer.produce(tocsin, settings.rate, seconds, start)
         mark.bench += made["sent"]
     else:
         ready = go.with_suffix(".tmp")
         ready.write_text(f"{start}")
         ready.replace(go)  # whole, never half-written
-        if not wait_until(out.exists, settings.seconds + settings.drain_timeout, 0.2):
+        if not wait_until(out.exists, seconds + settings.drain_timeout, 0.2):
             raise RuntimeError(f"the in-process producer did not finish:\n{workers.logs}")
         made = json.loads(out.read_text())
+        made["committed"] = {int(k): v for k, v in made["committed"].items()}
     progress = records.Progress(directory)
     drained = wait_until(lambda: progress.count() >= made["sent"], settings.drain_timeout)
     end = time.time()
     cpu = meter.close(end - start)
+    committed = made.pop("committed")
     return {
         "jobs": made["sent"],
         "produced": made,
+        "committed": committed,
         "window_start": start,
         "window_end": end,
         "drained": drained,
@@ -432,17 +437,26 @@ def analyse(
 ) -> dict[str, Any]:
     with engine.connect() as conn:
         rows = conn.execute(
-            select(jobs.c.id, jobs.c.status, jobs.c.attempts).where(jobs.c.kind == records.KIND)
+            select(jobs.c.id, jobs.c.status, jobs.c.attempts, jobs.c.payload).where(
+                jobs.c.kind == records.KIND
+            )
         ).all()
     tally = records.tally(records.read_runs(directory), [r.id for r in rows], workers.killed)
+    first = list(tally.first.values())
+    last = max((r.started for r in first), default=found["window_start"])
+    parts: dict[str, dict[str, float]] = {}
     if cell.phase == "steady":
-        late = [r.started - r.due for r in tally.first.values()]
-        last = max((r.started for r in tally.first.values()), default=found["window_start"])
+        late = [r.started - r.due for r in first]
         seconds = found["window_end"] - found["window_start"]
+        seq = {row.id: row.payload["seq"] for row in rows}
+        committed = found.pop("committed")
+        at = {r.job: committed[seq[r.job]] for r in first if seq.get(r.job) in committed}
+        parts["due_to_commit"] = ms_stats([at[r.job] - r.due for r in first if r.job in at])
+        parts["commit_to_claim"] = ms_stats([r.claimed - at[r.job] for r in first if r.job in at])
     else:  # from when the jobs were both due and visible
-        late = [r.started - max(r.due, found["visible"]) for r in tally.first.values()]
-        last = max((r.started for r in tally.first.values()), default=found["window_start"])
+        late = [r.started - max(r.due, found["visible"]) for r in first]
         seconds = last - found["window_start"]
+    parts["claim_to_start"] = ms_stats([r.started - r.claimed for r in first])
     statuses: dict[str, int] = {}
     for row in rows:
         statuses[row.status] = statuses.get(row.status, 0) + 1
@@ -464,6 +478,7 @@ def analyse(
         "drain_s": round(seconds, 3),
         "jobs_per_s": round(tally.jobs_run / seconds, 1) if seconds > 0 else None,
         "lateness_ms": ms_stats(late),
+        "lateness_parts_ms": parts,
         "cpu_ms_per_job": {
             "workers": round(cpu["workers_s"] / run * 1000, 3),
             "postgresql": round(cpu["postgresql_s"] / run * 1000, 3),

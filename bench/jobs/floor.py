@@ -2,12 +2,14 @@
 
     python bench/jobs/floor.py URL RECORDS_DIR COUNT START MODE
 
-From START (epoch s) until COUNT jobs are taken, one at a time, each in autocommit:
-- `one`: one statement marks the next due job done (`UPDATE … WHERE id = (SELECT … LIMIT 1
-  FOR UPDATE SKIP LOCKED) RETURNING`), then the record line is appended. At most once: the
-  least work a database-backed queue can do per job.
-- `two`: Tocsin's protocol with a batch of one: claim (status running, lease owner and
-  expiry, attempts + 1), append the line, then mark done where the lease is still ours.
+From START (epoch s) until COUNT jobs are taken, a batch at a time (Tocsin's `BATCH`), each
+statement in autocommit:
+- `one`: one statement marks the next due jobs done (`UPDATE … WHERE id IN (SELECT … LIMIT n
+  FOR UPDATE SKIP LOCKED) RETURNING`), then their record lines are appended. At most once:
+  the least work a database-backed queue can do.
+- `two`: Tocsin's protocol: claim a batch (status running, lease owner and expiry,
+  attempts + 1), then for each job append its line and mark it done where the lease is still
+  ours. At least once, like Tocsin, without its layers (SQLAlchemy, units of work, the pool).
 Both append the same record line as the `bench.record` handler (bench/jobs/records.py).
 """
 
@@ -27,16 +29,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.jobs.records import Recorder, line  # noqa: E402
+from tocsin.app.jobs import BATCH  # noqa: E402
 
 LEASE = timedelta(minutes=5)
-PICK = "SELECT id FROM jobs WHERE status = 'queued' AND due <= {now} ORDER BY due, id LIMIT 1{lock}"
+PICK = (
+    "SELECT id FROM jobs WHERE status = 'queued' AND due <= {now} ORDER BY due, id "
+    "LIMIT {batch}{lock}"
+)
 ONE = (
-    "UPDATE jobs SET status = 'done', attempts = attempts + 1 WHERE id = ({pick}) "
+    "UPDATE jobs SET status = 'done', attempts = attempts + 1 WHERE id IN ({pick}) "
     "RETURNING id, due, attempts"
 )
 CLAIM = (
     "UPDATE jobs SET status = 'running', lease_owner = {owner}, lease_expires = {expires}, "
-    "attempts = attempts + 1 WHERE id = ({pick}) RETURNING id, due, attempts"
+    "attempts = attempts + 1 WHERE id IN ({pick}) RETURNING id, due, attempts"
 )
 DONE = (
     "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_expires = NULL "
@@ -80,7 +86,7 @@ def sqlite(url: str) -> tuple[Execute, Callable[[datetime], Any], Callable[[Any]
 def main(url: str, directory: Path, count: int, start: float, mode: str) -> None:
     pg = url.startswith("postgresql")
     execute, to_db, from_db, p = (postgres if pg else sqlite)(url)
-    pick = PICK.format(now=p, lock=" FOR UPDATE SKIP LOCKED" if pg else "")
+    pick = PICK.format(now=p, batch=int(BATCH), lock=" FOR UPDATE SKIP LOCKED" if pg else "")
     one = ONE.format(pick=pick)
     claim = CLAIM.format(owner=p, expires=p, pick=pick)
     done = DONE.format(id=p, owner=p)
@@ -97,12 +103,13 @@ def main(url: str, directory: Path, count: int, start: float, mode: str) -> None
         if not rows:
             time.sleep(0.001)
             continue
-        job, due, attempts = rows[0]
-        started = time.time()
-        recorder.append(line(job, os.getpid(), started, from_db(due), attempts))
-        if mode == "two":
-            execute(done, (job, owner))
-        taken += 1
+        claimed = time.time()
+        for job, due, attempts in sorted(rows, key=lambda r: (from_db(r[1]), r[0])):
+            started = time.time()
+            recorder.append(line(job, os.getpid(), started, from_db(due), attempts, claimed))
+            if mode == "two":
+                execute(done, (job, owner))
+        taken += len(rows)
 
 
 if __name__ == "__main__":

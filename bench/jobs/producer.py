@@ -4,7 +4,8 @@ One transaction per job, through a `SqlUnitOfWork` whose outbox wakes this proce
 after COMMIT (as bootstrap wires it), and `SqlJobRepository.schedule`, which sends
 `NOTIFY tocsin_jobs` on PostgreSQL: the two wake-ups a real job gets. Each job is due at the
 moment it is written (`clock.now()` just before the INSERT). Arrivals follow a fixed schedule
-(an open loop): a producer that falls behind sends late, and says by how much.
+(an open loop, from a few threads): a producer that falls behind sends late, and says by how
+much.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tocsin.core.jobs import JobSpec
 from tocsin.store.uow import SqlUnitOfWork
 
 PRODUCE_ENV = "TOCSIN_BENCH_PRODUCE"  # bench/jobs/worker.py: produce in the worker process
+THREADS = 4  # producer threads: an open loop as long as one of them is free
 
 
 def unit_of_work(tocsin: Tocsin) -> SqlUnitOfWork:
@@ -40,32 +42,45 @@ def schedule_burst(tocsin: Tocsin, count: int, due: float) -> None:
 
 
 def produce(
-    tocsin: Tocsin, rate: float, seconds: float, start: float, stop: threading.Event | None = None
+    tocsin: Tocsin, rate: float, seconds: float, start: float, threads: int = THREADS
 ) -> dict[str, Any]:
-    """From `start` (epoch s), one job every 1/rate s for `seconds`; what it managed."""
+    """From `start` (epoch s), one job every 1/rate s for `seconds`; what it managed.
+
+    `threads` threads take the jobs in turn (thread k the k-th, k + threads-th, ...), so a
+    slow transaction delays the ones after it only when every thread is in one."""
     total = int(rate * seconds)
     lags: list[float] = []
     commits: list[float] = []
-    for seq in range(total):
-        if stop is not None and stop.is_set():
-            break
-        planned = start + seq / rate
-        wait = planned - time.time()
-        if wait > 0:
-            time.sleep(wait)
-        began = time.time()
-        lags.append(began - planned)
-        with unit_of_work(tocsin) as tx:
-            tx.jobs.schedule(JobSpec(KIND, {"seq": seq}, tocsin.clock.now()))
-            tx.commit()
-        commits.append(time.time() - began)
+    committed: dict[int, float] = {}  # seq -> when its COMMIT returned
+
+    def send(first: int) -> None:
+        for seq in range(first, total, threads):
+            planned = start + seq / rate
+            wait = planned - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            began = time.time()
+            lags.append(began - planned)
+            with unit_of_work(tocsin) as tx:
+                tx.jobs.schedule(JobSpec(KIND, {"seq": seq}, tocsin.clock.now()))
+                tx.commit()
+            committed[seq] = time.time()
+            commits.append(committed[seq] - began)
+
+    senders = [threading.Thread(target=send, args=(k,), daemon=True) for k in range(threads)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
     return {
         "planned": total,
-        "sent": len(lags),
+        "sent": len(commits),
         "rate": rate,
+        "threads": threads,
         "seconds": round(time.time() - start, 3),
         "send_lag_ms": ms_stats(lags),
         "schedule_ms": ms_stats(commits),
+        "committed": committed,
     }
 
 

@@ -5,7 +5,10 @@ opened O_APPEND: one write(2) per line, which a SIGKILL cannot split), before th
 marks the job done. So the lines count executions whatever the `jobs` table says: a job
 whose worker was killed after the line and before its COMMIT shows up twice.
 
-    <job id> <pid> <started, epoch s> <due, epoch s> <attempt>
+    <job id> <pid> <started, epoch s> <due, epoch s> <attempt> <claimed, epoch s>
+
+`claimed` is when the worker claimed it (the job's lease expiry minus the lease): started minus
+claimed is the time the job waited behind the others of its batch.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +33,26 @@ class Run:
     started: float
     due: float
     attempt: int
+    claimed: float
 
 
 class Recorder:
-    """The `bench.record` handler: append (job id, pid, start, due, attempt), nothing else."""
+    """The `bench.record` handler: append the line, nothing else. `lease`: the runner's
+    lease, read at each run (`tocsin worker --lease` sets it after this is registered)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, lease: Callable[[], timedelta] | None = None) -> None:
         self._path = directory / f"runs-{os.getpid()}.log"
         self._fd: int | None = None
         self._lock = threading.Lock()
+        self._lease = lease
 
     def __call__(self, job: Any, uow: Callable[[], Any]) -> None:
         started = time.time()
-        self.append(line(job.id, os.getpid(), started, job.due.timestamp(), job.attempts))
+        claimed = started
+        if self._lease is not None and job.lease_expires is not None:
+            claimed = (job.lease_expires - self._lease()).timestamp()
+        due = job.due.timestamp()
+        self.append(line(job.id, os.getpid(), started, due, job.attempts, claimed))
 
     def append(self, line: str) -> None:
         if self._fd is None:
@@ -52,16 +63,18 @@ class Recorder:
         os.write(self._fd, line.encode())
 
 
-def line(job: int, pid: int, started: float, due: float, attempt: int) -> str:
-    return f"{job} {pid} {started:.6f} {due:.6f} {attempt}\n"
+def line(job: int, pid: int, started: float, due: float, attempt: int, claimed: float) -> str:
+    return f"{job} {pid} {started:.6f} {due:.6f} {attempt} {claimed:.6f}\n"
 
 
 def read_runs(directory: Path) -> list[Run]:
     runs = []
     for path in sorted(directory.glob("runs-*.log")):
         for text in path.read_text().splitlines():
-            job, pid, started, due, attempt = text.split()
-            runs.append(Run(int(job), int(pid), float(started), float(due), int(attempt)))
+            job, pid, started, due, attempt, claimed = text.split()
+            runs.append(
+                Run(int(job), int(pid), float(started), float(due), int(attempt), float(claimed))
+            )
     return runs
 
 

@@ -95,7 +95,9 @@ def cells_of(args: argparse.Namespace) -> list[Cell]:
             found += [Cell(f"{short} steady w{n}", backend, "steady", n) for n in counts]
         if "steady" in args.phases and backend == "sqlite":
             found.append(Cell("sqlite steady in-process", backend, "steady", 1, "worker"))
-            found.append(Cell("sqlite steady other process", backend, "steady", 1, "bench"))
+            found.append(  # found by polling only: the poll bound, shown in 10 s
+                Cell("sqlite steady other process", backend, "steady", 1, "bench", seconds=10.0)
+            )
         if "kill" in args.phases and backend == "postgresql":
             n = args.kill_workers
             found.append(Cell(f"{short} kill w{n}", backend, "kill", n))
@@ -213,6 +215,10 @@ def line(r: dict[str, Any]) -> str:
     )
 
 
+def _pair(stats: dict[str, float]) -> str:
+    return f"{stats['p50']:.1f}/{stats['p99']:.1f}"
+
+
 def print_report(report: dict[str, Any]) -> None:
     print("\n" + HEAD)
     print("-" * len(HEAD))
@@ -229,6 +235,16 @@ def print_report(report: dict[str, Any]) -> None:
                 f"sent {p['sent']} of {p['planned']} at {p['rate']:g}/s, send lag p99 "
                 f"{p['send_lag_ms']['p99']:.1f} ms, schedule() p50 {p['schedule_ms']['p50']:.1f}"
                 f" ms p99 {p['schedule_ms']['p99']:.1f} ms"
+            )
+        parts = r.get("lateness_parts_ms", {})
+        if "due_to_commit" in parts:
+            notes.append(
+                "lateness p50/p99 ms: due to COMMIT "
+                + _pair(parts["due_to_commit"])
+                + ", COMMIT to claim "
+                + _pair(parts["commit_to_claim"])
+                + ", claim to start (behind its batch) "
+                + _pair(parts["claim_to_start"])
             )
         if r["kills"]:
             notes.append(

@@ -33,7 +33,9 @@ from tocsin.cli.main import app  # noqa: E402
 
 def main(argv: list[str]) -> None:
     tocsin = local_app()  # the instance `tocsin worker` will use
-    tocsin.job_runner.handlers.register(KIND, Recorder(Path(os.environ[RECORDS_ENV])))
+    runner = tocsin.job_runner
+    recorder = Recorder(Path(os.environ[RECORDS_ENV]), lambda: runner.lease)
+    runner.handlers.register(KIND, recorder)
     spec = os.environ.get(producer.PRODUCE_ENV)
     if spec:
         settings = json.loads(spec)
