@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -195,12 +196,15 @@ def test_a_transaction_sends_one_notify_however_many_jobs_it_schedules(
 
     event.listen(engine, "before_cursor_execute", count)
     try:
+        later = clock.now() + timedelta(hours=1)
         with SqlUnitOfWork(engine) as uow:
+            uow.jobs.schedule(JobSpec("ping", {}, later, key="step:2"))
             for n in range(3):
                 uow.jobs.schedule(JobSpec("ping", {"n": n}, clock.now()))
             uow.commit()
             assert len(sent) == 1
-            uow.jobs.schedule(JobSpec("ping", {"n": 3}, clock.now()))  # a new transaction
+            assert uow.jobs.advance("step:2", clock.now())  # a new transaction
+            uow.jobs.schedule(JobSpec("ping", {"n": 3}, clock.now()))
             uow.commit()
     finally:
         event.remove(engine, "before_cursor_execute", count)

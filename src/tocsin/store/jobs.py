@@ -139,9 +139,9 @@ class SqlJobRepository:
         )
         done = self._conn.execute(stmt).rowcount == 1
         if done:
-            self.scheduled += 1
-            if self._postgres:
+            if self._postgres and self.scheduled == 0:  # one per transaction, as schedule
                 self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+            self.scheduled += 1
         return done
 
     def prune(self, before: datetime) -> int:
