@@ -239,12 +239,9 @@ def print_report(report: dict[str, Any]) -> None:
         parts = r.get("lateness_parts_ms", {})
         if "due_to_commit" in parts:
             notes.append(
-                "lateness p50/p99 ms: due to COMMIT "
-                + _pair(parts["due_to_commit"])
-                + ", COMMIT to claim "
-                + _pair(parts["commit_to_claim"])
-                + ", claim to start (behind its batch) "
-                + _pair(parts["claim_to_start"])
+                f"lateness p50/p99 ms: due to COMMIT {_pair(parts['due_to_commit'])}, COMMIT "
+                f"to claiming {_pair(parts['commit_to_claim'])}, claiming to start (the claim, "
+                f"then the jobs before it in its batch) {_pair(parts['claim_to_start'])}"
             )
         if r["kills"]:
             notes.append(
