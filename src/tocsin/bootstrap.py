@@ -29,6 +29,7 @@ from tocsin.app.jobs import (
     prune_done,
 )
 from tocsin.app.messages import DEFAULT_TEMPLATES
+from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
@@ -65,6 +66,7 @@ class Tocsin:
     job_runner: JobRunner
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
+    oncall: OncallService
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -145,7 +147,14 @@ def build(
         JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
         signal,
         lambda: job_wakeups(url),
+        oncall=OncallService(uow, clock, roster_for(config), reader),
     )
+
+
+def roster_for(config: TocsinConfig) -> Roster:
+    """The people and schedules of tocsin.yaml, as the on-call use cases take them."""
+    people = {p.handle: p.to_core() for p in config.people}
+    return Roster(people, {s.name: s.to_core() for s in config.schedules})
 
 
 def job_wakeups(url: str) -> JobWakeups | None:

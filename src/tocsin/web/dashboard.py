@@ -9,6 +9,7 @@ from tocsin.api.deps import App
 from tocsin.app.ports import IncidentFilter
 from tocsin.core.lifecycle import Status
 from tocsin.web.auth import PageSession
+from tocsin.web.oncall_page import on_call_now
 from tocsin.web.rendering import page
 from tocsin.web.views import by_severity, view
 
@@ -30,5 +31,6 @@ def dashboard(request: Request, tocsin: App, session: PageSession) -> HTMLRespon
         "overdue": sum(1 for v in views if v.response == "overdue"),
         "unacknowledged": sum(1 for v in views if v.response != "acknowledged"),
         "now": now,
+        "oncall": on_call_now(tocsin),
     }
     return page(request, "dashboard.html", context)

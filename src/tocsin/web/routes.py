@@ -19,6 +19,7 @@ from tocsin.web import (
     incident_page,
     listing,
     login,
+    oncall_page,
 )
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
 from tocsin.web.ratelimit import LoginLimiter
@@ -28,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 # Order matters: /incidents/new before /incidents/{ref}.
 for module in (login, dashboard, listing, alerts_page, declare, events, incident_page, actions):
     router.include_router(module.router)
+router.include_router(oncall_page.router)
 
 
 def install(app: FastAPI) -> None:
