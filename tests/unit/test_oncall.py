@@ -32,6 +32,8 @@ from tocsin.core.people import Holiday
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"
 H = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
 WEEKDAYS = frozenset(range(5))
 
 
@@ -220,8 +222,8 @@ def test_nobody_is_on_call_before_a_layer_starts() -> None:
     ("build", "message"),
     [
         (lambda: Layer((), timedelta(days=1), time(9), date(2026, 1, 1)), "has no people"),
-        (lambda: Layer(("a",), timedelta(minutes=30), time(9), date(2026, 1, 1)), "from 1h to 366d"),
-        (lambda: Layer(("a",), timedelta(days=1), time(9), date(2026, 1, 1), "Mars/Base"), "unknown time zone"),
+        (lambda: Layer(("a",), 30 * MINUTE, time(9), date(2026, 1, 1)), "from 1h to 366d"),
+        (lambda: Layer(("a",), DAY, time(9), date(2026, 1, 1), "Mars/Base"), "unknown time zone"),
         (lambda: Restriction(frozenset({7}), time(9), time(17)), r"Monday \(0\) to Sunday \(6\)"),
         (lambda: Schedule("p", ()), "has no layers"),
     ],
@@ -243,8 +245,8 @@ ZONES = [
     "America/Sao_Paulo", "Europe/London",
 ]  # fmt: skip
 PEOPLE = ["ann", "bob", "cid", "dee"]
-EARLIEST = datetime(2011, 1, 1)
-LATEST = datetime(2030, 12, 31)
+EARLIEST = datetime(2011, 1, 1)  # noqa: DTZ001 - hypothesis wants naive bounds
+LATEST = datetime(2030, 12, 31)  # noqa: DTZ001
 
 rotations = st.one_of(
     st.integers(1, 400).map(lambda h: timedelta(hours=h)),
@@ -396,6 +398,7 @@ def test_next_on_call_starts_where_the_current_span_ends(world: World) -> None:
     if following is None:
         return
     assert following.person is not None
-    assert current.until is not None and following.since is not None
+    assert current.until is not None
+    assert following.since is not None
     assert following.since >= current.until
     assert on_call(schedule, overrides, following.since, holidays).person == following.person
