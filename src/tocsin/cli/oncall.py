@@ -113,7 +113,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Who is on call (now, or --at a time), since and until when, and who is next."""
-    moment = parse_time(at, "--at", datetime.now(UTC)) if at else None
+    moment = parse_time(at, "--at", datetime.now(UTC).replace(microsecond=0)) if at else None
     found = common.app().oncall.who(schedule, moment)
     if as_json:
         at_text = iso(found[0].at if found else moment or datetime.now(UTC))
@@ -157,8 +157,8 @@ def override_add(
     as_json: JsonOpt = False,
 ) -> None:
     """PERSON is on call for SCHEDULE from --from to --to."""
-    now = datetime.now(UTC)
-    starts = parse_time(from_, "--from", now) if from_ else None
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts = parse_time(from_, "--from", now) if from_ else now
     made = common.app().oncall.add_override(
         schedule, person, starts, parse_time(to, "--to", now), actor(as_), reason
     )
