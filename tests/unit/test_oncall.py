@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tocsin.core.oncall import (
@@ -402,3 +402,24 @@ def test_next_on_call_starts_where_the_current_span_ends(world: World) -> None:
     assert following.since is not None
     assert following.since >= current.until
     assert on_call(schedule, overrides, following.since, holidays).person == following.person
+
+
+@PROPERTY
+@given(worlds())
+def test_layers_without_restrictions_cover_every_instant_once_started(world: World) -> None:
+    schedule, overrides, holidays, start, end = world
+    plain = Schedule(
+        "plain",
+        tuple(
+            Layer(
+                layer.people, layer.rotation, layer.handoff, layer.start, layer.zone, (), layer.name
+            )
+            for layer in schedule.layers
+        ),
+    )
+    began = min(layer.anchor.replace(tzinfo=ZoneInfo(layer.zone)) for layer in plain.layers)
+    assume(began.astimezone(UTC) + timedelta(days=1) <= start)
+    found = shifts(plain, overrides, start, end, holidays)
+    assert found[0].start == start
+    assert found[-1].end == end
+    assert all(a.end == b.start for a, b in itertools.pairwise(found))
