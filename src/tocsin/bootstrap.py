@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
+from tocsin.app.acklinks import AckLinks
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.bus import MessageBus
@@ -28,17 +30,19 @@ from tocsin.app.jobs import (
     Recurring,
     prune_done,
 )
-from tocsin.app.messages import DEFAULT_TEMPLATES
+from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.oncall import OncallService, Roster
-from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
+from tocsin.app.ports import Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
+from tocsin.core.notify import ContactKind
+from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.source_parsers import SourceParsers
-from tocsin.store import database
+from tocsin.store import database, reads
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
@@ -67,6 +71,8 @@ class Tocsin:
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
     oncall: OncallService
+    ack_links: AckLinks
+    notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -83,7 +89,8 @@ def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]
 
 
 def renderer_for(config: TocsinConfig) -> JinjaRenderer:
-    return JinjaRenderer(DEFAULT_TEMPLATES, config.templates.model_dump())
+    """The built-in messages `messages:` names, with the team's `templates` over them."""
+    return JinjaRenderer(MESSAGE_SETS[config.messages], config.templates.model_dump())
 
 
 def build(
@@ -147,7 +154,9 @@ def build(
         JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
         signal,
         lambda: job_wakeups(url),
-        oncall=OncallService(uow, clock, roster_for(config), reader),
+        OncallService(uow, clock, roster_for(config), reader),
+        AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
+        notifiers(config, env, clock),
     )
 
 
@@ -155,6 +164,27 @@ def roster_for(config: TocsinConfig) -> Roster:
     """The people and schedules of tocsin.yaml, as the on-call use cases take them."""
     people = {p.handle: p.to_core() for p in config.people}
     return Roster(people, {s.name: s.to_core() for s in config.schedules})
+
+
+def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:
+    """TOCSIN_SECRET_KEY, else a key made once and kept in .tocsin/secret_key beside
+    tocsin.yaml (mode 0600). Processes on several hosts must share TOCSIN_SECRET_KEY."""
+    given = env.get("TOCSIN_SECRET_KEY")
+    if given:
+        return given.encode()
+    path = config_path.resolve().parent / ".tocsin" / "secret_key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32).encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_bytes().strip()
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        return key
 
 
 def job_wakeups(url: str) -> JobWakeups | None:
@@ -178,6 +208,16 @@ def schema_revision(wired: Tocsin) -> str | None:
     return database.current_revision(wired.engine)
 
 
+def check_database(wired: Tocsin) -> None:
+    """Raise DatabaseUnavailable (a StorageError) if the database does not answer now."""
+    database.ping(wired.engine)
+
+
+def incident_counts(wired: Tocsin) -> dict[tuple[str, str], int]:
+    """(status, severity) -> how many incidents; DatabaseUnavailable if the database fails."""
+    return reads.incident_counts(wired.engine)
+
+
 def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
     """Render each of the team's templates against a sample incident: a typo shows up now,
     not at 3 a.m. in the middle of an outage."""
@@ -189,9 +229,50 @@ def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
     sample.mitigate(now, "tocsin", "a rollback")
     sample.resolve(now, "tocsin", severity, "a cause", "a fix")
     problems = []
-    for name in DEFAULT_TEMPLATES:
+    for name in messages.KINDS:
         extra = {"text": "Sample update"} if name == messages.UPDATE else {}
         error = renderer.check(name, messages.context(sample, severity, now, **extra))
         if error:
             problems.append(ConfigProblem(None, f"templates.{name}", f"does not render: {error}"))
     return problems
+
+
+def notifiers(
+    config: TocsinConfig, env: Mapping[str, str], clock: Clock
+) -> dict[ContactKind, Notifier]:
+    """One adapter per channel in `notifiers:` whose secrets are set (`tocsin config check`
+    names the missing ones). Adapters connect on first use, so building them costs nothing."""
+    c = config.notifiers
+    wire = adapters.Wiring(
+        lambda name: env.get(name or "", "").strip() or None,
+        adapters.Timeouts(c.timeouts.connect.total_seconds(), c.timeouts.read.total_seconds()),
+        clock,
+    )
+    found: list[Notifier] = []
+    if c.slack:
+        found += wire.slack(c.slack.base_url, c.slack.bot_token_env, c.slack.webhooks)
+    if c.telegram:
+        found += wire.telegram(c.telegram.base_url, c.telegram.bot_token_env)
+    if c.twilio:
+        t = c.twilio
+        found += wire.twilio(t.base_url, t.account_sid_env, t.auth_token_env, t.from_number_env)
+    if c.email:
+        e = c.email
+        found += wire.email(
+            adapters.SmtpSettings(
+                e.host, e.port, e.starttls, e.tls, None, None, e.from_, e.from_name
+            ),
+            e.username_env,
+            e.password_env,
+        )
+    if c.ntfy:
+        found += wire.ntfy(c.ntfy.base_url, c.ntfy.token_env)
+    hooks = {name: (hook.url, hook.secret_env) for name, hook in c.webhooks.items()}
+    found += wire.webhooks(hooks, c.event_source)
+    return {notifier.kind: notifier for notifier in found}
+
+
+def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
+    """Each channel secret whose environment variable is unset: found by `config check`,
+    not by the first page at 3 a.m."""
+    return config.notifiers.missing_secrets(env)

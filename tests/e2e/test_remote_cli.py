@@ -175,6 +175,8 @@ def test_an_incident_runs_through_every_command_on_the_server(
     code, inc = cli("impact", "INC-1", "--data-loss", "12 orders")
     assert (code, inc["impact"]["data_loss"]) == (0, "12 orders")
     code, inc = cli("impact", "INC-1", "--data-loss", "none")
+    assert (code, inc["impact"]) == (0, {**full_impact, "data_loss": "none"})
+    code, inc = cli("impact", "INC-1", "--data-loss", "unknown")
     assert (code, inc["impact"]) == (0, full_impact)
 
     code, inc = cli(
@@ -192,8 +194,10 @@ def test_an_incident_runs_through_every_command_on_the_server(
     mitigated = recent(inc["mitigated_at"])
     assert_lines_in_order(
         inc["message"],
-        f"Mitigated by rolling back to v41. Service restored at {minute(mitigated)}. "
-        "Investigating root cause.",
+        "🛠️ MITIGATED: API returning 500s (INC-1)",
+        "Status: Mitigated",
+        "Action: rolling back to v41",
+        f"Time: {minute(mitigated)}",
     )
     messages.append(inc["message"])
 
@@ -259,7 +263,7 @@ def test_an_incident_runs_through_every_command_on_the_server(
         "severity_changed",
         "role_assigned", "role_assigned", "role_assigned", "role_assigned",
         "scope_changed",
-        "impact_changed", "impact_changed",
+        "impact_changed", "impact_changed", "impact_changed",
         "labels_changed",
         "note",
         "mitigated", "message",

@@ -89,3 +89,43 @@ def test_on_sqlite_a_reader_does_not_wait_for_a_writer(tmp_path: Path) -> None:
 
 def test_the_head_constant_is_the_newest_migration() -> None:
     assert database.head_revision() == database.HEAD
+
+
+def test_a_driver_error_inside_a_unit_of_work_reaches_the_caller_as_a_storage_error(
+    tmp_path: Path,
+) -> None:
+    from tocsin.app.ports import IncidentFilter
+    from tocsin.store.uow import SqlUnitOfWork
+
+    eng = database.create(f"sqlite:///{tmp_path / 'tocsin.db'}")  # never migrated: no tables
+    with (
+        pytest.raises(DatabaseUnavailable, match="no such table"),
+        SqlUnitOfWork(eng, write=False) as uow,
+    ):
+        uow.incidents.count(IncidentFilter())
+    eng.dispose()
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_connection_the_server_dropped_is_a_storage_error(engine: Engine) -> None:
+    from tocsin.app.ports import IncidentFilter
+    from tocsin.store.uow import SqlUnitOfWork
+
+    def read_while_the_server_drops_the_connection() -> None:
+        with SqlUnitOfWork(engine, write=False) as uow:
+            assert uow.incidents.count(IncidentFilter()) == 0
+            with engine.connect() as admin:
+                admin.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            uow.incidents.count(IncidentFilter())
+
+    with pytest.raises(DatabaseUnavailable, match="terminat"):
+        read_while_the_server_drops_the_connection()
+    with SqlUnitOfWork(engine, write=False) as uow:  # the pool let the dead connection go
+        assert uow.incidents.count(IncidentFilter()) == 0

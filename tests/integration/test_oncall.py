@@ -168,3 +168,17 @@ def test_the_calendar_of_a_person_has_their_shifts_on_every_schedule(
     covering = [e for e in events if "business" in str(e["SUMMARY"])]
     assert "Covering for Cid Nocontact" in str(covering[0]["DESCRIPTION"])
     assert len({str(e["UID"]) for e in events}) == len(events)
+
+
+def test_it_answers_the_paging_works_directory_questions(
+    tocsin: Tocsin, clock: ManualClock
+) -> None:
+    assert tocsin.oncall.on_call("primary", clock.now()) == "ann"
+    tocsin.oncall.add_override("primary", "bob", clock.now(), clock.now() + H, "alice")
+    assert tocsin.oncall.on_call("primary", clock.now()) == "bob"
+    assert tocsin.oncall.on_call("business", clock.now()) is None
+    assert tocsin.oncall.on_call("nope", clock.now()) is None
+    assert [(after, m.kind.value) for after, m in tocsin.oncall.reach("ann")] == [
+        (timedelta(0), "email"), (timedelta(0), "sms"), (timedelta(0), "voice"),
+    ]  # fmt: skip
+    assert tocsin.oncall.reach("cid") == []

@@ -115,8 +115,12 @@ def test_the_commented_examples_are_valid_once_uncommented(tmp_path: Path, name:
     assert config.people[0].phone == "+49 170 1234567"
     kinds = [type(c) for c in config.channels]
     assert kinds == [SlackChannel, TelegramChannel, EmailChannel, WebhookChannel]
-    assert config.templates.announcement is not None
-    assert config.templates.announcement.startswith("🚨 INCIDENT: {{ incident.title }}")
+    assert config.messages == name
+    example = {"p1-p4": config.templates.announcement, "sev1-sev3": config.templates.acknowledged}
+    assert example[name] is not None
+    assert example[name].startswith(
+        {"p1-p4": "🚨 INCIDENT: {{ incident.title }}", "sev1-sev3": "Investigating "}[name]
+    )
     assert config.database.url is not None
 
 

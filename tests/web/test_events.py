@@ -19,6 +19,7 @@ from starlette.types import Message
 
 from tests.conftest import FAST_HASHER
 from tocsin.app.clock import ManualClock
+from tocsin.app.errors import DatabaseUnavailable
 from tocsin.bootstrap import Tocsin, build
 from tocsin.core.incident import Incident
 from tocsin.web.events import stream
@@ -204,3 +205,28 @@ def test_the_generator_sends_what_the_poll_found_and_moves_on() -> None:
 
     assert anyio.run(collect)[1:] == ["a", "b", "c"]
     assert seen == [3, 5, 5]
+
+
+def test_the_generator_rides_out_a_database_that_does_not_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The store reports a failed read as a StorageError; the stream logs it and polls again."""
+    answers: list[tuple[int, list[str]] | Exception] = [
+        DatabaseUnavailable("database unavailable: disk I/O error"),
+        (4, ["a"]),
+    ]
+
+    async def poll(after: int) -> tuple[int, list[str]]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    async def disconnected() -> bool:
+        return not answers
+
+    async def collect() -> list[str]:
+        return [chunk async for chunk in stream(poll, 3, 0.001, disconnected)]
+
+    assert anyio.run(collect)[1:] == ["a"]
+    assert "timeline poll failed" in caplog.text

@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 from tocsin.bootstrap import Tocsin
 from tocsin.config.routing import RouteConfig
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
+from tocsin.core.escalation import first_seed_policy
 from tocsin.core.scope import Impact, Scope
 from tocsin.core.timeline import EntryKind
+from tocsin.store.uow import SqlUnitOfWork
 from tocsin.web.events import TimelinePoller
 from tocsin.web.views import ENTRY_LABELS, entry_label
 
@@ -43,6 +45,13 @@ def every_kind(tocsin: Tocsin) -> str:
     s.change_impact(ref, "ann", Impact(customer_impact=True))
     s.relabel(ref, "ann", add=["db"])
     s.note(ref, "ann", "the <b>pool</b> is full")
+    with SqlUnitOfWork(tocsin.engine) as uow:  # what paging records
+        incident = uow.incidents.get(int(ref.removeprefix("INC-")))
+        now = tocsin.clock.now()
+        incident.start_escalation(now, first_seed_policy("P1").to_dict(), "declared")
+        incident.record_page(now, "paged ann by sms: sent", {"person": "ann", "status": "sent"})
+        uow.incidents.save(incident)
+        uow.commit()
     s.mitigate(ref, "ann", "rolled back")
     resolved = [alert("p1", AlertAction.RESOLVE), alert("p2", AlertAction.RESOLVE)]
     tocsin.alerts.ingest("prod-am", Parsed(alerts=resolved))

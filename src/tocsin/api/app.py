@@ -9,7 +9,16 @@ from tocsin.api import errors
 from tocsin.api.fast_reads import FastReads
 from tocsin.api.ingest_fast import IngestFast
 from tocsin.api.limits import BodyLimit
-from tocsin.api.routers import accounts, alerting, incidents, ingest, ingest_aws_pd, oncall, ops
+from tocsin.api.routers import (
+    accounts,
+    ack,
+    alerting,
+    incidents,
+    ingest,
+    ingest_aws_pd,
+    oncall,
+    ops,
+)
 from tocsin.bootstrap import Tocsin
 from tocsin.web import routes as web
 
@@ -34,6 +43,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     app.include_router(api)
     app.include_router(ingest.router)
     app.include_router(ingest_aws_pd.router)
+    app.include_router(ack.router)
     errors.install(app)
     web.install(app)
     app.add_middleware(FastReads, tocsin=tocsin)  # the list and incident page, lean

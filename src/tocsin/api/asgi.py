@@ -1,4 +1,5 @@
-"""The app each worker process of `tocsin serve --workers N` builds for itself.
+"""Serving the app under uvicorn: `serve` for `tocsin serve`, and `worker_app`, the app each
+worker process of `tocsin serve --workers N` builds for itself.
 
 uvicorn starts the workers as fresh interpreters and calls `worker_app()` in each: it wires
 Tocsin from the same `tocsin.yaml` and environment as the parent (which has already applied
@@ -9,11 +10,32 @@ from __future__ import annotations
 
 import gc
 
+import uvicorn
 from fastapi import FastAPI
 
 from tocsin.api.app import create_app
 from tocsin.api.logs import configure_logging
-from tocsin.bootstrap import build
+from tocsin.bootstrap import Tocsin, build
+
+
+def serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, workers: int) -> None:
+    """Run the server until it is stopped: this app, or `workers` processes of their own."""
+    if workers > 1:  # each worker wires its own app; this process supervises and runs jobs
+        app: str | FastAPI = "tocsin.api.asgi:worker_app"
+    else:
+        app = create_app(tocsin)
+        settle()
+    uvicorn.run(
+        app,
+        factory=workers > 1,
+        workers=workers,
+        host=host,
+        port=port,
+        log_config=None,  # our JSON lines, not uvicorn's text
+        access_log=False,  # the request middleware logs each request once
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 def worker_app() -> FastAPI:

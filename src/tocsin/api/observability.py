@@ -14,16 +14,12 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Histogram, PlatformCollector, ProcessCollector
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, column, func, select, table
-from sqlalchemy.exc import SQLAlchemyError
 
 from tocsin.app.errors import StorageError
-from tocsin.bootstrap import Tocsin
+from tocsin.bootstrap import Tocsin, incident_counts
 from tocsin.core.lifecycle import Status
 
 log = logging.getLogger(__name__)
-
-_INCIDENTS = table("incidents", column("status"), column("severity"))
 
 
 @dataclass(frozen=True)
@@ -47,14 +43,6 @@ def new_metrics(tocsin: Tocsin) -> Metrics:
     return Metrics(registry, requests)
 
 
-def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
-    """(status, severity) -> how many incidents, in one query."""
-    c = _INCIDENTS.c
-    stmt = select(c.status, c.severity, func.count()).group_by(c.status, c.severity)
-    with engine.connect() as conn:
-        return {(status, severity): int(n) for status, severity, n in conn.execute(stmt)}
-
-
 class IncidentCollector(Collector):
     """`tocsin_incidents{status, severity}`, zero for every pair the config knows, and
     `tocsin_database_up`, 0 when the database did not answer the scrape."""
@@ -68,8 +56,8 @@ class IncidentCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         incidents, up = _families()
         try:
-            found = incident_counts(self._tocsin.engine)
-        except SQLAlchemyError:
+            found = incident_counts(self._tocsin)
+        except StorageError:
             log.warning("metrics: the database did not answer", exc_info=True)
             up.add_metric([], 0)
             yield up
@@ -103,7 +91,7 @@ class JobCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         try:
             counts = self._tocsin.jobs.counts()
-        except (SQLAlchemyError, StorageError):
+        except StorageError:
             log.warning("metrics: the jobs table did not answer", exc_info=True)
             return
         family = _jobs_family()

@@ -54,7 +54,11 @@ class ImpactIn(Strict):
     summary: str | None = Field(default=None, max_length=1000)
     customer_impact: bool | None = None
     users_affected: str | None = Field(default=None, max_length=200)
-    data_loss: str | None = Field(default=None, max_length=1000, description='"none" clears it')
+    data_loss: str | None = Field(
+        default=None,
+        max_length=1000,
+        description='What was lost; "none" when nothing was, "" or "unknown" when not known',
+    )
 
 
 class DeclareIn(Strict):

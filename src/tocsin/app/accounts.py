@@ -123,7 +123,7 @@ class AccountService:
     # -- tokens --------------------------------------------------------------------------
 
     def create_token(self, name: str, role: str, created_by: str) -> tuple[ApiToken, str]:
-        label = rules.text(name, "token name", 100)
+        label = rules.line(name, "token name", 100)
         parsed = AccessRole.parse(role)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._uow() as uow:

@@ -13,11 +13,13 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tocsin.app import messages
 from tocsin.app.alert_records import AlertGroup, AlertRow
 from tocsin.app.alert_writer import IngestWriter, Job
 from tocsin.app.errors import WriteConflict
 from tocsin.app.incidents import IncidentService
 from tocsin.app.ports import Clock, UnitOfWork
+from tocsin.core import rules
 from tocsin.core.alerts import (
     AlertAction,
     AlertIn,
@@ -251,7 +253,9 @@ class AlertService:
         for number in batch.acknowledged:
             incident = self._incident(uow, tx, number)
             if incident.status.is_open and incident.acknowledged_at is None:
-                incident.acknowledge(tx.now, f"{batch.integration} (alert acknowledged)")
+                actor = f"{batch.integration} (alert acknowledged)"
+                incident.acknowledge(tx.now, actor)
+                self._incidents.say(incident, messages.ACKNOWLEDGED, tx.now, actor)
                 tx.touched[number] = None
 
     def _settle_group(
@@ -327,9 +331,9 @@ class AlertService:
         outcome = self._incidents.declare_within(
             uow,
             f"{batch.integration} (alert)",
-            worst.summary[:200],
+            rules.one_line(worst.summary) or rules.slug(group.service),
             worst.severity,
-            Scope(services=(group.service,)),
+            Scope(services=(rules.slug(group.service),)),
             labels=["alert"],
         )
         incident = tx.incidents[outcome.incident.number] = outcome.incident

@@ -147,6 +147,23 @@ class OncallService:
         names = {h: self.roster.name_of(h) or h for h in mentioned if h}
         return WhoIsOn(schedule.name, schedule.zone, at, current, following, names)
 
+    # -- the paging work's Directory port (app/ports.py): who is on call, how to reach them --
+
+    def on_call(self, schedule: str, at: datetime) -> str | None:
+        """Who is on call in `schedule` at `at`, overrides and holidays included."""
+        found = self.roster.schedules.get(schedule)
+        if found is None:
+            return None
+        overrides = self._overrides(at, schedule).get(schedule, [])
+        return oncall.on_call(found, overrides, at, self.roster.holidays).person
+
+    def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
+        """The person's notification rules in order, one (after, method) each."""
+        found = self.roster.people.get(person)
+        if found is None:
+            return []
+        return [(rule.after, method) for rule in found.plan() for method in rule.methods]
+
     def shifts(self, schedule: str, start: datetime, end: datetime) -> list[Shift]:
         found = self.schedule(schedule)
         overrides = self._overrides(start, found.name).get(found.name, [])

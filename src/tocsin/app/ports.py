@@ -96,6 +96,7 @@ class JobRepository(Protocol):
     def find(self, statuses: tuple[JobStatus, ...] = (), limit: int = 100) -> list[Job]: ...
     def counts(self) -> dict[JobStatus, int]: ...
     def requeue(self, job_id: int, due: datetime) -> bool: ...  # dead -> queued, attempts 0
+    def advance(self, key: str, due: datetime) -> bool: ...  # a queued job, brought forward
     def prune(self, before: datetime) -> int: ...  # delete done jobs due before
 
 
@@ -114,7 +115,7 @@ class HealthSampleRepository(Protocol):
 
 
 class MessageRenderer(Protocol):
-    def render(self, template: str, context: Mapping[str, Any]) -> str: ...
+    def render(self, template: str, context: Mapping[str, Any]) -> str | None: ...
 
 
 class PasswordHasher(Protocol):
@@ -234,3 +235,14 @@ class Notifier(Protocol):
     kind: ContactKind
 
     def send(self, to: ContactMethod, notification: Notification) -> Delivery: ...
+
+
+class Directory(Protocol):
+    """Who is on call and how people and channels are reached (config and overrides)."""
+
+    def on_call(self, schedule: str, at: datetime) -> str | None: ...
+    def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
+        """The person's notification rules in order: (after, method)."""
+        ...
+
+    def channel(self, name: str) -> ContactMethod | None: ...

@@ -281,13 +281,14 @@ def scope_body(scope: Scope) -> dict[str, Any]:
 
 
 def impact_body(impact: Impact) -> dict[str, Any]:
-    """Every part given so the server's merge yields exactly this impact: "" and "none" are
-    how the API clears users_affected and data_loss (null would keep the old value)."""
+    """Every part given so the server's merge yields exactly this impact: "" is how the API
+    clears users_affected and sets data_loss back to unknown (null would keep the old
+    value); data_loss "none" says nothing was lost."""
     return {
         "summary": impact.summary,
         "customer_impact": impact.customer_impact,
         "users_affected": impact.users_affected or "",
-        "data_loss": impact.data_loss or "none",
+        "data_loss": impact.data_loss or "",
     }
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tocsin.bootstrap import Tocsin
 from tocsin.cli.common import err, handled, local_app
 
 if TYPE_CHECKING:
@@ -46,7 +45,8 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the REST API (/api/v1) and the web UI, and run due jobs."""
-    from tocsin.api.logs import configure_logging  # the server stack: only for `serve`
+    from tocsin.api.asgi import serve as run_server  # the server stack: only for `serve`
+    from tocsin.api.logs import configure_logging
     from tocsin.worker.loop import Worker
 
     tocsin = local_app()
@@ -64,7 +64,7 @@ def serve(
         worker.start()
         _stop_on_sigterm(worker)
     try:
-        _serve(tocsin, host, port, forwarded_allow_ips, workers)
+        run_server(tocsin, host, port, forwarded_allow_ips, workers)
     finally:
         if worker is not None:
             worker.stop()
@@ -80,28 +80,3 @@ def _stop_on_sigterm(worker: Worker) -> None:
         signal.raise_signal(signum)
 
     signal.signal(signal.SIGTERM, stop_then_exit)
-
-
-def _serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, workers: int) -> None:
-    import uvicorn
-    from fastapi import FastAPI
-
-    from tocsin.api.app import create_app
-    from tocsin.api.asgi import settle
-
-    if workers > 1:  # each worker wires its own app; this process supervises and runs jobs
-        app: str | FastAPI = "tocsin.api.asgi:worker_app"
-    else:
-        app = create_app(tocsin)
-        settle()
-    uvicorn.run(
-        app,
-        factory=workers > 1,
-        workers=workers,
-        host=host,
-        port=port,
-        log_config=None,  # our JSON lines, not uvicorn's text
-        access_log=False,  # the request middleware logs each request once
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )

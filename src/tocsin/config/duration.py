@@ -87,3 +87,28 @@ Duration = Annotated[
     WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}, mode="serialization"),
 ]
 """A positive whole number of seconds, read from '15m'-style text or an int of seconds."""
+
+
+def _validate_offset(value: Any) -> timedelta:
+    """Like a duration, but zero is fine: `after: 0m` is "at once"."""
+    if value == 0 or (isinstance(value, str) and re.fullmatch(r"0+[smhd]?", value.strip())):
+        return timedelta(0)
+    return parse_duration(value)
+
+
+Offset = Annotated[
+    timedelta,
+    BeforeValidator(_validate_offset),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": DURATION_PATTERN, "examples": ["0m", "15m"]},
+                {"type": "integer", "minimum": 0, "description": "seconds"},
+            ]
+        },
+        mode="validation",
+    ),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}, mode="serialization"),
+]
+"""A duration from a start, zero included: 0m, 15m, 1h."""

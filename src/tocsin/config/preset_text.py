@@ -98,14 +98,16 @@ __SCHEDULES__
 #    url: https://hooks.example.com/tocsin  # receives CloudEvents
 #    secret_env: TOCSIN_WEBHOOK_SECRET  # signs each body with HMAC-SHA256
 
-# Message templates (Jinja2): announcement, update, mitigated, resolved.
-# Leave one out to use the built-in template; write one to replace it, for example:
-#templates:
-#  announcement: |
-#    🚨 INCIDENT: {{ incident.title }}
-#    Severity: {{ incident.severity }}
-#    Status: Investigating
+# Messages: Tocsin renders one, ready to paste, when an incident is declared, acknowledged,
+# updated, mitigated and resolved. `messages` picks the built-in ones: p1-p4 writes the blocks
+# of the P1-P4 runbook (🚨 INCIDENT, ✅ RESOLVED), sev1-sev3 the sentences of the SEV-1 runbook
+# ("Investigating …", "Mitigated by …", "Resolved. Root cause was …").
+messages: __MESSAGES__
 
+# Message templates (Jinja2): announcement, acknowledged, update, mitigated, resolved.
+# Leave one out to use the built-in message; write one to replace it, for example:
+#templates:
+__TEMPLATE_EXAMPLE__
 # Storage: a SQLite file by default; the TOCSIN_DATABASE_URL environment variable wins over url.
 database:
 #  url: postgresql+psycopg://tocsin@localhost/tocsin

@@ -116,6 +116,20 @@ _SEVERITIES = {
     "sev1-sev3": (_SEV1_SEV3, "SEV-1", "🔴 SEV-1 (Critical)", "SEV-2"),
 }
 
+# A commented template in each runbook's own style: a block, or a sentence.
+_TEMPLATE_EXAMPLE = {
+    "p1-p4": """\
+#  announcement: |
+#    🚨 INCIDENT: {{ incident.title }}
+#    Severity: {{ incident.severity }}
+#    Status: Investigating
+""",
+    "sev1-sev3": """\
+#  acknowledged: |
+#    Investigating {{ incident.title }} ({{ severity.key }}, {{ incident.id }}).
+""",
+}
+
 
 def _yaml_string(text: str) -> str:
     """A double-quoted YAML scalar that reads back as exactly `text`."""
@@ -140,5 +154,10 @@ def render_preset(name: str, organization: str = "My team") -> str:
         .replace("__FIRST__", first)
         .replace("__TITLE__", title)
     )
-    tail = TAIL.replace("__DEFAULT__", default).replace("__SCHEDULES__\n", _SCHEDULES[name])
+    tail = (
+        TAIL.replace("__DEFAULT__", default)
+        .replace("__MESSAGES__", name)
+        .replace("__TEMPLATE_EXAMPLE__", _TEMPLATE_EXAMPLE[name])
+        .replace("__SCHEDULES__\n", _SCHEDULES[name])
+    )
     return f"{header}{severities}\n{tail}"

@@ -49,7 +49,7 @@ class RouteConfig(BaseModel):
     match: list[str] = Field(
         default_factory=list, description='label matchers: "service=api", "env=~prod.*"'
     )
-    service: str | None = Field(
+    service: Slug | None = Field(
         default=None, description="the service; default: the alert's service label"
     )
     severity: str | None = Field(default=None, description="a fixed severity key")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -25,7 +26,9 @@ from tocsin.config.channels import (
     WebhookChannel,
 )
 from tocsin.config.duration import Duration
+from tocsin.config.escalation import EscalationConfig
 from tocsin.config.fields import check_unique, matching
+from tocsin.config.notifiers import NotifiersConfig
 from tocsin.config.oncall import ScheduleConfig, Schedules
 from tocsin.config.people import People, PersonConfig
 from tocsin.config.routing import (
@@ -34,6 +37,7 @@ from tocsin.config.routing import (
     check_integrations,
 )
 from tocsin.config.sections import DatabaseConfig, ServiceConfig, TemplatesConfig
+from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
 from tocsin.core.severity import Severity, SeverityModel
 
@@ -54,6 +58,8 @@ __all__ = [
 ]
 
 DEFAULT_POSTMORTEM_DUE = timedelta(hours=48)
+MessageStyle = Literal["p1-p4", "sev1-sev3"]
+"""The built-in message sets, one per preset (`app/messages.py` MESSAGE_SETS)."""
 SEVERITY_KEY_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 
 SeverityKey = Annotated[
@@ -124,10 +130,17 @@ class TocsinConfig(BaseModel):
     people: People = Field(default_factory=list)
     schedules: Schedules = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
+    messages: MessageStyle = Field(
+        default="p1-p4",
+        description="whose built-in messages: the p1-p4 runbook's blocks or the sev1-sev3 "
+        "runbook's sentences; `templates` replaces any one of them",
+    )
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
 
     @field_validator("severities")
     @classmethod
@@ -161,7 +174,19 @@ class TocsinConfig(BaseModel):
     @model_validator(mode="after")
     def _routes_name_known_severities(self) -> TocsinConfig:
         self.router()
+        self.policy_for()
         return self
+
+    def policy_for(self) -> Callable[[Sequence[str], str], Policy | None]:
+        """Which escalation policy an incident gets; none for a severity with paging off."""
+        keys = {s.key.casefold(): s.key for s in self.severities}
+        chooser = self.escalation.chooser(keys)
+        quiet = {s.key for s in self.severities if not s.paging}
+
+        def choose(services: Sequence[str], severity: str) -> Policy | None:
+            return None if severity in quiet else chooser(services, severity)
+
+        return choose
 
     @field_validator("default_severity")
     @classmethod

@@ -74,6 +74,7 @@ class TemplatesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     announcement: Template = None
+    acknowledged: Template = None
     update: Template = None
     mitigated: Template = None
     resolved: Template = None

@@ -45,6 +45,7 @@ class Incident:
     labels: tuple[str, ...] = ()
     postmortem_due: datetime | None = None
     last_update_at: datetime | None = None
+    escalation: int | None = None  # the seq of the `started` entry of the running escalation
     version: int = 0
     pending: list[TimelineEntry] = field(default_factory=list, compare=False, repr=False)
     loaded_version: int = field(default=0, compare=False, repr=False)
@@ -69,7 +70,7 @@ class Incident:
         commander: str | None = None,
     ) -> Incident:
         roles = {Role.COMMANDER.value: rules.handle(commander, "commander")} if commander else {}
-        clean_title = rules.text(title, "title", rules.TITLE_MAX)
+        clean_title = rules.line(title, "title", rules.TITLE_MAX)
         data: dict[str, Any] = {
             "number": number,
             "title": clean_title,
@@ -117,14 +118,15 @@ class Incident:
 
     # -- commands ------------------------------------------------------------------------
 
-    def acknowledge(self, now: datetime, actor: str) -> TimelineEntry:
+    def acknowledge(self, now: datetime, actor: str, via: str | None = None) -> TimelineEntry:
         self._require("acknowledge")
         if self.acknowledged_at is not None:
             raise DomainError(
                 f"{self.id} was already acknowledged by {self.acknowledged_by} "
                 f"at {iso(self.acknowledged_at)}"
             )
-        return self._record(K.ACKNOWLEDGED, now, actor, "Acknowledged")
+        text = f"Acknowledged via {via}" if via else "Acknowledged"
+        return self._record(K.ACKNOWLEDGED, now, actor, text, {"via": via} if via else None)
 
     def post_update(self, now: datetime, actor: str, text: str) -> TimelineEntry:
         self._require("update")
@@ -219,6 +221,26 @@ class Incident:
         self._require("alerts")
         return self._record(K.ALERTS, now, actor, text, data)
 
+    def start_escalation(self, now: datetime, policy: dict[str, Any], reason: str) -> TimelineEntry:
+        """Freeze a policy onto the incident: its steps are what fires next, whatever the
+        configuration says later. A running escalation is replaced (a severity raised)."""
+        self._require("escalation")
+        text = f"Escalation started ({reason}): policy {policy['name']}"
+        data = {"event": "started", "policy": policy, "reason": reason}
+        return self._record(K.ESCALATION, now, "tocsin", text, data)
+
+    def record_escalation(
+        self, now: datetime, event: str, text: str, data: dict[str, Any] | None = None
+    ) -> TimelineEntry:
+        """A step fired, a response target breached, or the escalation stopped."""
+        self._require("escalation")
+        return self._record(K.ESCALATION, now, "tocsin", text, {"event": event, **(data or {})})
+
+    def record_page(self, now: datetime, text: str, data: dict[str, Any]) -> TimelineEntry:
+        """One attempt to reach one person: who, which method, and what came of it."""
+        self._require("page")
+        return self._record(K.PAGE, now, "tocsin", text, data)
+
     def record_message(self, now: datetime, actor: str, template: str, text: str) -> TimelineEntry:
         """A rendered message (announcement, update, mitigated, resolved), kept verbatim."""
         self._require("message")
@@ -262,13 +284,16 @@ class Incident:
 
     def _on_resolved(self, e: TimelineEntry) -> None:
         self.status, self.resolved_at = Status.RESOLVED, e.at
-        self.root_cause, self.fix = e.data["root_cause"], e.data["fix"]
+        # A finding left out (resolving again after a reopen) keeps the one found before.
+        self.root_cause = e.data["root_cause"] or self.root_cause
+        self.fix = e.data["fix"] or self.fix
         self.postmortem_due = parse_iso(e.data["postmortem_due"])
 
     def _on_reopened(self, e: TimelineEntry) -> None:
+        """Back to investigating: the times go, the findings (mitigation, root cause, fix)
+        stay until new ones replace them."""
         self.status = Status.INVESTIGATING
         self.mitigated_at = self.resolved_at = self.closed_at = self.postmortem_due = None
-        self.mitigation = self.root_cause = self.fix = None  # the timeline keeps the old ones
 
     def _on_closed(self, e: TimelineEntry) -> None:
         self.status, self.closed_at = Status.CLOSED, e.at
@@ -280,6 +305,15 @@ class Incident:
         self.last_update_at = e.at
 
     def _on_alerts(self, e: TimelineEntry) -> None:
+        pass
+
+    def _on_escalation(self, e: TimelineEntry) -> None:
+        if e.data.get("event") == "started":
+            self.escalation = e.seq
+        elif e.data.get("event") == "stopped":
+            self.escalation = None
+
+    def _on_page(self, e: TimelineEntry) -> None:
         pass
 
     # -- helpers -------------------------------------------------------------------------

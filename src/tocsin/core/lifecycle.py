@@ -16,20 +16,21 @@ class Status(StrEnum):
         return self in (Status.INVESTIGATING, Status.MITIGATED)
 
 
-_EDITS = frozenset({"assign", "scope", "impact", "label", "note", "message", "alerts"})
-_ACTIVE = _EDITS | {"acknowledge", "update", "severity", "resolve"}
+_EDITS = frozenset({"assign", "scope", "impact", "label", "note", "message", "alerts", "page"})
+_OWN = frozenset({"message", "alerts", "page", "escalation"})  # Tocsin's own records
+_ACTIVE = _EDITS | {"acknowledge", "update", "severity", "resolve", "escalation"}
 
 ALLOWED: dict[Status, frozenset[str]] = {
     Status.INVESTIGATING: _ACTIVE | {"mitigate"},
     Status.MITIGATED: _ACTIVE,
-    Status.RESOLVED: _EDITS | {"close", "reopen"},
+    Status.RESOLVED: _EDITS | {"close", "reopen", "escalation"},
     Status.CLOSED: frozenset({"reopen"}),
 }
 
 
 def allowed_actions(status: Status) -> list[str]:
     """What a person may do now; recording a rendered message is Tocsin's own business."""
-    return sorted(ALLOWED[status] - {"message", "alerts"})
+    return sorted(ALLOWED[status] - _OWN)
 
 
 def is_allowed(status: Status, action: str) -> bool:

@@ -44,7 +44,12 @@ def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
-UPGRADES: tuple[Upgrade, ...] = (_v0_to_v1,)
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 keeps the running escalation (the seq of its `started` entry); none before."""
+    return {**data, "v": 2, "escalation": None}
+
+
+UPGRADES: tuple[Upgrade, ...] = (_v0_to_v1, _v1_to_v2)
 """`UPGRADES[n]` turns a version-n state into version n+1. Append only."""
 VERSION = len(UPGRADES)
 """The version `to_dict` writes."""
@@ -74,6 +79,7 @@ def to_dict(incident: Incident) -> dict[str, Any]:
         "labels": list(incident.labels),
         "postmortem_due": iso(incident.postmortem_due),
         "last_update_at": iso(incident.last_update_at),
+        "escalation": incident.escalation,
         "version": incident.version,
     }
 
@@ -133,6 +139,7 @@ def _incident(data: dict[str, Any]) -> Incident:
         labels=tuple(data["labels"]),
         postmortem_due=parse_iso(data["postmortem_due"]),
         last_update_at=parse_iso(data["last_update_at"]),
+        escalation=data["escalation"],
         version=data["version"],
     )
 

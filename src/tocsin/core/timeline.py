@@ -24,6 +24,8 @@ class EntryKind(StrEnum):
     NOTE = "note"
     MESSAGE = "message"
     ALERTS = "alerts"  # alerts grouped into the incident (a summary, not one entry each)
+    ESCALATION = "escalation"  # started (the policy frozen), a step fired, a breach, stopped
+    PAGE = "page"  # one attempt to reach one person by one method, and what came of it
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
 from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew, DatabaseUnavailable
 
@@ -139,6 +139,20 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     with _connect(engine) as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def ping(engine: Engine) -> None:
+    """`SELECT 1`, for readiness; DatabaseUnavailable with the driver's message if it fails."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError as exc:
+        raise unavailable(exc) from exc
+
+
+def unavailable(exc: SQLAlchemyError) -> DatabaseUnavailable:
+    """A driver's failure as the StorageError entrypoints know how to show: its message."""
+    return DatabaseUnavailable(" ".join(str(getattr(exc, "orig", exc)).split()))
 
 
 HEAD = "0006_oncall"  # the newest migration; a test checks it against the scripts

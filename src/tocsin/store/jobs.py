@@ -129,6 +129,21 @@ class SqlJobRepository:
             self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
         return done
 
+    def advance(self, key: str, due: datetime) -> bool:
+        """Bring a queued job forward to `due` (never back): a breached response target
+        fires the next escalation step at once."""
+        stmt = (
+            update(jobs)
+            .where(jobs.c.key == key, jobs.c.status == _Q, jobs.c.due > due)
+            .values(due=due)
+        )
+        done = self._conn.execute(stmt).rowcount == 1
+        if done:
+            self.scheduled += 1
+            if self._postgres:
+                self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        return done
+
     def prune(self, before: datetime) -> int:
         stmt = delete(jobs).where(jobs.c.status == JobStatus.DONE.value, jobs.c.due < before)
         return self._conn.execute(stmt).rowcount

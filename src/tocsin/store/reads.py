@@ -20,10 +20,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tocsin.app.ports import IncidentFilter
+from tocsin.store import tables
+from tocsin.store.database import unavailable
 from tocsin.store.repositories import Reencoded, SqlIncidentRepository
 from tocsin.store.uow import SqlUnitOfWork
 
@@ -56,12 +58,15 @@ class SqlIncidentReads:
             if reencoded:
                 self._store_sqlite(reencoded)
             return result
-        with self._direct.connect() as conn:
-            repo = SqlIncidentRepository(conn)
-            result = read(repo)
-            if repo.reencoded:  # autocommit: one UPDATE per row, each on its own
-                self._store(lambda: repo.rewrite_public(repo.reencoded))
-            return result
+        try:
+            with self._direct.connect() as conn:
+                repo = SqlIncidentRepository(conn)
+                result = read(repo)
+                if repo.reencoded:  # autocommit: one UPDATE per row, each on its own
+                    self._store(lambda: repo.rewrite_public(repo.reencoded))
+                return result
+        except OperationalError as exc:  # unreachable, or the server dropped the connection
+            raise unavailable(exc) from exc
 
     def _store_sqlite(self, reencoded: list[Reencoded]) -> None:
         """A write transaction that gives up at once if another writer holds the lock,
@@ -89,3 +94,14 @@ class SqlIncidentReads:
             write()
         except (SQLAlchemyError, sqlite3.Error) as exc:
             log.info("public JSON encoded on read not stored (a later read will): %s", exc)
+
+
+def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
+    """(status, severity) -> how many incidents, in one GROUP BY (for /metrics)."""
+    c = tables.incidents.c
+    stmt = select(c.status, c.severity, func.count()).group_by(c.status, c.severity)
+    try:
+        with engine.connect() as conn:
+            return {(status, severity): int(n) for status, severity, n in conn.execute(stmt)}
+    except SQLAlchemyError as exc:
+        raise unavailable(exc) from exc

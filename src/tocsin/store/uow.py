@@ -71,6 +71,8 @@ class SqlUnitOfWork:
             self._conn = None
         if exc is not None and is_conflict(exc):
             raise WriteConflict(f"lost a race to another writer: {exc}") from exc
+        if isinstance(exc, OperationalError):  # the entrypoints know StorageError, not SQLAlchemy
+            raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from exc
 
     def commit(self) -> None:
         assert self._conn is not None  # noqa: S101 - entered

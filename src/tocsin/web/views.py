@@ -28,6 +28,8 @@ ENTRY_LABELS: dict[EntryKind, str] = {
     EntryKind.NOTE: "Note",
     EntryKind.MESSAGE: "Message",
     EntryKind.ALERTS: "Alerts",
+    EntryKind.ESCALATION: "Escalation",
+    EntryKind.PAGE: "Page",
 }
 
 

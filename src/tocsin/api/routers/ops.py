@@ -11,14 +11,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client.exposition import choose_encoder
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from tocsin.api import models as m
 from tocsin.api import responses as r
 from tocsin.api.deps import App
 from tocsin.api.middleware import Observe, RouteTemplates
 from tocsin.api.observability import Metrics, new_metrics
+from tocsin.app.errors import StorageError
+from tocsin.bootstrap import check_database
 
 router = APIRouter(tags=["operations"])
 
@@ -33,11 +33,9 @@ def healthz() -> dict[str, Any]:
 def readyz(tocsin: App) -> dict[str, Any] | JSONResponse:
     """The database answers."""
     try:
-        with tocsin.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        detail = " ".join(str(getattr(exc, "orig", exc)).split())
-        return JSONResponse({"status": "unavailable", "database": detail}, 503)
+        check_database(tocsin)
+    except StorageError as exc:
+        return JSONResponse({"status": "unavailable", "database": str(exc)}, 503)
     return {"status": "ok", "database": "ok"}
 
 

@@ -1,0 +1,205 @@
+"""Escalation and pages on a real database (SQLite and PostgreSQL), on an injected clock:
+both runbooks' paths, acknowledge and resolve stop them, a raised severity re-evaluates,
+a breach fires the next step at once, a failing method falls back, a page is sent once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import pytest
+
+from tocsin.app.clock import ManualClock
+from tocsin.app.paging import Paging
+from tocsin.bootstrap import Tocsin
+from tocsin.core.escalation import Policy, first_seed_policy
+from tocsin.core.notify import (
+    ContactKind,
+    ContactMethod,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+)
+from tocsin.core.scope import Impact, Scope
+from tocsin.core.timeline import EntryKind
+from tocsin.store.uow import SqlUnitOfWork
+
+SMS = ContactMethod(ContactKind.SMS, "+4915100000001", "mobile")
+NTFY = ContactMethod(ContactKind.NTFY, "alice-pager")
+VOICE = ContactMethod(ContactKind.VOICE, "+4915100000001", "mobile")
+
+
+class Directory:
+    def __init__(self) -> None:
+        self.on_duty = {"primary": "alice"}
+        self.plans: dict[str, list[tuple[timedelta, ContactMethod]]] = {
+            "alice": [(timedelta(0), NTFY), (timedelta(minutes=5), VOICE)],
+            "engineering-lead": [(timedelta(0), SMS)],
+            "cto": [(timedelta(0), SMS)],
+            "ceo": [(timedelta(0), SMS)],
+        }
+
+    def on_call(self, schedule: str, at: datetime) -> str | None:
+        return self.on_duty.get(schedule)
+
+    def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
+        return self.plans.get(person, [])
+
+    def channel(self, name: str) -> ContactMethod | None:
+        return ContactMethod(ContactKind.SLACK, "C0TEAM") if name == "team" else None
+
+
+class Recorder:
+    """A notifier for one kind: remembers what it was asked to send, answers as scripted."""
+
+    def __init__(self, kind: ContactKind, sent: list[tuple[str, str, str]]) -> None:
+        self.kind = kind
+        self.sent = sent
+        self.answers: list[DeliveryStatus] = []
+
+    def send(self, to: ContactMethod, notification: Notification) -> Delivery:
+        status = self.answers.pop(0) if self.answers else DeliveryStatus.SENT
+        self.sent.append((self.kind.value, to.address, notification.title))
+        return Delivery(status, "" if status is DeliveryStatus.SENT else "scripted")
+
+
+@pytest.fixture
+def sent() -> list[tuple[str, str, str]]:
+    return []
+
+
+@pytest.fixture
+def notifiers(sent: list[tuple[str, str, str]]) -> dict[ContactKind, Recorder]:
+    return {kind: Recorder(kind, sent) for kind in ContactKind}
+
+
+def wire(
+    tocsin: Tocsin,
+    clock: ManualClock,
+    notifiers: dict[ContactKind, Recorder],
+    policy_for: Callable[[Sequence[str], str], Policy | None],
+) -> Directory:
+    directory = Directory()
+    paging = Paging(clock, tocsin.incidents.severities, policy_for, directory, notifiers)
+    paging.install(tocsin.handlers, tocsin.job_runner.handlers)
+    return directory
+
+
+def run(tocsin: Tocsin, clock: ManualClock, minutes: float = 0) -> None:
+    """Move the clock, then run every job due by then (as a worker would)."""
+    clock.advance(timedelta(minutes=minutes))
+    while tocsin.job_runner.run_due("test-worker"):
+        pass
+
+
+def steps(tocsin: Tocsin, ref: str) -> list[str]:
+    return [
+        e.text
+        for e in tocsin.incidents.timeline(ref)
+        if e.kind is EntryKind.ESCALATION and e.data["event"] != "started"
+    ]
+
+
+def first_seed(services: Sequence[str], severity: str) -> Policy:
+    return first_seed_policy("P1")
+
+
+def test_the_first_runbook_escalates_on_call_lead_cto_ceo(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    wire(tocsin, clock, notifiers, first_seed)
+    impact = Impact(customer_impact=True)
+    ref = tocsin.incidents.declare("bot", "API down", "P1", Scope(("api",)), impact).incident.id
+    run(tocsin, clock)
+    assert sent == [("ntfy", "alice-pager", "P1 INC-1: API down")]
+    for _ in range(6):  # one minute at a time, up to 60 minutes and past
+        run(tocsin, clock, 11)
+    assert [s[:2] for s in sent] == [
+        ("ntfy", "alice-pager"),
+        ("voice", "+4915100000001"),  # alice's rule: a call after 5 minutes
+        ("sms", "+4915100000001"),  # the lead at 15 (the same number in this fake)
+        ("sms", "+4915100000001"),  # the CTO at 30
+        ("sms", "+4915100000001"),  # the CEO at 60
+    ]
+    # P1's response target (5m) passed unacknowledged: the lead was paged then, not at 15.
+    assert steps(tocsin, ref) == [
+        "Step 1: notifying alice",
+        "Response target 5m passed unacknowledged",
+        "Step 2: notifying engineering-lead",
+        "Step 3: notifying cto",
+        "Step 4: notifying ceo",
+    ]
+    step2 = next(e for e in tocsin.incidents.timeline(ref) if e.text.startswith("Step 2"))
+    declared = tocsin.incidents.get(ref).declared_at
+    assert step2.at - declared < timedelta(minutes=15)
+    pages = [e for e in tocsin.incidents.timeline(ref) if e.kind is EntryKind.PAGE]
+    assert [e.data["status"] for e in pages].count("sent") == 5
+
+
+def test_acknowledge_stops_and_a_p2_never_reaches_the_cto(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    wire(tocsin, clock, notifiers, first_seed)
+    tocsin.incidents.declare("bot", "Slow dashboard", "P2", Scope(("web",)))
+    run(tocsin, clock)
+    run(tocsin, clock, 16)  # the lead is paged at 15
+    tocsin.incidents.acknowledge("INC-1", "alice")
+    before = list(sent)
+    run(tocsin, clock, 120)
+    assert sent == before  # nothing more after the acknowledgement
+    assert [s[0] for s in sent] == ["ntfy", "voice", "sms"]
+    assert steps(tocsin, "INC-1")[-1] == "Escalation stopped: acknowledged by alice"
+
+
+def test_raising_the_severity_re_evaluates_with_the_new_policy(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    wire(tocsin, clock, notifiers, lambda s, sev: first_seed_policy("P1") if sev == "P1" else None)
+    tocsin.incidents.declare("bot", "Errors creeping up", "P3", Scope(("api",)))
+    run(tocsin, clock, 30)
+    assert sent == []  # P3 pages nobody here
+    tocsin.incidents.change_severity("INC-1", "bob", "P1", "checkout failing")
+    run(tocsin, clock)
+    assert sent == [("ntfy", "alice-pager", "P1 INC-1: Errors creeping up")]
+
+
+def test_a_method_that_fails_for_good_falls_back_to_the_next_at_once(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    wire(tocsin, clock, notifiers, first_seed)
+    notifiers[ContactKind.NTFY].answers = [DeliveryStatus.FAILED]
+    tocsin.incidents.declare("bot", "DB down", "P1", Scope(("db",)))
+    run(tocsin, clock)
+    assert [s[0] for s in sent] == ["ntfy", "voice"]  # the call now, not in 5 minutes
+    run(tocsin, clock, 6)
+    assert [s[0] for s in sent].count("voice") == 1  # and not a second time at 5
+
+
+def test_a_retry_answer_is_retried_then_delivered_once(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    wire(tocsin, clock, notifiers, first_seed)
+    notifiers[ContactKind.NTFY].answers = [DeliveryStatus.RETRY, DeliveryStatus.RETRY]
+    tocsin.incidents.declare("bot", "DB down", "P1", Scope(("db",)))
+    run(tocsin, clock)
+    run(tocsin, clock, 0.1)
+    run(tocsin, clock, 0.2)
+    assert [s[0] for s in sent] == ["ntfy", "ntfy", "ntfy"]
+    pages = [e.data["status"] for e in tocsin.incidents.timeline("INC-1") if e.kind.value == "page"]
+    assert pages == ["sending", "retry", "sending", "retry", "sending", "sent"]
+
+
+def test_a_page_whose_worker_died_mid_send_is_not_sent_again(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    """The attempt marker is committed before the send: a job run again after its lease
+    (the worker died before marking it done) finds it and sends nothing."""
+    wire(tocsin, clock, notifiers, first_seed)
+    tocsin.incidents.declare("bot", "DB down", "P1", Scope(("db",)))
+    run(tocsin, clock)  # the step: schedules the page jobs
+    assert sent == [("ntfy", "alice-pager", "P1 INC-1: DB down")]
+    page = next(j for j in tocsin.jobs.find((), 100) if j.kind == "page.send")
+    handler = tocsin.job_runner.handlers.get("page.send")
+    assert handler is not None
+    handler(page, lambda: SqlUnitOfWork(tocsin.engine))  # run again, as after a lease
+    assert len(sent) == 1
