@@ -33,6 +33,7 @@ from tocsin.app.jobs import (
 from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.ports import Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
@@ -72,6 +73,7 @@ class Tocsin:
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
     oncall: OncallService
     ack_links: AckLinks
+    suggestions: Suggestions
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
@@ -156,6 +158,7 @@ def build(
         lambda: job_wakeups(url),
         OncallService(uow, clock, roster_for(config), reader),
         AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
+        Suggestions(uow, clock, service, reader),
         notifiers(config, env, clock),
     )
 

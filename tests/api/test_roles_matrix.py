@@ -16,6 +16,7 @@ from tests.support.oncall import oncall_config, wire
 from tocsin.api.deps import CSRF_HEADER, SESSION_COOKIE
 from tocsin.app.clock import ManualClock
 from tocsin.bootstrap import Tocsin
+from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 
 API = "/api/v1"
 CALLERS = (None, "viewer", "responder", "admin")
@@ -48,6 +49,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{API}/tokens"): "admin",
     ("DELETE", f"{API}/tokens/{{token_id}}"): "admin",
     ("GET", f"{API}/alerts"): "viewer",
+    ("GET", f"{API}/alerts/suggestions"): "viewer",
+    ("POST", f"{API}/alerts/{{alert_ref}}/declare"): "responder",
+    ("POST", f"{API}/alerts/{{alert_ref}}/dismiss"): "responder",
     ("GET", f"{API}/silences"): "viewer",
     ("POST", f"{API}/silences"): "responder",
     ("DELETE", f"{API}/silences/{{silence_id}}"): "responder",
@@ -132,6 +136,10 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
     silence = tocsin.alert_admin.silence(
         ["alertname=Spare"], None, tocsin.clock.now() + timedelta(days=1), "tests", "spare"
     )
+    warning = AlertIn("generic", "w1", AlertAction.TRIGGER, "Disk full", "warning",
+                      labels={"alertname": "DiskFull", "service": "db"})  # fmt: skip
+    tocsin.alerts.ingest("matrix", Parsed(alerts=[warning]))
+    [suggested] = tocsin.suggestions.list().items
     now = tocsin.clock.now()
     override = tocsin.oncall.add_override("primary", "ann", now, now + timedelta(hours=1), "t")
     feed, _ = tocsin.oncall.add_feed("person", "ann", "tests")
@@ -140,6 +148,7 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
         "username": "spare",
         "token_id": str(spare.id),
         "silence_id": str(silence.id),
+        "alert_ref": suggested.group.group_key,
         "schedule": "primary",
         "person": "ann",
         "override_id": str(override.id),

@@ -30,6 +30,7 @@ from tests.e2e.test_cli import (
     minute,
 )
 from tests.e2e.test_cli_errors import allowed_now
+from tocsin.bootstrap import build
 from tocsin.cli import common
 from tocsin.cli.main import app
 from tocsin.cli.remote import Remote, Settings, settings_from
@@ -405,6 +406,57 @@ def test_text_output_is_the_local_text(both: Both) -> None:
         assert flat(normalised(remote.out)) == flat(normalised(local.out)), args
         shown += remote.out if args[0] == "show" else ""
     assert "by alice via token:ci" in shown  # what normalising took out
+
+
+def test_alert_suggestions_declare_and_dismiss_answer_as_the_local_ones(
+    both: Both, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fire(key: str, severity: str, name: str, service: str = "db") -> AlertIn:
+        labels = {"alertname": name, "service": service, "instance": key}
+        return AlertIn("alertmanager", key, AlertAction.TRIGGER, f"{name} on {key}", severity,
+                       labels=labels)  # fmt: skip
+
+    alerts = [
+        fire("w1", "warning", "DiskFull"),
+        fire("w2", "warning", "DiskFull"),
+        fire("i1", "info", "Queue"),
+        fire("s1", "warning", "Slow", "web"),
+    ]
+    monkeypatch.delenv("TOCSIN_URL", raising=False)
+    local = build()
+    try:
+        local.alerts.ingest("am", Parsed(alerts=alerts))
+    finally:
+        local.engine.dispose()
+    server.tocsin.alerts.ingest("am", Parsed(alerts=alerts))
+
+    first, _ = both("alert", "suggestions")
+    named = {s["summary"].split()[0]: s for s in first.out["items"]}
+    disk, slow, queue = (named[n]["group_key"] for n in ("DiskFull", "Slow", "Queue"))
+    queue_alert = str(named["Queue"]["alert_id"])
+    script: list[tuple[str, ...]] = [
+        ("alert", "suggestions"),
+        ("alert", "declare", disk),
+        ("alert", "declare", queue_alert, "--title", "Queue backs up"),
+        ("alert", "dismiss", slow, "--as", "bob"),
+        ("alert", "suggestions"),
+        ("alert", "suggestions", "--dismissed"),
+        ("alert", "list"),
+        ("alert", "declare", disk),
+        ("alert", "dismiss", "999"),
+        ("alert", "declare", "nonsense"),
+        ("alert", "dismiss", queue.upper()),
+    ]
+    codes = []
+    for args in script:
+        local_ran, remote_ran = both(*args)
+        assert remote_ran.code == local_ran.code, (args, local_ran, remote_ran)
+        assert normalised(remote_ran.out) == normalised(local_ran.out), args
+        codes.append(remote_ran.code)
+    assert codes == [0] * 7 + [1, 1, 2, 1]
+    local_text, remote_text = both("alert", "suggestions", "--dismissed", json=False)
+    assert flat(normalised(remote_text.out)) == flat(normalised(local_text.out))
+    assert "Slow on s1" in remote_text.out
 
 
 # -- refusals and usage errors -----------------------------------------------------------

@@ -104,6 +104,12 @@ def test_each_preset_explains_itself_in_comments(name: str) -> None:
         assert any(line.startswith(f"# * {key}: ") for line in comments), key
     for example in ("#services:", "#people:", "#channels:", "#templates:", "#default_severity: "):
         assert any(line.startswith(example) for line in comments), example
+    second = render_preset(name).split("- key: ")[2].split()[0]  # P2, SEV-2
+    assert (
+        f"# An alert no route matches takes `default`: critical and error alerts ({second} or more"
+        in text
+    )
+    assert any(line.startswith(f"#    auto_declare_at: {second}") for line in comments)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -122,6 +128,8 @@ def test_the_commented_examples_are_valid_once_uncommented(tmp_path: Path, name:
         {"p1-p4": "🚨 INCIDENT: {{ incident.title }}", "sev1-sev3": "Investigating "}[name]
     )
     assert config.database.url is not None
+    assert config.routing.default.auto_declare_at == config.severity_model().keys[1]
+    assert config.routing.routes[0].declare.value == "auto"
 
 
 @settings(max_examples=60, deadline=None)

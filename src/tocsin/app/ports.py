@@ -18,7 +18,7 @@ from tocsin.core.timeline import TimelineEntry
 
 if TYPE_CHECKING:
     from tocsin.app.accounts import ApiToken, Session, User
-    from tocsin.app.alert_records import AlertGroup, AlertRow, Integration
+    from tocsin.app.alert_records import AlertGroup, AlertRow, Integration, Suggestion
     from tocsin.app.oncall_records import CalendarFeed, OverrideRecord
     from tocsin.core.alerts import AlertStatus
     from tocsin.core.silences import MaintenanceWindow, Silence
@@ -155,6 +155,18 @@ class AlertFilter:
     suppressed: bool | None = None
     limit: int = 50
     offset: int = 0
+    group_key: str | None = None
+    # The severity keys, most severe first: then firing before resolved, most severe first,
+    # then the most recent. Empty: the most recent first.
+    severity_order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionFilter:
+    severity_order: tuple[str, ...]  # most severe first: the worst suggestions come first
+    dismissed: bool = False  # True: the dismissed ones instead, with who and when
+    limit: int = 50
+    offset: int = 0
 
 
 class AlertRepository(Protocol):
@@ -170,10 +182,17 @@ class AlertRepository(Protocol):
     def by_keys(self, integration: str, keys: Iterable[str]) -> dict[str, AlertRow]: ...
     def insert_alerts(self, rows: list[AlertRow]) -> None: ...
     def update_alerts(self, rows: list[AlertRow]) -> None: ...
-    def link_group(self, group_key: str, incident: int) -> None: ...
+    def link_group(self, group_key: str, incident: int, firing: bool = False) -> None:
+        """The group's alerts without an incident join it; with `firing`, so do its firing
+        alerts still linked to an earlier (closed) incident."""
+        ...
+
     def incident_open(self, number: int) -> bool: ...
     def find(self, query: AlertFilter) -> list[AlertRow]: ...
     def count(self, query: AlertFilter) -> int: ...
+    def alert(self, alert_id: int) -> AlertRow | None: ...
+    def suggestions(self, query: SuggestionFilter) -> list[Suggestion]: ...
+    def count_suggestions(self, query: SuggestionFilter) -> int: ...
     def group(self, group_key: str) -> AlertGroup | None: ...
     def save_group(self, group: AlertGroup) -> None: ...
     def add_silence(self, silence: Silence) -> int: ...

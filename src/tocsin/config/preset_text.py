@@ -108,6 +108,22 @@ messages: __MESSAGES__
 # Leave one out to use the built-in message; write one to replace it, for example:
 #templates:
 __TEMPLATE_EXAMPLE__
+
+# Alert routing: integrations (`tocsin integration add`) send alerts; routes, tried in order,
+# give each a service, a severity and whether to declare an incident (auto, suggest, never).
+# An alert no route matches takes `default`: critical and error alerts (__SECOND__ or more
+# severe) declare an incident at once, so none goes unseen; warnings and below are suggested
+# on the dashboard and by `tocsin alert suggestions`, for a person to declare or dismiss.
+# Nothing pages anyone yet. Write `auto_declare_at: null` under default to only suggest.
+#routing:
+#  routes:
+#    - match: ["service=payments-api", "env=~prod.*"]
+#      severity_map: {critical: __FIRST__}
+#      declare: auto
+#  default:
+#    declare: suggest
+#    auto_declare_at: __SECOND__  # this severity or a more severe one declares at once
+
 # Storage: a SQLite file by default; the TOCSIN_DATABASE_URL environment variable wins over url.
 database:
 #  url: postgresql+psycopg://tocsin@localhost/tocsin

@@ -111,9 +111,9 @@ _ON_CALL_OWNER = """\
 _SCHEDULES = {"p1-p4": _ONCALL_ENGINEER, "sev1-sev3": _ON_CALL_OWNER}
 
 # name -> (severities text, first key, its title, the commented default_severity)
-_SEVERITIES = {
-    "p1-p4": (_P1_P4, "P1", "🔴 P1 (Critical)", "P3"),
-    "sev1-sev3": (_SEV1_SEV3, "SEV-1", "🔴 SEV-1 (Critical)", "SEV-2"),
+_SEVERITIES = {  # the severities, the first and second keys, the first's title, the default
+    "p1-p4": (_P1_P4, "P1", "P2", "🔴 P1 (Critical)", "P3"),
+    "sev1-sev3": (_SEV1_SEV3, "SEV-1", "SEV-2", "🔴 SEV-1 (Critical)", "SEV-2"),
 }
 
 # A commented template in each runbook's own style: a block, or a sentence.
@@ -147,7 +147,7 @@ def render_preset(name: str, organization: str = "My team") -> str:
     """The commented tocsin.yaml of preset `name`. Raises ValueError for an unknown name."""
     if name not in _SEVERITIES:
         raise ValueError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
-    severities, first, title, default = _SEVERITIES[name]
+    severities, first, second, title, default = _SEVERITIES[name]
     header = (
         HEADER.replace("__ORGANIZATION_TEXT__", _comment_text(organization))
         .replace("__ORGANIZATION__", _yaml_string(organization))
@@ -158,6 +158,8 @@ def render_preset(name: str, organization: str = "My team") -> str:
         TAIL.replace("__DEFAULT__", default)
         .replace("__MESSAGES__", name)
         .replace("__TEMPLATE_EXAMPLE__", _TEMPLATE_EXAMPLE[name])
+        .replace("__FIRST__", first)
+        .replace("__SECOND__", second)
         .replace("__SCHEDULES__\n", _SCHEDULES[name])
     )
     return f"{header}{severities}\n{tail}"

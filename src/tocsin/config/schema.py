@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -173,6 +174,9 @@ class TocsinConfig(BaseModel):
 
     @model_validator(mode="after")
     def _routes_name_known_severities(self) -> TocsinConfig:
+        problems = self.routing.severity_problems(self._severity_keys())
+        if problems:  # each at its own field, so the file's line is named
+            raise ValidationError.from_exception_data("tocsin.yaml", problems)
         self.router()
         self.policy_for()
         return self
@@ -205,12 +209,12 @@ class TocsinConfig(BaseModel):
 
     def router(self) -> Router:
         """The routing rules as the core domain's router."""
-        keys = {s.key.casefold(): s.key for s in self.severities}
-        return Router(
-            routes=tuple(r.to_core(keys) for r in self.routing.routes),
-            severity_keys=tuple(s.key for s in self.severities),
-            fallback=self.routing.default.to_core(keys),
-        )
+        routes, fallback = self.routing.to_core(self._severity_keys())
+        return Router(routes, tuple(s.key for s in self.severities), fallback)
+
+    def _severity_keys(self) -> dict[str, str]:
+        """Casefolded key -> key, most severe first."""
+        return {s.key.casefold(): s.key for s in self.severities}
 
     def integration(self, name: str) -> IntegrationConfig | None:
         return next((i for i in self.integrations if i.name == name), None)

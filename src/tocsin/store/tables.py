@@ -163,6 +163,13 @@ alert_groups = Table(
     Column("last_at", UTCDateTime, nullable=False),
     Column("label_counts", Json, nullable=False),
     Column("next_milestone", Integer, nullable=False),
+    # The routing decision's declare mode at the group's last alert (auto, suggest, never),
+    # when the current firing began, and who dismissed it as a suggestion (until it fires
+    # again after every alert resolved).
+    Column("declare_mode", String(8), nullable=False, server_default="suggest"),
+    Column("firing_since", UTCDateTime),
+    Column("dismissed_at", UTCDateTime),
+    Column("dismissed_by", String(200)),
 )
 
 silences = Table(

@@ -20,6 +20,7 @@ from tocsin.web import (
     listing,
     login,
     oncall_page,
+    suggestions,
 )
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
 from tocsin.web.ratelimit import LoginLimiter
@@ -27,7 +28,17 @@ from tocsin.web.rendering import WebState, make_environment, page
 
 router = APIRouter(include_in_schema=False)
 # Order matters: /incidents/new before /incidents/{ref}.
-for module in (login, dashboard, listing, alerts_page, declare, events, incident_page, actions):
+for module in (
+    login,
+    dashboard,
+    listing,
+    alerts_page,
+    suggestions,
+    declare,
+    events,
+    incident_page,
+    actions,
+):
     router.include_router(module.router)
 router.include_router(oncall_page.router)
 

@@ -1,7 +1,7 @@
 """On-call overrides made at run time, and calendar feeds with their hashed secrets.
 
-Revision ID: 0006_oncall
-Revises: 0005_jobs
+Revision ID: 0007_oncall
+Revises: 0006_alert_suggestions
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from tocsin.store.types import UTCDateTime
 
-revision = "0006_oncall"
-down_revision = "0005_jobs"
+revision = "0007_oncall"
+down_revision = "0006_alert_suggestions"
 branch_labels = None
 depends_on = None
 
