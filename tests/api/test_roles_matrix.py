@@ -41,10 +41,12 @@ EXPECTED: dict[tuple[str, str], str] = {
         )
     },
     ("GET", f"{API}/me"): "viewer",
+    ("POST", f"{API}/me/password"): "viewer",
     ("GET", f"{API}/severities"): "viewer",
     ("GET", f"{API}/users"): "admin",
     ("POST", f"{API}/users"): "admin",
     ("PATCH", f"{API}/users/{{username}}"): "admin",
+    ("POST", f"{API}/users/{{username}}/password"): "admin",
     ("GET", f"{API}/tokens"): "admin",
     ("POST", f"{API}/tokens"): "admin",
     ("DELETE", f"{API}/tokens/{{token_id}}"): "admin",
@@ -85,6 +87,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{INC}/reopen"): {"reason": "back again"},
     ("POST", f"{API}/users"): {"username": "nina", "password": PHRASE, "role": "viewer"},
     ("PATCH", f"{API}/users/{{username}}"): {"role": "responder"},
+    ("POST", f"{API}/users/{{username}}/password"): {"password": "a new passphrase"},
+    ("POST", f"{API}/me/password"): {"current_password": PHRASE, "new_password": "a new one!!!"},
     ("POST", f"{API}/tokens"): {"name": "matrix", "role": "viewer"},
     ("POST", f"{API}/silences"): {
         "matchers": ["alertname=Matrix"],

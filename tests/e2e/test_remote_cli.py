@@ -689,3 +689,73 @@ def test_alerts_silences_and_maintenance_on_the_server(server: Server, remote: C
     code, out = remote("integration", "add", "x", "--source", "generic")
     assert code == 2
     assert "server host" in out["error"]
+
+
+ACCOUNT_SCRIPT: list[tuple[tuple[str, ...], str | None]] = [
+    (("user", "create", "ada", "--role", "admin", "--password-stdin"), "a long passphrase\n"),
+    (("user", "create", "bob", "--role", "responder", "--password-stdin"), "robert's passphrase\n"),
+    (("user", "role", "bob", "admin"), None),
+    (("user", "disable", "bob"), None),
+    (("user", "enable", "bob"), None),
+    (("user", "role", "bob", " Responder "), None),
+    (("user", "role", "@bob", "viewer"), None),
+    (("user", "reset-password", "bob", "--password-stdin"), "a new passphrase\n"),
+    (("user", "list"), None),
+    # refusals (exit 1) and usage errors (exit 2)
+    (("user", "disable", "ada"), None),
+    (("user", "role", "ada", "responder"), None),
+    (("user", "enable", "nobody"), None),
+    (("user", "reset-password", "nobody", "--password-stdin"), "a new passphrase\n"),
+    (("user", "role", "ada", "root"), None),
+    (("user", "reset-password", "bob", "--password-stdin"), "            \n"),
+    (("user", "reset-password", "bob", "--password-stdin"), "Password2026!\n"),
+    (("user", "create", "cy", "--password-stdin"), "qwertyuiop12\n"),
+]
+
+
+def test_every_user_command_answers_as_the_local_one(
+    server: Server, project: Path, bare_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run on a local project, then on the server with an admin token: the same answers."""
+    root = server.token("root", "admin")
+    (project / "local").mkdir()
+    monkeypatch.setenv("TOCSIN_CONFIG", str(project / "local" / "tocsin.yaml"))
+    assert bare_cli("init").code == 0
+
+    def run(args: tuple[str, ...], stdin: str | None, token: str | None) -> tuple[int, Any]:
+        if token is None:
+            monkeypatch.delenv("TOCSIN_URL", raising=False)
+        else:
+            point_at(monkeypatch, server.url, token)
+        try:
+            ran = CliRunner().invoke(app, [*args, "--json"], input=stdin)
+        finally:
+            common.reset()
+        if ran.exception is not None and not isinstance(ran.exception, SystemExit):
+            raise ran.exception
+        return ran.exit_code, normalised(json.loads(ran.stdout))
+
+    codes = []
+    for args, stdin in ACCOUNT_SCRIPT:
+        local, remote = run(args, stdin, None), run(args, stdin, root)
+        assert remote == local, args
+        codes.append(remote[0])
+    assert codes[-8:] == [1, 1, 1, 1, 2, 2, 2, 2]
+    assert server.tocsin.accounts.authenticate("bob", "a new passphrase").role.value == "viewer"
+
+    # Changing one's own password needs a token that acts for that person.
+    ada = next(u for u in server.tocsin.accounts.users() if u.username == "ada")
+    ada_token = server.tocsin.accounts.create_token("ada-cli", "viewer", "tests", owner=ada)[1]
+    change = ("user", "passwd", "ada", "--password-stdin")
+    stdin = "a long passphrase\nher new passphrase\n"
+    assert run(change, stdin, ada_token) == run(change, stdin, None)
+    assert server.tocsin.accounts.authenticate("ada", "her new passphrase").username == "ada"
+    wrong = run(change, "not it at all!\na third passphrase\n", ada_token)
+    assert wrong == run(change, "not it at all!\na third passphrase\n", None)
+    assert wrong[0] == 2
+    code, out = run(("user", "passwd", "bob", "--password-stdin"), stdin, ada_token)
+    assert (code, out["error"]) == (
+        1,
+        "token:ada-cli acts for ada, not bob; an admin resets another user's password "
+        "with `tocsin user reset-password bob`",
+    )

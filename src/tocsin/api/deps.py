@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -28,17 +29,18 @@ def current_principal(
     authorization: Annotated[str | None, Header()] = None,
     x_tocsin_actor: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    """A bearer token, or a web session (whose writes must carry its CSRF token)."""
+    """A bearer token, or a web session (whose writes must carry its CSRF token). A write
+    checks its token in the database, never the cache: a revoke counts at once."""
     if authorization:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthenticated("use Authorization: Bearer <token>")
-        principal = tocsin.accounts.principal_for_token(secret.strip())
+        fresh = request.method not in SAFE_METHODS
+        principal = tocsin.accounts.principal_for_token(secret.strip(), fresh=fresh)
         actor = _utf8(x_tocsin_actor)
         if actor:
             # A script or the CLI may say on whose behalf it acts; the token stays on record.
-            name = f"{actor[:100]} via {principal.name}"
-            principal = Principal(name, principal.role, principal.kind)
+            principal = replace(principal, name=f"{actor[:100]} via {principal.name}")
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

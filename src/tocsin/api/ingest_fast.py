@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tocsin.api.errors import UNEXPECTED_STATUS, unexpected_body
 from tocsin.api.errors import answer as error_answer
-from tocsin.api.logs import SCOPE_KEY
+from tocsin.api.logs import SCOPE_KEY, redact_path
 from tocsin.api.routers.ingest import answer, bearer
 from tocsin.api.routing import header, route_path
 from tocsin.app.alert_records import Integration
@@ -124,7 +124,8 @@ def _error(scope: Scope, exc: Exception) -> Response:
         pass
     rid = scope.get(SCOPE_KEY)
     extra = {"request_id": rid} if rid else None
-    log.error("unexpected error on POST %s", scope["path"], exc_info=exc, extra=extra)
+    path = redact_path(scope["path"])  # never an integration key
+    log.error("unexpected error on POST %s", path, exc_info=exc, extra=extra)
     body = unexpected_body()
     headers = {"X-Request-ID": rid} if rid else None
     return JSONResponse(body, UNEXPECTED_STATUS, headers=headers)

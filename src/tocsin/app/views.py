@@ -119,6 +119,7 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "created_at": iso(token.created_at),
         "created_by": token.created_by,
         "revoked_at": iso(token.revoked_at),
+        "owner": token.owner,
     }
 
 

@@ -148,11 +148,11 @@ def render_preset(name: str, organization: str = "My team") -> str:
     if name not in _SEVERITIES:
         raise ValueError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
     severities, first, second, title, default = _SEVERITIES[name]
-    header = (
-        HEADER.replace("__ORGANIZATION_TEXT__", _comment_text(organization))
-        .replace("__ORGANIZATION__", _yaml_string(organization))
-        .replace("__FIRST__", first)
+    header = (  # the organization last: its own text may look like a placeholder
+        HEADER.replace("__FIRST__", first)
         .replace("__TITLE__", title)
+        .replace("__ORGANIZATION_TEXT__", _comment_text(organization))
+        .replace("__ORGANIZATION__", _yaml_string(organization))
     )
     tail = (
         TAIL.replace("__DEFAULT__", default)

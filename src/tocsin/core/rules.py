@@ -134,6 +134,12 @@ def actor(value: str) -> str:
     return line(cleaned, "actor")
 
 
+def handle_or_none(value: str | None) -> str | None:
+    """The handle, or None when `value` cannot be one (so no such name can exist)."""
+    cleaned = (value or "").strip().lstrip("@")
+    return cleaned if _HANDLE.match(cleaned) else None
+
+
 def handle(value: str | None, name: str) -> str:
     cleaned = (value or "").strip().lstrip("@")
     if not _HANDLE.match(cleaned):

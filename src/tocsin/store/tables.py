@@ -99,6 +99,8 @@ api_tokens = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    # The user the token acts for (None: a token made on the server, for nobody in particular).
+    Column("owner_id", Integer, ForeignKey("users.id"), index=True),
 )
 
 sessions = Table(

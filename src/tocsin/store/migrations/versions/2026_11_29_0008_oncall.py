@@ -1,7 +1,7 @@
 """On-call overrides made at run time, and calendar feeds with their hashed secrets.
 
-Revision ID: 0007_oncall
-Revises: 0006_alert_suggestions
+Revision ID: 0008_oncall
+Revises: 0007_token_owner
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from tocsin.store.types import UTCDateTime
 
-revision = "0007_oncall"
-down_revision = "0006_alert_suggestions"
+revision = "0008_oncall"
+down_revision = "0007_token_owner"
 branch_labels = None
 depends_on = None
 
