@@ -196,3 +196,15 @@ def test_a_clock_change_shows_in_the_calendar(
     }
     assert lengths["2027-03-27"] == timedelta(hours=23)  # Berlin springs forward on the 28th
     assert lengths["2027-03-29"] == timedelta(hours=24)
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:00:00Z", "0001-01-02T00:00:00Z"])
+def test_times_at_the_ends_of_the_calendar_are_refused_not_overflowed(
+    api: TestClient, viewer: dict[str, str], responder: dict[str, str], at: str
+) -> None:
+    for path in (f"{API}/oncall", f"{API}/oncall/primary"):
+        answer = api.get(path, params={"at": at}, headers=viewer)
+        assert answer.status_code == 422, (path, answer.text)
+        assert "give a time from 1970 to 2199" in answer.json()["error"]["message"]
+    body = {"schedule": "primary", "person": "bob", "from": at, "to": "2026-11-23T00:00:00Z"}
+    assert api.post(f"{API}/oncall/overrides", json=body, headers=responder).status_code == 422

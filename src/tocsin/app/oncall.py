@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tocsin.app import calendar as ics
 from tocsin.app.accounts import digest
@@ -28,6 +28,8 @@ MAX_OVERRIDE = timedelta(days=366)
 FEED_PAST = timedelta(days=14)  # a calendar feed shows shifts this far back ...
 FEED_AHEAD = timedelta(days=90)  # ... and this far ahead
 FEED_PREFIX = "tcf_"
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # times asked about: far enough from datetime's
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # limits that a year's look around cannot overflow
 
 
 def address_problem(method: ContactMethod) -> str | None:
@@ -372,4 +374,6 @@ class OncallService:
             return self._clock.now()
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise InvalidInput(f"{name}: give a time zone, e.g. 2026-12-24T09:00:00+01:00 or …Z")
+        if not EARLIEST <= moment <= LATEST:
+            raise InvalidInput(f"{name}: give a time from 1970 to 2199")
         return moment
