@@ -31,6 +31,7 @@ from tocsin.app.jobs import (
     prune_done,
 )
 from tocsin.app.messages import MESSAGE_SETS
+from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.ports import Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
@@ -70,6 +71,7 @@ class Tocsin:
     job_runner: JobRunner
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
+    oncall: OncallService
     ack_links: AckLinks
     suggestions: Suggestions
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
@@ -154,10 +156,17 @@ def build(
         JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
         signal,
         lambda: job_wakeups(url),
+        OncallService(uow, clock, roster_for(config), reader),
         AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
         Suggestions(uow, clock, service, reader),
         notifiers(config, env, clock),
     )
+
+
+def roster_for(config: TocsinConfig) -> Roster:
+    """The people and schedules of tocsin.yaml, as the on-call use cases take them."""
+    people = {p.handle: p.to_core() for p in config.people}
+    return Roster(people, {s.name: s.to_core() for s in config.schedules})
 
 
 def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:

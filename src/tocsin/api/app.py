@@ -7,7 +7,16 @@ from fastapi import APIRouter, FastAPI
 from tocsin import __version__
 from tocsin.api import errors
 from tocsin.api.limits import BodyLimit
-from tocsin.api.routers import accounts, ack, alerting, incidents, ingest, ingest_aws_pd, ops
+from tocsin.api.routers import (
+    accounts,
+    ack,
+    alerting,
+    incidents,
+    ingest,
+    ingest_aws_pd,
+    oncall,
+    ops,
+)
 from tocsin.bootstrap import Tocsin
 from tocsin.web import routes as web
 
@@ -31,6 +40,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(accounts.router)
     api.include_router(alerting.router)
+    api.include_router(oncall.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)

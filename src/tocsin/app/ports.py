@@ -19,6 +19,7 @@ from tocsin.core.timeline import TimelineEntry
 if TYPE_CHECKING:
     from tocsin.app.accounts import ApiToken, Session, User
     from tocsin.app.alert_records import AlertGroup, AlertRow, Integration, Suggestion
+    from tocsin.app.oncall_records import CalendarFeed, OverrideRecord
     from tocsin.core.alerts import AlertStatus
     from tocsin.core.silences import MaintenanceWindow, Silence
 
@@ -221,6 +222,23 @@ class AlertRepository(Protocol):
     ) -> None: ...
 
 
+class OncallRepository(Protocol):
+    """Overrides made at run time (the schedules themselves live in tocsin.yaml), and
+    calendar feeds with their hashed secrets."""
+
+    def add_override(self, override: OverrideRecord) -> int: ...  # its new id
+    def overrides(
+        self, schedule: str | None = None, ending_after: datetime | None = None
+    ) -> list[OverrideRecord]: ...  # oldest first: a later one wins where they overlap
+    def remove_override(self, override_id: int) -> OverrideRecord | None: ...
+    def add_feed(
+        self, target: str, name: str, token_hash: str, created_by: str, now: datetime
+    ) -> CalendarFeed: ...
+    def feeds(self) -> list[CalendarFeed]: ...
+    def feed_by_hash(self, token_hash: str) -> CalendarFeed | None: ...
+    def remove_feed(self, feed_id: int) -> CalendarFeed | None: ...
+
+
 class UnitOfWork(Transaction, Protocol):
     """One transaction over every repository the use cases need. `commit` first hands the
     timeline entries recorded in it to the registered handlers (app/uow.py), which write the
@@ -240,6 +258,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def health(self) -> HealthSampleRepository: ...
+
+    @property
+    def oncall(self) -> OncallRepository: ...
 
 
 class Notifier(Protocol):

@@ -24,6 +24,7 @@ from tocsin.app.refs import parse_ref
 from tocsin.app.views import incident_from_json
 from tocsin.cli.remote_alerts import RemoteAlertAdmin, RemoteSuggestions
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
+from tocsin.cli.remote_oncall import RemoteOncall
 from tocsin.core.access import AccessRole
 from tocsin.core.errors import InvalidInput
 from tocsin.core.incident import Incident, format_id
@@ -72,6 +73,7 @@ class Remote:
         self.incidents = RemoteIncidents(self._api)
         self.accounts = RemoteAccounts(self._api)
         self.alert_admin = RemoteAlertAdmin(self._api)
+        self.oncall = RemoteOncall(self._api)
         self.suggestions = RemoteSuggestions(self._api)
 
     def close(self) -> None:

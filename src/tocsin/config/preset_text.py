@@ -40,7 +40,12 @@ TAIL = """\
 #    health_urls:  # checked before an incident is resolved
 #      - https://api.example.com/health
 
-# People: who responds. `handle` is the short name used everywhere else.
+# People: who responds. `handle` is the short name used everywhere else. email, slack,
+# telegram and phone (SMS and voice calls, in quotes) are shorthands; contact_methods adds
+# any method with a label: kind is email, slack, slack_webhook, telegram, sms, voice, ntfy or
+# webhook. notification_rules page in steps (at once, then after 5 minutes, ...) naming kinds
+# or labels; without rules every method is used at once. on_holiday hands the person's
+# shifts to someone else (dates in their time zone, `to` included).
 #people:
 #  - handle: ann
 #    name: Ann Example
@@ -49,7 +54,24 @@ TAIL = """\
 #    telegram: "123456789"  # Telegram user id
 #    phone: "+49 170 1234567"  # in quotes, or YAML reads it as a number
 #    timezone: Europe/Berlin  # an IANA time zone name
+#    contact_methods:
+#      - {kind: ntfy, address: ann-pages, label: push}
+#    notification_rules:
+#      - {after: 0m, methods: [push, slack]}
+#      - {after: 5m, methods: [voice]}  # a phone call if nobody acknowledged yet
+#  - handle: bob
+#    name: Bob Example
+#    email: bob@example.com
+#    phone: "+1 555 010 0199"
+#    timezone: America/New_York
+#    on_holiday: {from: 2026-12-24, to: 2026-12-31, handed_to: ann}
 
+# Schedules: who is on call when. A layer hands on call to the next person in `people` every
+# `rotation` (daily, weekly, 2w, or a length like 36h) at `handoff`, local time in the
+# schedule's time_zone, from the local date `start`; a shift across a clock change is as long
+# as the wall clock says. `restrictions` keep a layer to weekly windows (days, from, to); a
+# later layer wins where it has someone. `tocsin oncall` says who is on call now.
+__SCHEDULES__
 # Channels: where announcements and updates go. `type` is slack, telegram, email or webhook;
 # the *_env keys hold the NAMES of environment variables, never the secrets themselves.
 #channels:

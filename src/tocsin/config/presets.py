@@ -71,6 +71,45 @@ severities:
     postmortem: {required: false}  # optional, but write one when the fix was non-trivial
 """
 
+# "On-call engineer (0-15 min)", first on the escalation path; "Check #modax-oncall".
+_ONCALL_ENGINEER = """\
+#schedules:
+#  - name: oncall-engineer
+#    description: "On-call engineer: first to respond (0-15 min); see #modax-oncall"
+#    time_zone: Europe/Berlin
+#    layers:
+#      - people: [ann, bob]
+#        rotation: weekly
+#        handoff: "09:00"
+#        start: 2026-01-05  # a Monday: hand-offs on Mondays at 09:00
+"""
+
+# "On-call person has AWS Console access, CloudWatch access, and ECS deploy permissions"; the
+# post-mortem timeline is in UTC ("HH:MM - On-call acknowledged").
+_ON_CALL_OWNER = """\
+#schedules:
+#  - name: on-call
+#    description: "Owns the alarm: acknowledges, has AWS Console, CloudWatch and ECS deploy access"
+#    time_zone: UTC
+#    layers:
+#      - name: weekdays
+#        people: [ann, bob]
+#        rotation: daily
+#        handoff: "09:00"
+#        start: 2026-01-05
+#        restrictions:
+#          - {days: [mon-fri], from: "00:00", to: "00:00"}  # whole days, Monday to Friday
+#      - name: weekend  # a later layer wins where it has someone
+#        people: [bob, ann]
+#        rotation: weekly
+#        handoff: "00:00"
+#        start: 2026-01-10  # a Saturday
+#        restrictions:
+#          - {days: [weekend], from: "00:00", to: "00:00"}
+"""
+
+_SCHEDULES = {"p1-p4": _ONCALL_ENGINEER, "sev1-sev3": _ON_CALL_OWNER}
+
 # name -> (severities text, first key, its title, the commented default_severity)
 _SEVERITIES = {  # the severities, the first and second keys, the first's title, the default
     "p1-p4": (_P1_P4, "P1", "P2", "🔴 P1 (Critical)", "P3"),
@@ -121,5 +160,6 @@ def render_preset(name: str, organization: str = "My team") -> str:
         .replace("__TEMPLATE_EXAMPLE__", _TEMPLATE_EXAMPLE[name])
         .replace("__FIRST__", first)
         .replace("__SECOND__", second)
+        .replace("__SCHEDULES__\n", _SCHEDULES[name])
     )
     return f"{header}{severities}\n{tail}"

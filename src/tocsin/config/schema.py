@@ -30,12 +30,14 @@ from tocsin.config.duration import Duration
 from tocsin.config.escalation import EscalationConfig
 from tocsin.config.fields import check_unique, matching
 from tocsin.config.notifiers import NotifiersConfig
+from tocsin.config.oncall import ScheduleConfig, Schedules
+from tocsin.config.people import People, PersonConfig
 from tocsin.config.routing import (
     IntegrationConfig,
     RoutingConfig,
     check_integrations,
 )
-from tocsin.config.sections import DatabaseConfig, PersonConfig, ServiceConfig, TemplatesConfig
+from tocsin.config.sections import DatabaseConfig, ServiceConfig, TemplatesConfig
 from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
 from tocsin.core.severity import Severity, SeverityModel
@@ -46,6 +48,7 @@ __all__ = [
     "EmailChannel",
     "PersonConfig",
     "PostmortemPolicy",
+    "ScheduleConfig",
     "ServiceConfig",
     "SeverityConfig",
     "SlackChannel",
@@ -125,7 +128,8 @@ class TocsinConfig(BaseModel):
         default=None, description="used when none is given; empty means always ask"
     )
     services: list[ServiceConfig] = Field(default_factory=list)
-    people: list[PersonConfig] = Field(default_factory=list)
+    people: People = Field(default_factory=list)
+    schedules: Schedules = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
     messages: MessageStyle = Field(
         default="p1-p4",

@@ -239,3 +239,28 @@ health_samples = Table(
     Column("detail", Text, nullable=False),
     Index("ix_health_samples_service_at", "service", "at"),
 )
+
+oncall_overrides = Table(
+    "oncall_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),
+    Column("person", String(100), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_oncall_overrides_schedule_ends_at", "schedule", "ends_at"),
+)
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(16), nullable=False),  # "schedule" or "person"
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

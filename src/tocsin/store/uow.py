@@ -19,6 +19,7 @@ from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
+from tocsin.store.oncall import SqlOncallRepository
 from tocsin.store.repositories import SqlIncidentRepository
 
 
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     alerts: SqlAlertRepository
     jobs: SqlJobRepository
     health: SqlHealthSamples
+    oncall: SqlOncallRepository
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertRepository(self._conn)
         self.jobs = SqlJobRepository(self._conn)
         self.health = SqlHealthSamples(self._conn)
+        self.oncall = SqlOncallRepository(self._conn)
         return self
 
     def __exit__(

@@ -11,6 +11,7 @@ from tocsin.app.ports import IncidentFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.lifecycle import Status
 from tocsin.web.auth import PageSession, WebSession
+from tocsin.web.oncall_page import on_call_now
 from tocsin.web.rendering import page
 from tocsin.web.views import by_severity, suggestion_view, view
 
@@ -44,5 +45,6 @@ def dashboard_page(
         "overdue": sum(1 for v in views if v.response == "overdue"),
         "unacknowledged": sum(1 for v in views if v.response != "acknowledged"),
         "now": now,
+        "oncall": on_call_now(tocsin),
     }
     return page(request, "dashboard.html", context, status)

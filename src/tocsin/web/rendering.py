@@ -47,6 +47,7 @@ def make_environment() -> jinja2.Environment:
     )
     env.filters["duration"] = fmt.duration
     env.filters["utc"] = fmt.utc_text
+    env.filters["wall"] = fmt.wall_text
     env.filters["iso"] = iso
     env.filters["link"] = fmt.link
     env.globals["entry_label"] = entry_label

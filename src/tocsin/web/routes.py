@@ -19,6 +19,7 @@ from tocsin.web import (
     incident_page,
     listing,
     login,
+    oncall_page,
     password,
     suggestions,
 )
@@ -40,6 +41,7 @@ for module in (
     actions,
 ):
     router.include_router(module.router)
+router.include_router(oncall_page.router)
 
 
 def install(app: FastAPI) -> None:
