@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, Field
+from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App, Responder, Viewer, current_principal
 from tocsin.api.models import Out
@@ -191,25 +192,25 @@ def remove_feed(feed_id: RowId, tocsin: App, _: Responder) -> dict[str, Any]:
 
 
 @router.get("/oncall/{schedule}.ics", response_class=Response, responses=CALENDAR)
-def schedule_calendar(
+async def schedule_calendar(
     request: Request,
     schedule: Name,
     tocsin: App,
     token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The schedule's shifts. Send a bearer token (viewer), or `?token=` of a feed."""
-    return _calendar(request, tocsin, "schedule", schedule, token)
+    return await _calendar(request, tocsin, "schedule", schedule, token)
 
 
 @router.get("/people/{person}.ics", response_class=Response, responses=CALENDAR)
-def person_calendar(
+async def person_calendar(
     request: Request,
     person: Name,
     tocsin: App,
     token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """One person's shifts on every schedule. A bearer token (viewer), or `?token=`."""
-    return _calendar(request, tocsin, "person", person, token)
+    return await _calendar(request, tocsin, "person", person, token)
 
 
 @router.get("/oncall/{schedule}", response_model=ScheduleOut, response_model_by_alias=True)
@@ -227,14 +228,14 @@ def schedule_now(
     return {**who_json(found), "shifts": [shift_json(s, names(s.person)) for s in shifts]}
 
 
-def _calendar(
+async def _calendar(
     request: Request, tocsin: Tocsin, target: str, name: str, token: str | None
 ) -> Response:
     if token:
-        tocsin.oncall.check_feed_token(token, target, name)
+        await run_in_threadpool(tocsin.oncall.check_feed_token, token, target, name)
     else:
-        principal = current_principal(request, tocsin, request.headers.get("authorization"))
+        principal = await current_principal(request)
         principal.require(AccessRole.VIEWER)
-    text = tocsin.oncall.calendar(target, name)
+    text = await run_in_threadpool(tocsin.oncall.calendar, target, name)
     headers = {"Cache-Control": "private, max-age=300"}
     return Response(text, media_type="text/calendar; charset=utf-8", headers=headers)
