@@ -19,6 +19,9 @@ from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
+from tocsin.app.comms import Comms
+from tocsin.app.delivery import Courier
+from tocsin.app.directory import TeamDirectory
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.jobs import (
@@ -32,10 +35,12 @@ from tocsin.app.jobs import (
 )
 from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.oncall import OncallService, Roster
+from tocsin.app.paging import Paging
 from tocsin.app.ports import Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
+from tocsin.config.channels import contact_method
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
 from tocsin.integrations.notifiers import wiring as adapters
@@ -137,6 +142,10 @@ def build(
     handlers.register(CHECK_JOB, health.handle)
     signal = JobSignal()
     outbox.wake = signal.notify
+    oncall = OncallService(uow, clock, roster_for(config), reader)
+    acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
+    adapters = notifiers(config, env, clock)
+    install_paging(config, clock, service, oncall, acks, adapters, outbox.handlers, handlers)
     return Tocsin(
         config,
         path,
@@ -156,11 +165,34 @@ def build(
         JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
         signal,
         lambda: job_wakeups(url),
-        OncallService(uow, clock, roster_for(config), reader),
-        AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
+        oncall,
+        acks,
         Suggestions(uow, clock, service, reader),
-        notifiers(config, env, clock),
+        adapters,
     )
+
+
+def install_paging(
+    config: TocsinConfig,
+    clock: Clock,
+    incidents: IncidentService,
+    oncall: OncallService,
+    acks: AckLinks,
+    adapters: dict[ContactKind, Notifier],
+    entry_handlers: Handlers,
+    job_handlers: JobHandlers,
+) -> None:
+    """Escalation and pages, and the team channels' posts and reminders: handlers inside
+    the transactions that cause them, and the jobs the worker runs."""
+    keys = {s.key.casefold(): s.key for s in config.severities}
+    channels = {c.name: contact_method(c) for c in config.channels}
+    directory = TeamDirectory(oncall, channels)
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    severities = incidents.severities
+    paging = Paging(clock, severities, config.policy_for(), directory, courier, acks.link)
+    paging.install(entry_handlers, job_handlers)
+    comms = Comms(clock, severities, config.escalation.channels_for(keys), directory, courier)
+    comms.install(entry_handlers, job_handlers)
 
 
 def roster_for(config: TocsinConfig) -> Roster:

@@ -145,7 +145,8 @@ class Comms:
             now = self.clock.now()
             text = f"Reminder: post a status update on {incident.id}"
             data = {"reminder": p["after"], "round": p.get("round", 0), "who": person}
-            incident.record_page(now, f"{text} ({person or 'no commander yet'})", data)
+            if person is not None:  # nobody to remind yet: the next round will look again
+                incident.record_page(now, f"{text} ({person})", data)
             if every is not None:
                 nxt = {**p, "round": p.get("round", 0) + 1}
                 key = f"remind:{incident.number}:{p['after']}:{nxt['round']}"
