@@ -94,7 +94,7 @@ def wire(
     directory = Directory()
     courier = Courier(notifiers, clock, ZeroJitter())
     paging = Paging(clock, tocsin.incidents.severities, policy_for, directory, courier)
-    paging.install(tocsin.handlers, tocsin.job_runner.handlers)
+    paging.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)  # fakes
     return directory
 
 
@@ -224,7 +224,7 @@ def test_messages_go_to_the_team_channel_updates_in_the_announcement_thread(
     directory = Directory()
     courier = Courier(notifiers, clock, ZeroJitter())
     comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: ["team"], directory, courier)
-    comms.install(tocsin.handlers, tocsin.job_runner.handlers)
+    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
     tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")
     run(tocsin, clock)
     tocsin.incidents.post_update("INC-1", "alice", "Rolling back the deploy")
@@ -244,7 +244,7 @@ def test_the_commander_is_reminded_to_post_an_update_until_one_is_posted(
     directory = Directory()
     courier = Courier(notifiers, clock, ZeroJitter())
     comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: [], directory, courier)
-    comms.install(tocsin.handlers, tocsin.job_runner.handlers)
+    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
     every = tocsin.incidents.severities.get("P1").update_every
     assert every is not None
     tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")

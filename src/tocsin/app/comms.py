@@ -44,12 +44,12 @@ class Comms:
     directory: Directory
     courier: Courier
 
-    def install(self, handlers: Handlers, jobs: JobHandlers) -> None:
+    def install(self, handlers: Handlers, jobs: JobHandlers, replace: bool = False) -> None:
         handlers.on(EntryKind.MESSAGE, self._message)
         handlers.on(EntryKind.DECLARED, self._remind_later)
         handlers.on(EntryKind.STATUS_UPDATE, self._remind_later)
-        jobs.register(POST_JOB, self.post)
-        jobs.register(REMIND_JOB, self.remind)
+        jobs.register(POST_JOB, self.post, replace)
+        jobs.register(REMIND_JOB, self.remind, replace)
 
     # -- inside the transaction ---------------------------------------------------------
 

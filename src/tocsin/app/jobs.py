@@ -77,8 +77,9 @@ class JobHandlers:
     def __init__(self) -> None:
         self._handlers: dict[str, JobHandler] = {}
 
-    def register(self, kind: str, handler: JobHandler) -> None:
-        if kind in self._handlers:
+    def register(self, kind: str, handler: JobHandler, replace: bool = False) -> None:
+        """`replace`: on purpose (a test wiring its own fakes), never by accident."""
+        if kind in self._handlers and not replace:
             raise ValueError(f"a handler for job kind {kind!r} is already registered")
         self._handlers[kind] = handler
 

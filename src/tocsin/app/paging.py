@@ -55,14 +55,14 @@ class Paging:
     courier: Courier
     ack_link: Callable[[int, str], str | None] = field(default=lambda number, page: None)
 
-    def install(self, handlers: Handlers, jobs: JobHandlers) -> None:
+    def install(self, handlers: Handlers, jobs: JobHandlers, replace: bool = False) -> None:
         handlers.on(EntryKind.DECLARED, self._declared)
         handlers.on(EntryKind.SEVERITY_CHANGED, self._severity_changed)
         handlers.on(EntryKind.ACKNOWLEDGED, self._stop)
         handlers.on(EntryKind.RESOLVED, self._stop)
-        jobs.register(STEP_JOB, self.run_step)
-        jobs.register(BREACH_JOB, self.breach)
-        jobs.register(PAGE_JOB, self.send_page)
+        jobs.register(STEP_JOB, self.run_step, replace)
+        jobs.register(BREACH_JOB, self.breach, replace)
+        jobs.register(PAGE_JOB, self.send_page, replace)
 
     # -- inside the transaction of the change ---------------------------------------------
 
