@@ -41,6 +41,7 @@ from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.config.channels import contact_method
+from tocsin.config.escalation import unknown_targets
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
 from tocsin.integrations.notifiers import wiring as adapters
@@ -311,3 +312,19 @@ def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[Conf
     """Each channel secret whose environment variable is unset: found by `config check`,
     not by the first page at 3 a.m."""
     return config.notifiers.missing_secrets(env)
+
+
+def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:
+    """Escalation targets and announce channels that name nobody: found by `config check`,
+    not when the step fires."""
+    people = {p.handle for p in config.people}
+    schedules = {s.name for s in config.schedules}
+    channels = {c.name for c in config.channels}
+    found = unknown_targets(config.escalation, people, schedules, channels)
+    for i, route in enumerate(config.escalation.announce):
+        for name in route.channels:
+            if name not in channels:
+                listed = ", ".join(sorted(channels)) or "none"
+                where = f"escalation.announce[{i}].channels"
+                found.append((where, f"channel {name} is not in channels; known: {listed}"))
+    return [ConfigProblem(None, where, message) for where, message in found]

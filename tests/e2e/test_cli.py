@@ -121,6 +121,29 @@ def test_config_check_runs_the_teams_templates(cli: Cli, project: Path) -> None:
     assert "templates.announcement" in out["error"]
 
 
+def test_config_check_finds_escalation_targets_that_name_nobody(cli: Cli, project: Path) -> None:
+    config = project / "tocsin.yaml"
+    with config.open("a", encoding="utf-8") as file:
+        file.write(
+            "escalation:\n"
+            "  policies:\n"
+            "    - name: first-seed\n"
+            "      steps:\n"
+            "        - {after: 0m, notify: [schedule:primary]}\n"
+            "        - {after: 15m, notify: [person:engineering-lead]}\n"
+            "  announce:\n"
+            "    - {channels: [team]}\n"
+            "  default_policy: first-seed\n"
+        )
+
+    code, out = cli("config", "check")
+
+    assert code == 1
+    assert "schedule:primary names no schedule" in out["error"]
+    assert "person:engineering-lead names no person" in out["error"]
+    assert "escalation.announce[0].channels: channel team is not in channels" in out["error"]
+
+
 def test_config_schema_prints_a_json_schema(cli: Cli) -> None:
     code, out = cli("config", "schema", json=False)
 

@@ -79,7 +79,11 @@ def check(
     path = find_config_path(os.environ, Path.cwd())
     config = load_config(path)
     model = config.severity_model()
-    problems = bootstrap.template_problems(config) + bootstrap.notifier_problems(config, os.environ)
+    problems = (
+        bootstrap.template_problems(config)
+        + bootstrap.notifier_problems(config, os.environ)
+        + bootstrap.policy_problems(config)
+    )
     if problems:
         raise ConfigError(path, problems)
     warnings = reachability_warnings(config, lines_of(path), datetime.now(UTC))
