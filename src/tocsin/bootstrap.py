@@ -79,6 +79,7 @@ class Tocsin:
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
     oncall: OncallService
     ack_links: AckLinks
+    callback_secrets: CallbackSecrets
     suggestions: Suggestions
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
@@ -168,8 +169,31 @@ def build(
         lambda: job_wakeups(url),
         oncall,
         acks,
+        callback_secrets(config, env),
         Suggestions(uow, clock, service, reader),
         adapters,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackSecrets:
+    """What checks a button press or keypress: Slack's signing secret, Telegram's webhook
+    secret token, Twilio's auth token (None: that callback is not set up)."""
+
+    slack: str | None = None
+    telegram: str | None = None
+    twilio: str | None = None
+
+
+def callback_secrets(config: TocsinConfig, env: Mapping[str, str]) -> CallbackSecrets:
+    def read(name: str | None) -> str | None:
+        return env.get(name or "", "").strip() or None
+
+    n = config.notifiers
+    return CallbackSecrets(
+        read(n.slack.signing_secret_env) if n.slack else None,
+        read(n.telegram.webhook_secret_env) if n.telegram else None,
+        read(n.twilio.auth_token_env) if n.twilio else None,
     )
 
 

@@ -11,6 +11,7 @@ from tocsin.api.routers import (
     accounts,
     ack,
     alerting,
+    callbacks,
     incidents,
     ingest,
     ingest_aws_pd,
@@ -44,6 +45,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)
+    app.include_router(callbacks.router)
     errors.install(app)
     web.install(app)
     app.add_middleware(BodyLimit)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App
 from tocsin.core.acklinks import BadAckLink
+from tocsin.core.callbacks import twilio_ok
 
 router = APIRouter(tags=["acknowledge"])
 VIA = {"link": "link", "sms": "SMS link", "email": "email link", "ntfy": "ntfy", "push": "push"}
@@ -56,10 +58,35 @@ def ack_form(token: str, tocsin: App, via: Via = "link") -> HTMLResponse:
 
 
 @router.post("/ack/{token}", response_class=HTMLResponse, responses=REFUSED)
-def ack(token: str, tocsin: App, via: Via = "link") -> HTMLResponse:
-    """Acknowledge as the person paged; the timeline says through what."""
+async def ack(request: Request, token: str, tocsin: App, via: Via = "link") -> Response:
+    """Acknowledge as the person paged; the timeline says through what. Twilio's keypress
+    (the voice call's Gather posts `Digits`) is checked by its signature and answered in
+    TwiML: 1 acknowledges, anything else does not."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        if "Digits" in form:
+            return await _keypress(request, tocsin, token, form)
+    return await run_in_threadpool(_acknowledge, tocsin, token, VIA.get(via, "link"))
+
+
+async def _keypress(request: Request, tocsin: App, token: str, form: dict[str, str]) -> Response:
+    secret = tocsin.callback_secrets.twilio
+    signature = request.headers.get("x-twilio-signature", "")
+    if not secret or not twilio_ok(secret, str(request.url), form, signature):
+        return Response("<Response><Reject/></Response>", 403, media_type="application/xml")
+    if form["Digits"] != "1":
+        return _twiml("Not acknowledged. Goodbye.")
+    answer = await run_in_threadpool(_acknowledge, tocsin, token, "phone keypress")
+    return _twiml("Acknowledged. Thank you." if answer.status_code == 200 else "Nothing changed.")
+
+
+def _twiml(text: str) -> Response:
+    return Response(f"<Response><Say>{escape(text)}</Say></Response>", media_type="application/xml")
+
+
+def _acknowledge(tocsin: App, token: str, via: str) -> HTMLResponse:
     try:
-        outcome = tocsin.ack_links.acknowledge(token, VIA.get(via, "link"))
+        outcome = tocsin.ack_links.acknowledge(token, via)
     except BadAckLink as exc:
         return _page("Link refused", f"<p>{escape(str(exc))}</p>", 403)
     incident = outcome.incident
