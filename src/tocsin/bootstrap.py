@@ -17,8 +17,10 @@ from tocsin.app.accounts import AccountService
 from tocsin.app.acklinks import AckLinks
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
+from tocsin.app.audit import AuditLog
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
+from tocsin.app.diagnostics import Diagnostics
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.jobs import (
@@ -32,12 +34,16 @@ from tocsin.app.jobs import (
 )
 from tocsin.app.messages import DEFAULT_TEMPLATES
 from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
+from tocsin.app.runbooks import Runbooks, RunSettings
+from tocsin.app.runs import RunbookRuns
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.core.incident import Incident
+from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
+from tocsin.integrations.runbook_files import RunbookDirectory
 from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.store import database, reads
 from tocsin.store.notify import PgJobWakeups
@@ -68,6 +74,8 @@ class Tocsin:
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
     ack_links: AckLinks
+    runbooks: RunbookRuns
+    audit: AuditLog
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -129,6 +137,8 @@ def build(
     handlers.register(CHECK_JOB, health.handle)
     signal = JobSignal()
     outbox.wake = signal.notify
+    runs = runbook_runs(config, path, env, clock, uow, reader)
+    Diagnostics(runs, clock).install(outbox.handlers, handlers)
     return Tocsin(
         config,
         path,
@@ -149,7 +159,29 @@ def build(
         signal,
         lambda: job_wakeups(url),
         AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
+        runs,
+        AuditLog(reader),
     )
+
+
+def runbook_runs(
+    config: TocsinConfig,
+    config_path: Path,
+    env: Mapping[str, str],
+    clock: Clock,
+    uow: Callable[[], SqlUnitOfWork],
+    reader: Callable[[], SqlUnitOfWork],
+) -> RunbookRuns:
+    """Runbooks from `runbooks.dir` (beside tocsin.yaml), run by bash from that folder with a
+    clean environment (integrations/actions/shell.py)."""
+    rb = config.runbooks
+    home = config_path.resolve().parent
+    settings = RunSettings(
+        rb.shell, rb.output_limit, rb.timeout, dict(rb.values), dict(rb.secrets),
+        frozenset(s.casefold() for s in rb.approval), tuple(rb.redact),
+    )  # fmt: skip
+    library = Runbooks(RunbookDirectory(home / rb.dir), settings)
+    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader)
 
 
 def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tocsin import __version__
-from tocsin.cli import accounts, admin, alerting, incidents, jobs, queries, server
+from tocsin.cli import accounts, admin, alerting, incidents, jobs, queries, runbooks, server
 
 app = typer.Typer(
     name="tocsin",
@@ -32,6 +32,8 @@ app.add_typer(alerting.alert_commands, name="alert")
 app.add_typer(alerting.silence_commands, name="silence")
 app.add_typer(alerting.maintenance_commands, name="maintenance")
 app.add_typer(jobs.job_commands, name="jobs")
+app.add_typer(runbooks.runbook_commands, name="runbook")
+app.add_typer(runbooks.audit_commands, name="audit")
 
 
 def _version(value: bool) -> None:

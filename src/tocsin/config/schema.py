@@ -33,6 +33,7 @@ from tocsin.config.routing import (
     RoutingConfig,
     check_integrations,
 )
+from tocsin.config.runbooks import RunbooksConfig
 from tocsin.config.sections import DatabaseConfig, PersonConfig, ServiceConfig, TemplatesConfig
 from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
@@ -128,6 +129,7 @@ class TocsinConfig(BaseModel):
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
 
     @field_validator("severities")
     @classmethod

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tocsin.core.errors import InvalidInput
+
 MASK = "[REDACTED]"
 MIN_SECRET = 4  # shorter values would mask ordinary words
 
@@ -39,7 +41,7 @@ BUILT_IN: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-class BadPattern(ValueError):
+class BadPattern(InvalidInput):
     pass
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from tocsin.core import frontmatter
 from tocsin.core.classify import classify
+from tocsin.core.errors import DomainError, ErrorKind
 from tocsin.core.shell import scan
 
 SHELLS = frozenset({"bash", "sh", "shell"})
@@ -49,6 +50,10 @@ INCIDENT_VARIABLES = frozenset(
     }
 )
 MAX_TIMEOUT = timedelta(hours=6)
+
+
+class RunbookExists(DomainError):
+    kind = ErrorKind.CONFLICT
 
 
 class StepKind(StrEnum):

@@ -20,6 +20,7 @@ from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
 from tocsin.store.repositories import SqlIncidentRepository
+from tocsin.store.runbooks import SqlAuditLog, SqlRunRepository
 
 
 class SqlUnitOfWork:
@@ -28,6 +29,8 @@ class SqlUnitOfWork:
     alerts: SqlAlertRepository
     jobs: SqlJobRepository
     health: SqlHealthSamples
+    runs: SqlRunRepository
+    audit: SqlAuditLog
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -51,6 +54,8 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertRepository(self._conn)
         self.jobs = SqlJobRepository(self._conn)
         self.health = SqlHealthSamples(self._conn)
+        self.runs = SqlRunRepository(self._conn)
+        self.audit = SqlAuditLog(self._conn)
         return self
 
     def __exit__(

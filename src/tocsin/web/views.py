@@ -30,6 +30,7 @@ ENTRY_LABELS: dict[EntryKind, str] = {
     EntryKind.ALERTS: "Alerts",
     EntryKind.ESCALATION: "Escalation",
     EntryKind.PAGE: "Page",
+    EntryKind.COMMAND: "Command",
 }
 
 
