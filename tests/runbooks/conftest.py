@@ -12,7 +12,7 @@ from tocsin.app.clock import ManualClock
 from tocsin.bootstrap import Tocsin, build
 from tocsin.config import render_preset
 
-SECRET = "sekrit-admin-token-123"
+SECRET = "sekrit-admin-token-123"  # noqa: S105 - a test value
 RUNBOOKS = """
 runbooks:
   dir: runbooks

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-
 from tocsin.app.diagnostics import DIAGNOSTICS_JOB
 from tocsin.bootstrap import Tocsin
 from tocsin.config.routing import RouteConfig
