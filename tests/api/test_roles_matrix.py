@@ -50,6 +50,14 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{API}/maintenance"): "viewer",
     ("POST", f"{API}/maintenance"): "responder",
     ("GET", f"{API}/integrations"): "admin",
+    ("GET", f"{API}/runbooks"): "viewer",
+    ("GET", f"{API}/runbooks/{{name}}"): "viewer",
+    ("POST", f"{INC}/runbooks/{{name}}/run"): "responder",
+    ("GET", f"{INC}/runbook-runs"): "viewer",
+    ("GET", f"{API}/runbook-runs/{{run_id}}"): "viewer",
+    ("POST", f"{API}/runbook-runs/{{run_id}}/approve"): "responder",
+    ("GET", f"{API}/audit"): "admin",
+    ("GET", f"{API}/audit/verify"): "admin",
 }  # fmt: skip
 
 # A valid body for each mutating route, so an allowed caller gets past validation.
@@ -64,6 +72,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{INC}/mitigate"): {"action": "rolled back"},
     ("POST", f"{INC}/resolve"): {"root_cause": "a bad deploy", "fix": "rollback"},
     ("POST", f"{INC}/reopen"): {"reason": "back again"},
+    ("POST", f"{INC}/runbooks/{{name}}/run"): {"step": 1, "confirm": True},
     ("POST", f"{API}/users"): {"username": "nina", "password": PHRASE, "role": "viewer"},
     ("PATCH", f"{API}/users/{{username}}"): {"role": "responder"},
     ("POST", f"{API}/tokens"): {"name": "matrix", "role": "viewer"},
@@ -109,6 +118,8 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
         "username": "spare",
         "token_id": str(spare.id),
         "silence_id": str(silence.id),
+        "name": "no-such-runbook",
+        "run_id": "999999",
     }
 
 

@@ -9,7 +9,16 @@ from tocsin.api import errors
 from tocsin.api.fast_reads import FastReads
 from tocsin.api.ingest_fast import IngestFast
 from tocsin.api.limits import BodyLimit
-from tocsin.api.routers import accounts, ack, alerting, incidents, ingest, ingest_aws_pd, ops
+from tocsin.api.routers import (
+    accounts,
+    ack,
+    alerting,
+    incidents,
+    ingest,
+    ingest_aws_pd,
+    ops,
+    runbooks,
+)
 from tocsin.bootstrap import Tocsin
 from tocsin.web import routes as web
 
@@ -30,6 +39,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(incidents.router)
     api.include_router(accounts.router)
     api.include_router(alerting.router)
+    api.include_router(runbooks.router)
     app.include_router(api)
     app.include_router(ingest.router)
     app.include_router(ingest_aws_pd.router)

@@ -107,6 +107,15 @@ class RunbookRuns:
 
     def request(self, req: Request) -> list[Plan] | list[RunRecord]:
         """Dry run: the plans. Otherwise the runs made (queued, or awaiting approval)."""
+        if not req.principal.role.allows(AccessRole.RESPONDER):
+            step = req.step if req.step is not None else "diagnostics"
+            detail = {"runbook": req.runbook, "step": step,
+                      "reason": f"{req.principal.role.value} role"}  # fmt: skip
+            with self._uow() as uow:
+                self._audit(uow, req.principal.name, audit.Action.REFUSED, parse_ref(req.ref),
+                            detail)  # fmt: skip
+                uow.commit()
+            raise Forbidden(req.principal, AccessRole.RESPONDER)
         runbook = self.runbooks.runnable(req.runbook)
         with self._read() as uow:
             incident = uow.incidents.get(parse_ref(req.ref))
@@ -181,9 +190,6 @@ class RunbookRuns:
             self._refuse(req, incident, runbook.name, first, "runbooks.shell is false")
             raise DomainError("runbooks.shell is false in tocsin.yaml: shell steps do not run "
                               "on this Tocsin (typed actions only)")  # fmt: skip
-        if not req.principal.role.allows(AccessRole.RESPONDER):
-            self._refuse(req, incident, runbook.name, first, f"{req.principal.role.value} role")
-            raise Forbidden(req.principal, AccessRole.RESPONDER)
         if mitigations and not req.confirm:
             self._refuse(req, incident, runbook.name, first, "no confirmation")
             raise ConfirmationRequired(
@@ -288,6 +294,12 @@ class RunbookRuns:
     # -- approving -------------------------------------------------------------------------
 
     def approve(self, run_id: int, principal: Principal, schedule: bool = False) -> RunRecord:
+        if not principal.role.allows(AccessRole.RESPONDER):
+            detail = {"run": run_id, "reason": f"{principal.role.value} role"}
+            with self._uow() as uow:
+                self._audit(uow, principal.name, audit.Action.REFUSED, None, detail)
+                uow.commit()
+            raise Forbidden(principal, AccessRole.RESPONDER)
         with self._uow() as uow:
             run = uow.runs.get(run_id)
             if run is None:
@@ -296,9 +308,7 @@ class RunbookRuns:
                 raise DomainError(f"run {run_id} is {run.status.value}: only a run awaiting "
                                   "approval can be approved")  # fmt: skip
             why = None
-            if not principal.role.allows(AccessRole.RESPONDER):
-                why = f"{principal.role.value} role"
-            elif _person(principal.name) == _person(run.requested_by):
+            if _person(principal.name) == _person(run.requested_by):
                 why = "the requester cannot approve their own run"
             if why is None:
                 now = self._clock.now()
@@ -316,8 +326,6 @@ class RunbookRuns:
             detail = {"run": run.id, "runbook": run.runbook, "step": run.step, "reason": why}
             self._audit(uow, principal.name, audit.Action.REFUSED, run.incident, detail)
             uow.commit()
-        if why.endswith("role"):
-            raise Forbidden(principal, AccessRole.RESPONDER)
         raise DomainError(f"run {run_id} was asked for by {run.requested_by}: a second person "
                           "must approve it")  # fmt: skip
 
