@@ -132,6 +132,14 @@ class RunbookRuns:
         self._check(req, runbook, incident, steps)
         return self._accept(req, incident, plans)
 
+    def preview(self, req: Request) -> list[Plan]:
+        """The plans, missing variables included (marked "missing"): what a confirmation
+        page shows before asking for them. Runs and records nothing."""
+        runbook = self.runbooks.runnable(req.runbook)
+        with self._read() as uow:
+            incident = uow.incidents.get(parse_ref(req.ref))
+        return [self._plan(runbook, s, incident, req.values) for s in self._steps(runbook, req)]
+
     def _steps(self, runbook: Runbook, req: Request) -> list[Step]:
         if req.diagnostics == (req.step is not None):
             raise InvalidInput("choose one: --step N (one step) or --diagnostics (every "

@@ -19,6 +19,7 @@ from tocsin.web import (
     incident_page,
     listing,
     login,
+    runbooks_page,
 )
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
 from tocsin.web.ratelimit import LoginLimiter
@@ -26,7 +27,9 @@ from tocsin.web.rendering import WebState, make_environment, page
 
 router = APIRouter(include_in_schema=False)
 # Order matters: /incidents/new before /incidents/{ref}.
-for module in (login, dashboard, listing, alerts_page, declare, events, incident_page, actions):
+for module in (
+    login, dashboard, listing, alerts_page, declare, events, incident_page, runbooks_page, actions,
+):  # fmt: skip
     router.include_router(module.router)
 
 
