@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
 from tocsin.app.acklinks import AckLinks
+from tocsin.app.actions import ActionService
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.audit import AuditLog
@@ -33,11 +34,12 @@ from tocsin.app.jobs import (
     prune_done,
 )
 from tocsin.app.messages import DEFAULT_TEMPLATES
-from tocsin.app.ports import Clock, JobWakeups, PasswordHasher
+from tocsin.app.ports import ActionRunner, Clock, JobWakeups, PasswordHasher
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import RunbookRuns
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
+from tocsin.core.errors import DomainError
 from tocsin.core.incident import Incident
 from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
@@ -76,6 +78,7 @@ class Tocsin:
     ack_links: AckLinks
     runbooks: RunbookRuns
     audit: AuditLog
+    actions: ActionService
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -161,7 +164,27 @@ def build(
         AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
         runs,
         AuditLog(reader),
+        ActionService(uow, clock, aws_actions(env)),
     )
+
+
+def aws_actions(env: Mapping[str, str]) -> Callable[[], ActionRunner]:
+    """boto3 is imported when the first typed action runs, not at start (it is the `aws`
+    extra: `pip install tocsin[aws]`)."""
+    made: list[ActionRunner] = []
+
+    def get() -> ActionRunner:
+        if not made:
+            try:
+                from tocsin.integrations.actions.aws import AwsActions
+            except ImportError as exc:
+                raise DomainError(
+                    f"typed AWS actions need boto3 ({exc}): pip install 'tocsin[aws]'"
+                ) from None
+            made.append(AwsActions(env))
+        return made[0]
+
+    return get
 
 
 def runbook_runs(

@@ -64,6 +64,9 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "ruamel": ("config/",),  # editing tocsin.yaml with its comments kept
     "argon2": ("integrations/",),
     "cryptography": ("integrations/",),
+    # typed AWS actions: an adapter like any other, imported lazily by bootstrap
+    "boto3": ("integrations/",),
+    "botocore": ("integrations/",),
 }
 TABLE_MAKERS = {"Table", "MetaData", "table"}
 SQLALCHEMY_MODULES = {"sql", "schema", "orm"}  # `from sqlalchemy import sql`: sql.table(...)

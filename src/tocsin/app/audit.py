@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from tocsin.app.ports import UnitOfWork
-from tocsin.core.audit import AuditRecord, Broken, Verifier
+from tocsin.core.audit import AuditRecord, Broken, Verifier, following
 
 PAGE = 1000
 
@@ -15,6 +17,20 @@ PAGE = 1000
 class Verdict:
     checked: int
     broken: Broken | None
+
+
+def append(
+    uow: UnitOfWork,
+    at: datetime,
+    actor: str,
+    action: str,
+    incident: int | None,
+    detail: dict[str, Any],
+) -> AuditRecord:
+    """Chain a record onto the log inside the caller's transaction."""
+    record = following(uow.audit.last(), at, actor, action, incident, detail)
+    uow.audit.append(record)
+    return record
 
 
 class AuditLog:

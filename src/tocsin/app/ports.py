@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from tocsin.core.access import AccessRole
+from tocsin.core.actions import ActionResult
 from tocsin.core.audit import AuditRecord
 from tocsin.core.execution import Execution, RunRecord
 from tocsin.core.health import Sample
@@ -247,6 +248,12 @@ class CommandRunner(Protocol):
     group, a clean environment plus `env`, the whole group killed at the timeout."""
 
     def run(self, command: str, env: Mapping[str, str], timeout_s: float) -> Execution: ...
+
+
+class ActionRunner(Protocol):
+    """Carries out typed actions (integrations/actions/aws.py); failures are results."""
+
+    def run(self, name: str, params: dict[str, Any], dry_run: bool) -> ActionResult: ...
 
 
 class Notifier(Protocol):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tocsin.app.audit import append
 from tocsin.app.ports import Clock, CommandRunner, UnitOfWork
 from tocsin.app.refs import parse_ref
 from tocsin.app.runbooks import Runbooks, RunSettings
@@ -422,9 +423,7 @@ class RunbookRuns:
     def _audit(
         self, uow: UnitOfWork, actor: str, action: str, incident: int | None, detail: dict[str, Any]
     ) -> None:
-        record = audit.following(uow.audit.last(), self._clock.now(), actor, action, incident,
-                                 detail)  # fmt: skip
-        uow.audit.append(record)
+        append(uow, self._clock.now(), actor, action, incident, detail)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from tocsin import __version__
-from tocsin.cli import accounts, admin, alerting, incidents, jobs, queries, runbooks, server
+from tocsin.cli import (
+    accounts,
+    actions,
+    admin,
+    alerting,
+    incidents,
+    jobs,
+    queries,
+    runbooks,
+    server,
+)
 
 app = typer.Typer(
     name="tocsin",
@@ -34,6 +44,7 @@ app.add_typer(alerting.maintenance_commands, name="maintenance")
 app.add_typer(jobs.job_commands, name="jobs")
 app.add_typer(runbooks.runbook_commands, name="runbook")
 app.add_typer(runbooks.audit_commands, name="audit")
+app.add_typer(actions.action_commands, name="action")
 
 
 def _version(value: bool) -> None:
