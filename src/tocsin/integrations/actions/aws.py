@@ -161,7 +161,7 @@ class AwsActions:
         return ActionResult("ecs.deployments", dry, True, summary, output=_json(rows))
 
     def _cloudwatch_stats(self, p: dict[str, Any], dry: bool) -> ActionResult:
-        end = self._now()
+        end = self._now() + timedelta(minutes=1)  # up to now, whatever the service rounds to
         dims = [
             {"Name": k.strip(), "Value": v.strip()}
             for k, _, v in (d.partition("=") for d in p["dimensions"].split(",") if d.strip())
