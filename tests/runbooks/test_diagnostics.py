@@ -76,6 +76,17 @@ def test_declaring_for_a_triggered_service_runs_its_diagnostics_once(
     assert [r.status for r in runs] == [RunStatus.SUCCEEDED, RunStatus.SUCCEEDED, RunStatus.SKIPPED]
 
 
+def test_an_unreadable_runbook_does_not_stop_a_declare(
+    wired: Tocsin, write_runbook: Write, runbook_dir: Path
+) -> None:
+    write_runbook("api-first-look", TRIGGERED)
+    (runbook_dir / "latin1.md").write_bytes(b"# Caf\xe9\n```bash\necho\n```\n")
+    wired.incidents.declare("ann", "API down", "P2", Scope(services=("api",)))
+    assert [j.key for j in wired.jobs.find() if j.kind == DIAGNOSTICS_JOB] == [
+        "runbook:1:api-first-look"
+    ]
+
+
 def test_no_trigger_no_job(wired: Tocsin, write_runbook: Write) -> None:
     write_runbook("api-first-look", TRIGGERED)
     wired.incidents.declare("ann", "DB down", "P2", Scope(services=("db",)))

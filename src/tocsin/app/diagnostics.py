@@ -49,7 +49,8 @@ class Diagnostics:
     # -- inside the declaring transaction ------------------------------------------------
 
     def _declared(self, uow: UnitOfWork, incident: Incident, entry: TimelineEntry) -> None:
-        for runbook in self.runs.runbooks.all():
+        """Never raises for a runbook: a file that cannot be read must not stop a declare."""
+        for runbook in self.runs.runbooks.readable():
             trigger = runbook.trigger
             if trigger is None or runbook.errors or not runbook.diagnostics():
                 continue

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tocsin.app.ports import RunbookLibrary
-from tocsin.core.errors import InvalidInput
+from tocsin.core.errors import InvalidInput, TocsinError
 from tocsin.core.runbook import Problem, Runbook, lint, parse
 from tocsin.core.runbook_import import Imported, normalise
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,17 @@ class Runbooks:
 
     def all(self) -> list[Runbook]:
         return [self.get(name) for name in self.names()]
+
+    def readable(self) -> list[Runbook]:
+        """Every runbook that can be read; the others are logged and left out (for the
+        handlers inside a declare's transaction, which must not fail because of a file)."""
+        found = []
+        for name in self.names():
+            try:
+                found.append(self.get(name))
+            except (TocsinError, OSError) as exc:
+                log.warning("runbook %s left out: %s", name, exc)
+        return found
 
     def runnable(self, name: str) -> Runbook:
         """The runbook, or InvalidInput naming its first errors: nothing is half-run."""

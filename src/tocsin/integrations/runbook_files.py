@@ -15,9 +15,11 @@ class RunbookDirectory:
         self.path = path
 
     def names(self) -> list[str]:
-        if not self.path.is_dir():
+        try:
+            found = [p.stem for p in self.path.glob("*.md") if p.is_file()]
+        except OSError:  # missing or unreadable: no runbooks (list and lint say where)
             return []
-        return sorted(p.stem for p in self.path.glob("*.md") if p.is_file() and NAME.match(p.stem))
+        return sorted(name for name in found if NAME.match(name))
 
     def read(self, name: str) -> str:
         path = self._path(name)
