@@ -140,7 +140,8 @@ def build(
     handlers.register(CHECK_JOB, health.handle)
     signal = JobSignal()
     outbox.wake = signal.notify
-    runs = runbook_runs(config, path, env, clock, uow, reader)
+    actions = aws_actions(env)
+    runs = runbook_runs(config, path, env, clock, uow, reader, actions)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
     return Tocsin(
         config,
@@ -164,7 +165,7 @@ def build(
         AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
         runs,
         AuditLog(reader),
-        ActionService(uow, clock, aws_actions(env)),
+        ActionService(uow, clock, actions),
     )
 
 
@@ -194,6 +195,7 @@ def runbook_runs(
     clock: Clock,
     uow: Callable[[], SqlUnitOfWork],
     reader: Callable[[], SqlUnitOfWork],
+    actions: Callable[[], ActionRunner] | None = None,
 ) -> RunbookRuns:
     """Runbooks from `runbooks.dir` (beside tocsin.yaml), run by bash from that folder with a
     clean environment (integrations/actions/shell.py)."""
@@ -204,7 +206,7 @@ def runbook_runs(
         frozenset(s.casefold() for s in rb.approval), tuple(rb.redact),
     )  # fmt: skip
     library = Runbooks(RunbookDirectory(home / rb.dir), settings)
-    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader)
+    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions)
 
 
 def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:

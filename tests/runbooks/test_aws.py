@@ -230,3 +230,50 @@ def test_the_first_seeds_own_aws_commands_run_unchanged_against_moto(
     entries = [e for e in wired.incidents.timeline(ref) if e.kind is EntryKind.COMMAND]
     assert [e.data["title"] for e in entries] == ["Scale ECS service", "Check recent deployments"]
     assert '"desiredCount": 10' in entries[0].data["output"]
+
+
+ACTION_BOOK = """\
+# Scale by action
+```tocsin {name="Scale out"}
+action: ecs.scale
+cluster: modax-cluster
+service: $SERVICE
+desired_count: $COUNT
+```
+
+```bash
+echo "a shell step"
+```
+"""
+
+
+def test_typed_action_steps_run_when_the_shell_is_off(
+    wired: Tocsin, aws: Any, modax_aws: dict[str, str], write_runbook: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from dataclasses import replace
+
+    from tocsin.core.errors import DomainError
+
+    write_runbook("scale", ACTION_BOOK)
+    books = wired.runbooks.runbooks
+    monkeypatch.setattr(books, "settings", replace(books.settings, shell=False))
+    ref = declare(wired)
+    with pytest.raises(DomainError, match="runbooks.shell is false"):
+        wired.runbooks.request(Request(ref, "scale", ANN, step=2))
+    (run,) = wired.runbooks.request(
+        Request(ref, "scale", ANN, step=1, confirm=True, values={"COUNT": "7"})
+    )
+    done = wired.runbooks.execute(run.id)
+    assert done.status is RunStatus.SUCCEEDED, done.output
+    assert service(aws)["desiredCount"] == 7
+    assert done.output.startswith("modax-cluster/modax-internal desired count 2 → 7\n")
+    assert 'before: {"desired_count": 2}' in done.output
+    (entry,) = [e for e in wired.incidents.timeline(ref) if e.kind is EntryKind.COMMAND]
+    assert entry.data["output"] == done.output
+    bad = wired.runbooks.request(
+        Request(ref, "scale", ANN, step=1, confirm=True, values={"COUNT": "many"})
+    )
+    failed = wired.runbooks.execute(bad[0].id)
+    assert failed.status is RunStatus.FAILED
+    assert "desired_count='many': give a number" in failed.output

@@ -99,3 +99,32 @@ def test_triggers_match_services_and_optional_severities() -> None:
     assert not Trigger(("api",)).matches(["db"], "P1")
     assert Trigger(("*",)).matches([], "P1")
     assert not Trigger(("api",), ("P1",)).matches(["api"], "P2")
+
+
+def test_a_tocsin_block_is_a_typed_action_step_with_its_variables() -> None:
+    text = (
+        "# Scale\n```tocsin {name=Scale}\naction: ecs.scale\ncluster: prod\n"
+        "service: $SERVICE\ndesired_count: ${COUNT}\n```\n"
+    )
+    (step,) = parse(text, "t").steps
+    assert (step.action, step.kind, step.marked) == ("ecs.scale", StepKind.MITIGATION, True)
+    assert step.reason == "typed action ecs.scale (mitigation)"
+    assert step.variables == ("SERVICE", "COUNT")
+    assert step.title == "Scale"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("action: ecs.explode\n", "no action 'ecs.explode'"),
+        ("action: ecs.scale\ncluster: c\nservice: s\ndesired_count: 1\ncolour: red\n",
+         "ecs.scale takes no colour"),
+        ("action: ecs.scale\ncluster: c\n", "ecs.scale needs service, desired_count"),
+        ("cluster: c\n", "needs `action: NAME`"),
+        ("action ecs.scale\n", "write `key: value`"),
+    ],
+)  # fmt: skip
+def test_a_typed_action_that_cannot_run_is_an_error_with_its_line(body: str, message: str) -> None:
+    errors = parse(f"# T\n\n```tocsin\n{body}```\n", "t").errors
+    assert errors[0].line == 3
+    assert message in errors[0].message

@@ -13,24 +13,34 @@ in the audit log, in one transaction.
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from tocsin.app.audit import append
-from tocsin.app.ports import Clock, CommandRunner, UnitOfWork
+from tocsin.app.ports import ActionRunner, Clock, CommandRunner, UnitOfWork
 from tocsin.app.refs import parse_ref
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.core import audit
 from tocsin.core.access import AccessRole, Forbidden, Principal
-from tocsin.core.errors import DomainError, IllegalTransition, InvalidInput, NotFound
+from tocsin.core.actions import action_spec
+from tocsin.core.errors import DomainError, IllegalTransition, InvalidInput, NotFound, TocsinError
 from tocsin.core.execution import Execution, RunRecord, RunStatus
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import JobSpec
 from tocsin.core.lifecycle import allowed_actions, is_allowed
 from tocsin.core.redact import Redactor
-from tocsin.core.runbook import INCIDENT_VARIABLES, Runbook, Step, StepKind
+from tocsin.core.runbook import (
+    INCIDENT_VARIABLES,
+    Runbook,
+    Step,
+    StepKind,
+    action_params,
+    fill,
+)
 
 RUN_JOB = "runbook.run"
 SYSTEM = Principal("tocsin", AccessRole.RESPONDER, "local")
@@ -91,7 +101,9 @@ class RunbookRuns:
         runner: CommandRunner,
         environ: Mapping[str, str],
         reader: Callable[[], UnitOfWork] | None = None,
+        actions: Callable[[], ActionRunner] | None = None,
     ) -> None:
+        self._actions = actions
         self._uow = uow
         self._read = reader or uow
         self._clock = clock
@@ -195,8 +207,9 @@ class RunbookRuns:
     ) -> None:
         mitigations = [s for s in steps if s.kind is StepKind.MITIGATION]
         first = mitigations[0] if mitigations else steps[0]
-        if not self.settings.shell:
-            self._refuse(req, incident, runbook.name, first, "runbooks.shell is false")
+        shell = [s for s in steps if not s.action]
+        if shell and not self.settings.shell:
+            self._refuse(req, incident, runbook.name, shell[0], "runbooks.shell is false")
             raise DomainError("runbooks.shell is false in tocsin.yaml: shell steps do not run "
                               "on this Tocsin (typed actions only)")  # fmt: skip
         if mitigations and not req.confirm:
@@ -248,7 +261,7 @@ class RunbookRuns:
         return RunRecord(
             incident.number, plan.runbook, plan.step.number, plan.step.title,
             plan.step.kind.value, plan.command, req.principal.name, now, status,
-            plan.timeout_s, given, secrets,
+            plan.timeout_s, given, secrets, action=plan.step.action,
         )  # fmt: skip
 
     def request_keyed(self, req: Request, key: str) -> RunRecord | None:
@@ -359,14 +372,36 @@ class RunbookRuns:
             env[name] = value
             if not value:
                 unset.append(name)
-        if unset or not self.settings.shell:
-            why = ("runbooks.shell is false" if not self.settings.shell
-                   else "secret(s) no longer set: " + ", ".join(unset))  # fmt: skip
-            result = Execution(None, why, 0)
+        if unset:
+            result = Execution(None, "secret(s) no longer set: " + ", ".join(unset), 0)
+        elif run.action:
+            result = self._typed(run, env)
+        elif not self.settings.shell:
+            result = Execution(None, "runbooks.shell is false", 0)
         else:
             result = self._runner.run(run.command, env, run.timeout_s)
         secrets = [env[n] for n in run.secrets if env.get(n)]
         return self._finish(run_id, result, self._redact.with_secrets(secrets), actor)
+
+    def _typed(self, run: RunRecord, env: dict[str, str]) -> Execution:
+        """A ```tocsin step: its parameters with the variables filled in, run by the action
+        runner; the summary, the state before and after, and what it read as the output."""
+        started = time.monotonic()
+        try:
+            name, raw = action_params(run.command)
+            params = action_spec(name).parse({k: fill(v, env) for k, v in raw.items()})
+            if self._actions is None:
+                raise DomainError("no action runner is configured")
+            done = self._actions().run(name, params, False)
+        except TocsinError as exc:
+            return Execution(None, str(exc), int((time.monotonic() - started) * 1000))
+        lines = [done.summary]
+        if done.before or done.after:
+            lines.append(f"before: {json.dumps(done.before)}\nafter: {json.dumps(done.after)}")
+        if done.output:
+            lines.append(done.output)
+        output = "\n".join(lines) + "\n"
+        return Execution(0 if done.ok else 1, output, int((time.monotonic() - started) * 1000))
 
     def _finish(
         self, run_id: int, result: Execution, redact: Redactor, actor: str | None

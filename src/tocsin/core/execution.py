@@ -61,6 +61,7 @@ class RunRecord:
     output: str = ""  # the whole output, redacted
     output_bytes: int = 0
     note: str = ""  # why it was skipped or could not start
+    action: str = ""  # a typed action's name (the command holds its parameters)
 
     def to_dict(self, with_values: bool = False) -> dict[str, Any]:
         out = {
@@ -84,6 +85,7 @@ class RunRecord:
             "output_bytes": self.output_bytes,
             "variables": sorted([*self.values, *self.secrets]),
             "note": self.note,
+            "action": self.action or None,
         }
         if with_values:
             out["values"] = dict(self.values)

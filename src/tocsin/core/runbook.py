@@ -18,11 +18,14 @@ from enum import StrEnum
 from typing import Any
 
 from tocsin.core import frontmatter
+from tocsin.core.actions import ActionSpec, action_spec
 from tocsin.core.classify import classify
-from tocsin.core.errors import DomainError, ErrorKind
+from tocsin.core.errors import DomainError, ErrorKind, InvalidInput, NotFound
 from tocsin.core.shell import scan
 
 SHELLS = frozenset({"bash", "sh", "shell"})
+ACTION_LANGUAGE = "tocsin"  # a typed action: core/actions.py
+VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 TASK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]\s+(.*\S)\s*$")
@@ -104,6 +107,7 @@ class Step:
     auto: bool = True  # a diagnostic that runs by itself on a trigger
     variables: tuple[str, ...] = ()  # what it needs from outside
     checked: bool = False
+    action: str = ""  # a typed action (a ```tocsin block), not a shell command
 
     @property
     def runnable(self) -> bool:
@@ -122,6 +126,7 @@ class Step:
             "timeout_s": self.timeout.total_seconds() if self.timeout else None,
             "auto": self.auto,
             "variables": list(self.variables),
+            "action": self.action or None,
         }
 
 
@@ -276,6 +281,10 @@ class _Parser:
             end = len(self.lines)
         body = [_dedent(line, indent) for line in self.lines[i + 1 : end]]
         language = info.split("{", 1)[0].split()[0].lower() if info.split("{", 1)[0] else ""
+        if language == ACTION_LANGUAGE:
+            self._flush()
+            self._action_step(i + 1, info, "\n".join(body))
+            return end + 1
         if language not in SHELLS:
             if not self.prose:
                 self.prose_line = i + 1
@@ -312,6 +321,27 @@ class _Parser:
             auto=auto,
             variables=found.variables,
         )
+
+    def _action_step(self, line: int, info: str, body: str) -> None:
+        """```tocsin: `action: NAME` and its parameters as `key: value` lines."""
+        settings = self._settings(line, info)
+        try:
+            name, params = action_params(body)
+            spec = action_spec(name)
+            check_params(spec, params)
+        except (InvalidInput, NotFound) as exc:
+            self.problems.append(Problem(line, f"typed action: {exc}"))
+            return
+        kind_word = settings.get("kind") or spec.kind
+        kind = StepKind(KIND_WORDS[kind_word])
+        reason = f"typed action {name} ({spec.kind})"
+        timeout = _duration(settings["timeout"]) if "timeout" in settings else None
+        auto = settings.get("auto", "true").lower() not in ("false", "no", "0", "off")
+        found = tuple(dict.fromkeys(m.group(1) for v in params.values()
+                                    for m in VARIABLE.finditer(v)))  # fmt: skip
+        title = settings.get("name") or spec.summary
+        self._add_step(line, title, body, kind, reason, True, language=ACTION_LANGUAGE,
+                       timeout=timeout, auto=auto, variables=found, action=name)  # fmt: skip
 
     def _settings(self, line: int, info: str) -> dict[str, str]:
         if "{" not in info:
@@ -473,6 +503,40 @@ def lint(runbook: Runbook, known: Collection[str]) -> list[Problem]:
                 )
             )
     return sorted(found, key=lambda p: p.line)
+
+
+def action_params(body: str) -> tuple[str, dict[str, str]]:
+    """A ```tocsin block's action name and parameters (values as written, `$VARS` and all)."""
+    params: dict[str, str] = {}
+    for number, raw in enumerate(body.split("\n"), 1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        key, sep, value = text.partition(":")
+        if not sep or not key.strip():
+            raise InvalidInput(f"line {number} of the block: write `key: value`, got {text!r}")
+        params[key.strip()] = value.strip().strip("\"'")
+    name = params.pop("action", "")
+    if not name:
+        raise InvalidInput("the block needs `action: NAME`, e.g. action: ecs.scale")
+    return name, params
+
+
+def check_params(spec: ActionSpec, params: dict[str, str]) -> None:
+    """Names only: values may hold variables, filled in when the step runs."""
+    known = {p.name for p in spec.params}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise InvalidInput(f"{spec.name} takes no {', '.join(unknown)}; it takes "
+                           + ", ".join(sorted(known)))  # fmt: skip
+    missing = [p.name for p in spec.params if p.default is None and p.name not in params]
+    if missing:
+        raise InvalidInput(f"{spec.name} needs {', '.join(missing)}")
+
+
+def fill(value: str, env: dict[str, str]) -> str:
+    """`$NAME`/`${NAME}` in a parameter replaced by the variable's value (no shell involved)."""
+    return VARIABLE.sub(lambda m: env.get(m.group(1), m.group(0)), value)
 
 
 def _duration(text: str) -> timedelta | None:

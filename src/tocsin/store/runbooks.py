@@ -55,6 +55,7 @@ def _row(run: RunRecord) -> dict[str, Any]:
         "title": run.title,
         "kind": run.kind,
         "command": run.command,
+        "action": run.action,
         "requested_by": run.requested_by,
         "requested_at": run.requested_at,
         "status": run.status.value,
@@ -85,7 +86,7 @@ def _run(m: Any) -> RunRecord:
         approved_by=m["approved_by"], approved_at=utc_from_db(m["approved_at"]),
         started_at=utc_from_db(m["started_at"]), finished_at=utc_from_db(m["finished_at"]),
         exit_code=m["exit_code"], duration_ms=m["duration_ms"], output=m["output"],
-        output_bytes=m["output_bytes"], note=m["note"],
+        output_bytes=m["output_bytes"], note=m["note"], action=m["action"],
     )  # fmt: skip
 
 

@@ -241,6 +241,7 @@ runbook_runs = Table(
     Column("title", Text, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("command", Text, nullable=False),
+    Column("action", String(64), nullable=False),  # a typed action's name; "" for shell
     Column("requested_by", String(200), nullable=False),
     Column("requested_at", UTCDateTime, nullable=False),
     Column("status", String(20), nullable=False),

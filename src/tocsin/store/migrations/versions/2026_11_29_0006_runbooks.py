@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("command", sa.Text, nullable=False),
+        sa.Column("action", sa.String(64), nullable=False),
         sa.Column("requested_by", sa.String(200), nullable=False),
         sa.Column("requested_at", UTCDateTime, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
