@@ -23,6 +23,7 @@ from tocsin.app.refs import parse_ref
 from tocsin.app.views import incident_from_json
 from tocsin.cli.remote_alerts import RemoteAlertAdmin
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
+from tocsin.cli.remote_runbooks import RemoteRunbooks
 from tocsin.core.access import AccessRole
 from tocsin.core.errors import InvalidInput
 from tocsin.core.incident import Incident, format_id
@@ -71,6 +72,7 @@ class Remote:
         self.incidents = RemoteIncidents(self._api)
         self.accounts = RemoteAccounts(self._api)
         self.alert_admin = RemoteAlertAdmin(self._api)
+        self.runbooks = RemoteRunbooks(self._api)
 
     def close(self) -> None:
         self._api.close()

@@ -1,5 +1,7 @@
 """`tocsin runbook …` (list, show, lint, import, run, approve, runs, output) and
-`tocsin audit …` (verify, list). They act on this host's runbooks directory and database."""
+`tocsin audit …` (verify, list). They act on this host's runbooks directory and database;
+with TOCSIN_URL set, list, show, run, approve, runs and output act on that server (its
+runbooks, its worker), and lint, import and audit stay local."""
 
 from __future__ import annotations
 
@@ -11,7 +13,19 @@ import typer
 from rich.markup import escape
 
 from tocsin.app.runs import Plan, Request
-from tocsin.cli.common import ActorOpt, JsonOpt, actor, err, handled, local_app, out, print_json
+from tocsin.cli.common import (
+    ActorOpt,
+    JsonOpt,
+    actor,
+    app,
+    err,
+    handled,
+    local_app,
+    out,
+    print_json,
+)
+from tocsin.cli.remote import Remote
+from tocsin.cli.remote_runbooks import RemoteRunbooks
 from tocsin.core.access import AccessRole, Principal
 from tocsin.core.errors import InvalidInput
 from tocsin.core.execution import RunRecord, RunStatus
@@ -25,6 +39,11 @@ NameArg = Annotated[str, typer.Argument(help="Runbook name (the file NAME.md).")
 KIND_STYLE = {StepKind.DIAGNOSTIC: "green", StepKind.MITIGATION: "red", StepKind.CHECK: "blue"}
 
 
+def _remote() -> RemoteRunbooks | None:
+    target = app()
+    return target.runbooks if isinstance(target, Remote) else None
+
+
 def _principal(as_: str | None) -> Principal:
     """Whoever runs the CLI on this host has its database: the local admin, by name."""
     return Principal(actor(as_), AccessRole.ADMIN, "local")
@@ -34,6 +53,16 @@ def _principal(as_: str | None) -> Principal:
 @handled
 def list_(as_json: JsonOpt = False) -> None:
     """The runbooks in the runbooks directory, with their steps and triggers."""
+    remote = _remote()
+    if remote is not None:
+        listed = remote.listed()
+        if as_json:
+            print_json([book | {"steps": len(book["steps"])} for book in listed])
+            return
+        for book in listed:
+            steps = len(book["steps"])
+            out.print(f"[bold]{book['name']}[/bold]  {escape(book['title'])}  ({steps} steps)")
+        return
     books = local_app().runbooks.runbooks
     found = books.all()
     if as_json:
@@ -55,6 +84,19 @@ def list_(as_json: JsonOpt = False) -> None:
 @handled
 def show(name: NameArg, as_json: JsonOpt = False) -> None:
     """The runbook as Tocsin reads it: sections, numbered steps with their kind and why."""
+    remote = _remote()
+    if remote is not None:
+        shown = remote.show(name)
+        if as_json:
+            print_json(shown)
+            return
+        out.print(f"[bold]{escape(shown['title'])}[/bold] ({shown['name']})")
+        for s in shown["steps"]:
+            out.print(f"▶ step {s['number']} ({s['kind']} — {escape(s['reason'])}): "
+                      f"{escape(s['title'])}")  # fmt: skip
+            for line in s["command"].splitlines():
+                out.print(f"  {escape(line)}")
+        return
     rb = local_app().runbooks.runbooks.get(name)
     if as_json:
         print_json(rb.summary())
@@ -178,6 +220,12 @@ def run(
 ) -> None:
     """Run a step (or every diagnostic) of a runbook for an incident; the output, exit code
     and duration go on its timeline. Mitigations ask for confirmation."""
+    remote = _remote()
+    if remote is not None:
+        body = {"step": step, "diagnostics": diagnostics, "confirm": yes, "dry_run": dry_run,
+                "values": _values(set_)}  # fmt: skip
+        _run_remote(remote, incident, name, body, actor(as_), as_json)
+        return
     runs = local_app().runbooks
     req = Request(incident, name, _principal(as_), step, diagnostics, yes, True, _values(set_))
     plans = runs.request(req)
@@ -216,6 +264,11 @@ def approve(
     as_json: JsonOpt = False,
 ) -> None:
     """Approve a mitigation that awaits a second person, and run it now."""
+    remote = _remote()
+    if remote is not None:
+        approved = remote.approve(run_id, actor(as_))
+        _finish_remote(remote, [approved], as_json)
+        return
     runs = local_app().runbooks
     record = runs.approve(run_id, _principal(as_))
     record = runs.execute(record.id, record.requested_by)
@@ -233,20 +286,28 @@ def runs_(
     incident: Annotated[str, typer.Argument(help="e.g. INC-7.")], as_json: JsonOpt = False
 ) -> None:
     """The runbook runs of an incident."""
-    found = local_app().runbooks.for_incident(incident)
+    remote = _remote()
+    rows = (
+        remote.runs(incident) if remote is not None
+        else [r.to_dict() for r in local_app().runbooks.for_incident(incident)]
+    )  # fmt: skip
     if as_json:
-        print_json([r.to_dict() for r in found])
+        print_json(rows)
         return
-    for r in found:
-        code = "" if r.exit_code is None else f" exit {r.exit_code}"
-        out.print(f"run {r.id}: {r.runbook} step {r.step} ({r.kind}) {r.status.value}{code} "
-                  f"by {escape(r.requested_by)} at {iso(r.requested_at)}")  # fmt: skip
+    for r in rows:
+        code = "" if r["exit_code"] is None else f" exit {r['exit_code']}"
+        out.print(f"run {r['id']}: {r['runbook']} step {r['step']} ({r['kind']}) {r['status']}"
+                  f"{code} by {escape(r['requested_by'])} at {r['requested_at']}")  # fmt: skip
 
 
 @runbook_commands.command()
 @handled
 def output(run_id: Annotated[int, typer.Argument(help="The run's id.")]) -> None:
     """The whole (redacted) output of a run, as stored."""
+    remote = _remote()
+    if remote is not None:
+        sys.stdout.write(remote.run_record(run_id)["output"])
+        return
     sys.stdout.write(local_app().runbooks.get(run_id).output)
 
 
@@ -285,6 +346,47 @@ def audit_list(
         shown = ("run", "step", "reason", "exit_code")
         what = ", ".join(f"{k}={v}" for k, v in r.detail.items() if k in shown)
         out.print(f"{r.seq} {iso(r.at)} {escape(r.actor)} {r.action}{inc} {escape(what)}")
+
+
+def _run_remote(
+    remote: RemoteRunbooks, ref: str, name: str, body: dict[str, Any], who: str, as_json: bool
+) -> None:
+    if not body["confirm"] and not body["dry_run"] and not as_json and sys.stdin.isatty():
+        plans = remote.run(ref, name, body | {"dry_run": True}, who)["plans"]
+        risky = [p for p in plans if p["kind"] == "mitigation"]
+        for p in risky:
+            out.print(f"[red]step {p['step']} ({p['kind']}: {escape(p['reason'])})[/]: "
+                      f"{escape(p['title'])}\n  $ {escape(p['command'])}")  # fmt: skip
+        if risky:
+            body["confirm"] = typer.confirm(f"Run on {ref}?", default=False)
+    answer = remote.run(ref, name, body, who)
+    if body["dry_run"]:
+        if as_json:
+            print_json(answer["plans"])
+            return
+        for p in answer["plans"]:
+            env = ", ".join(f"{k} ({v})" for k, v in p["env"].items()) or "none"
+            out.print(f"step {p['step']} ({p['kind']}): {escape(p['command'])}")
+            out.print(f"  environment: {escape(env)}")
+        return
+    _finish_remote(remote, answer["runs"], as_json)
+
+
+def _finish_remote(remote: RemoteRunbooks, runs: list[dict[str, Any]], as_json: bool) -> None:
+    done = [remote.follow(r, float(r.get("timeout_s") or 60)) for r in runs]
+    if as_json:
+        print_json(done)
+    for r in [] if as_json else done:
+        if r["status"] == "awaiting_approval":
+            out.print(f"[yellow]run {r['id']} awaits a second person's approval[/yellow]: "
+                      f"tocsin runbook approve {r['id']}")  # fmt: skip
+            continue
+        if r["output"]:
+            sys.stdout.write(r["output"] if r["output"].endswith("\n") else r["output"] + "\n")
+        code = "" if r["exit_code"] is None else f", exit {r['exit_code']}"
+        out.print(f"run {r['id']}: {r['status']}{code} (on the timeline)")
+    if any(r["status"] not in ("succeeded", "awaiting_approval") for r in done):
+        raise typer.Exit(1)
 
 
 def _values(pairs: list[str] | None) -> dict[str, str]:

@@ -86,6 +86,7 @@ class RunRecord:
             "variables": sorted([*self.values, *self.secrets]),
             "note": self.note,
             "action": self.action or None,
+            "timeout_s": self.timeout_s,
         }
         if with_values:
             out["values"] = dict(self.values)
