@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -46,7 +46,11 @@ def get_runbook(name: Name, tocsin: App, _: Viewer) -> dict[str, Any]:
     return tocsin.runbooks.runbooks.get(name).summary()
 
 
-@router.post("/incidents/{ref}/runbooks/{name}/run", status_code=202)
+@router.post(
+    "/incidents/{ref}/runbooks/{name}/run",
+    status_code=202,
+    responses={200: {"description": "A dry run: the plans, nothing run"}},
+)
 def run_step(ref: Ref, name: Name, body: RunIn, tocsin: App, who: Viewer) -> JSONResponse:
     """Run a step (or every diagnostic) for the incident: 202 with the runs, queued (or
     awaiting a second person's approval); 200 with the plans for a dry run. Needs the
@@ -79,8 +83,14 @@ def approve_run(run_id: RunId, tocsin: App, who: Viewer) -> JSONResponse:
 
 
 @router.get("/audit")
-def audit_records(tocsin: App, _: Admin, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-    return [x.to_dict() for x in tocsin.audit.records(max(after, 0), min(max(limit, 1), 1000))]
+def audit_records(
+    tocsin: App,
+    _: Admin,
+    after: Annotated[int, Query(ge=0, le=2_000_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Audit records after `after`, oldest first."""
+    return [x.to_dict() for x in tocsin.audit.records(after, limit)]
 
 
 @router.get("/audit/verify")
