@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from tests.runbooks.conftest import SECRET
 from tocsin.app.runs import ConfirmationRequired, MissingVariables, Request
@@ -248,9 +249,12 @@ def test_audit_verify_names_the_record_that_was_changed(
     verdict = wired.audit.verify()
     assert verdict.checked == 3
     assert verdict.broken is None
-    with wired.engine.begin() as conn:
+    with pytest.raises(DBAPIError, match="append-only"), wired.engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
-    broken = wired.audit.verify().broken
+    with wired.engine.begin() as conn:  # whoever owns the database can drop the guard …
+        drop_append_only_guard(conn)
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
+    broken = wired.audit.verify().broken  # … and the chain shows what they changed
     assert broken is not None
     assert broken.seq == 2
     with wired.engine.begin() as conn:
@@ -258,6 +262,14 @@ def test_audit_verify_names_the_record_that_was_changed(
     broken = wired.audit.verify().broken
     assert broken is not None
     assert (broken.seq, "removed" in broken.reason) == (2, True)
+
+
+def drop_append_only_guard(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
+    else:
+        conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        conn.execute(text("DROP TRIGGER audit_log_no_delete"))
 
 
 def test_dry_run_checklists_unknown_steps_broken_runbooks_and_closed_incidents(

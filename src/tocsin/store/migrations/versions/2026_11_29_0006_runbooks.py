@@ -18,6 +18,23 @@ branch_labels = None
 depends_on = None
 
 
+# The audit log refuses UPDATE and DELETE: records are only ever appended. (Whoever owns the
+# database can drop the trigger; the hash chain then shows what they changed.)
+APPEND_ONLY = {
+    "sqlite": [
+        f"CREATE TRIGGER audit_log_no_{what} BEFORE {what.upper()} ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        for what in ("update", "delete")
+    ],
+    "postgresql": [
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    ],
+}
+
+
 def upgrade() -> None:
     op.create_table(
         "runbook_runs",
@@ -58,8 +75,12 @@ def upgrade() -> None:
         sa.Column("prev", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
     )
+    for statement in APPEND_ONLY[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
     op.drop_table("audit_log")
     op.drop_table("runbook_runs")
