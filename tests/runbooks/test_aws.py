@@ -277,3 +277,21 @@ def test_typed_action_steps_run_when_the_shell_is_off(
     failed = wired.runbooks.execute(bad[0].id)
     assert failed.status is RunStatus.FAILED
     assert "desired_count='many': give a number" in failed.output
+
+
+def test_secrets_manager_rotation_records_versions_never_values(
+    wired: Tocsin, aws: Any, modax_aws: dict[str, str]
+) -> None:
+    sm = aws("secretsmanager")
+    name = f"modax/db-{id(sm)}"
+    sm.create_secret(Name=name, SecretString="hunter2-db-password")
+    ref = declare(wired)
+    dry = wired.actions.run(ref, "secretsmanager.rotate", {"secret_id": name}, ANN, dry_run=True)
+    assert dry.summary.startswith(f"would rotate {name}")
+    done = wired.actions.run(ref, "secretsmanager.rotate", {"secret_id": name}, ANN, confirm=True)
+    assert done.ok, done.error
+    stages = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
+    assert stages[done.before["current_version"]] == ["AWSPREVIOUS"]
+    assert stages[done.after["current_version"]] == ["AWSCURRENT"]
+    timeline = str([e.data for e in wired.incidents.timeline(ref)])
+    assert "hunter2-db-password" not in timeline

@@ -33,6 +33,7 @@ class AwsActions:
             "apigateway.throttle": self._apigw_throttle,
             "apigateway.cache": self._apigw_cache,
             "ssm.switch": self._ssm_switch,
+            "secretsmanager.rotate": self._rotate_secret,
             "ecs.deployments": self._ecs_deployments,
             "cloudwatch.stats": self._cloudwatch_stats,
             "logs.filter": self._logs_filter,
@@ -150,6 +151,20 @@ class AwsActions:
                               Overwrite=True)  # fmt: skip
         return ActionResult("ssm.switch", dry, True, _would(what, dry), before,
                             {"value": p["value"]})  # fmt: skip
+
+    def _rotate_secret(self, p: dict[str, Any], dry: bool) -> ActionResult:
+        """The versions are recorded, never a value: AWSPREVIOUS is the way back."""
+        sm = self.client("secretsmanager")
+        stages = sm.describe_secret(SecretId=p["secret_id"]).get("VersionIdsToStages", {})
+        current = next((v for v, s in stages.items() if "AWSCURRENT" in s), None)
+        before = {"current_version": current}
+        if dry:
+            what = f"would rotate {p['secret_id']} (now version {current})"
+            return ActionResult("secretsmanager.rotate", dry, True, what, before)
+        made = sm.rotate_secret(SecretId=p["secret_id"], RotateImmediately=True)
+        after = {"current_version": made.get("VersionId")}
+        what = f"{p['secret_id']} rotated: version {current} → {after['current_version']}"
+        return ActionResult("secretsmanager.rotate", dry, True, what, before, after)
 
     # -- diagnostics -----------------------------------------------------------------------
 
