@@ -56,6 +56,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{INC}/runbook-runs"): "viewer",
     ("GET", f"{API}/runbook-runs/{{run_id}}"): "viewer",
     ("POST", f"{API}/runbook-runs/{{run_id}}/approve"): "responder",
+    ("GET", f"{API}/actions"): "viewer",
+    ("POST", f"{INC}/actions/{{action}}"): "responder",
     ("GET", f"{API}/audit"): "admin",
     ("GET", f"{API}/audit/verify"): "admin",
 }  # fmt: skip
@@ -73,6 +75,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{INC}/resolve"): {"root_cause": "a bad deploy", "fix": "rollback"},
     ("POST", f"{INC}/reopen"): {"reason": "back again"},
     ("POST", f"{INC}/runbooks/{{name}}/run"): {"step": 1, "confirm": True},
+    ("POST", f"{INC}/actions/{{action}}"): {"params": {"cluster": "c"}},
     ("POST", f"{API}/users"): {"username": "nina", "password": PHRASE, "role": "viewer"},
     ("PATCH", f"{API}/users/{{username}}"): {"role": "responder"},
     ("POST", f"{API}/tokens"): {"name": "matrix", "role": "viewer"},
@@ -120,6 +123,7 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
         "silence_id": str(silence.id),
         "name": "no-such-runbook",
         "run_id": "999999",
+        "action": "ecs.scale",
     }
 
 

@@ -98,3 +98,27 @@ def test_a_p1_mitigation_waits_for_a_second_person(
     assert (done["status"], done["approved_by"]) == ("succeeded", "token:admin-token")
     verified = api.get(f"{API}/audit/verify", headers=bearer(role_tokens["admin"])).json()
     assert verified == {"checked": 4, "ok": True, "broken": None}
+
+
+def test_typed_actions_over_the_api_check_role_confirmation_and_parameters(
+    tocsin: Tocsin, api: TestClient, role_tokens: dict[str, str]
+) -> None:
+    ref = setup(tocsin, api, role_tokens)
+    listed = api.get(f"{API}/actions", headers=bearer(role_tokens["viewer"])).json()
+    assert "ecs.scale" in [a["name"] for a in listed]
+    url = f"{API}/incidents/{ref}/actions/ecs.scale"
+    params = {"cluster": "c", "service": "s", "desired_count": "3"}
+    viewer = api.post(url, json={"params": params, "confirm": True},
+                      headers=bearer(role_tokens["viewer"]))  # fmt: skip
+    assert viewer.status_code == 403
+    who = bearer(role_tokens["responder"])
+    unconfirmed = api.post(url, json={"params": params}, headers=who)
+    assert unconfirmed.status_code == 409
+    bad = api.post(url, json={"params": {**params, "desired_count": "many"}, "confirm": True},
+                   headers=who)  # fmt: skip
+    assert bad.status_code == 422
+    assert "desired_count='many': give a number" in bad.json()["error"]["message"]
+    unknown = api.post(f"{API}/incidents/{ref}/actions/ecs.explode", json={}, headers=who)
+    assert unknown.status_code == 404
+    reasons = [r.detail["reason"] for r in tocsin.audit.records()]
+    assert reasons == ["viewer role", "no confirmation"]

@@ -45,19 +45,19 @@ class ActionService:
         confirm: bool = False,
         dry_run: bool = False,
     ) -> ActionResult:
+        number = parse_ref(ref)
+        if not principal.role.allows(AccessRole.RESPONDER):
+            self._refuse(principal, number, name, dict(params), f"{principal.role.value} role")
+            raise Forbidden(principal, AccessRole.RESPONDER)
         spec = action_spec(name)
         parsed = spec.parse(params)
-        number = parse_ref(ref)
         with self._uow() as uow:
             incident = uow.incidents.get(number)
         if not is_allowed(incident.status, "command"):
             raise IllegalTransition(incident.id, incident.status.value, "run an action",
                                     allowed_actions(incident.status))  # fmt: skip
-        if not principal.role.allows(AccessRole.RESPONDER):
-            self._refuse(principal, number, spec, parsed, f"{principal.role.value} role")
-            raise Forbidden(principal, AccessRole.RESPONDER)
         if spec.kind == "mitigation" and not (confirm or dry_run):
-            self._refuse(principal, number, spec, parsed, "no confirmation")
+            self._refuse(principal, number, spec.name, parsed, "no confirmation")
             raise ConfirmationRequired(f"{name} is a mitigation: confirm it (--yes) to run it")
         result = self._runner().run(name, parsed, dry_run)
         if not dry_run:
@@ -81,11 +81,11 @@ class ActionService:
             uow.commit()
 
     def _refuse(
-        self, principal: Principal, number: int, spec: ActionSpec, params: dict[str, Any], why: str
+        self, principal: Principal, number: int, action: str, params: dict[str, Any], why: str
     ) -> None:
         with self._uow() as uow:
             append(uow, self._clock.now(), principal.name, Action.REFUSED, number,
-                   {"action": spec.name, "params": params, "reason": why})  # fmt: skip
+                   {"action": action, "params": params, "reason": why})  # fmt: skip
             uow.commit()
 
 

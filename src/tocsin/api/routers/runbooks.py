@@ -7,6 +7,7 @@ take any signed-in caller so that a viewer's attempt is refused *and audited* by
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -80,6 +81,34 @@ def approve_run(run_id: RunId, tocsin: App, who: Viewer) -> JSONResponse:
     """A second person approves a mitigation; a worker runs it."""
     run = tocsin.runbooks.approve(run_id, who, schedule=True)
     return JSONResponse(run.to_dict(), status_code=202)
+
+
+class ActionIn(Strict):
+    params: dict[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")],
+                 Annotated[str, Field(max_length=4096)]] = Field(default_factory=dict,
+                                                                 max_length=20)  # fmt: skip
+    confirm: bool = Field(default=False, description="required for a mitigation")
+    dry_run: bool = Field(default=False, description="read the state; say what would change")
+
+
+ActionName = Annotated[str, Path(pattern=r"^[a-z0-9]+\.[a-z0-9_.-]+$", max_length=64)]
+
+
+@router.get("/actions")
+def list_actions(tocsin: App, _: Viewer) -> list[dict[str, Any]]:
+    """The typed actions (AWS) and their parameters."""
+    return [spec.describe() for spec in tocsin.actions.catalogue()]
+
+
+@router.post("/incidents/{ref}/actions/{action}")
+def run_action(
+    ref: Ref, action: ActionName, body: ActionIn, tocsin: App, who: Viewer
+) -> dict[str, Any]:
+    """Run a typed action for the incident, here and now: its summary, the state before and
+    after (on the timeline too, unless a dry run). Needs the responder role, and `confirm`
+    for a mitigation; refusals are audited. An AWS failure is `ok: false`, not an error."""
+    result = tocsin.actions.run(ref, action, body.params, who, body.confirm, body.dry_run)
+    return asdict(result)
 
 
 @router.get("/audit")
