@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install the Debian packages tocsin needs for development and tests.
+# Install the Debian packages tocsin needs: with --run only what running it needs (`make run`),
+# without it what the tests need too (`make test`). Packages go in --no-install-recommends,
+# so each one the tests use is named here, even a library a minimal image lacks.
 #
 # Idempotent and fast: when every requirement is already present it touches
 # neither apt nor the network. To add a requirement, add one `require` line:
@@ -24,6 +26,9 @@ if [ "${1:-}" != "--run" ]; then
     require postgresql 'ls /usr/lib/postgresql/*/bin/initdb'
     # Chromium for the browser tests (Playwright drives /usr/bin/chromium).
     require chromium 'command -v chromium'
+    # Playwright's driver is a Node.js binary linked against libatomic.so.1, which minimal
+    # Debian images lack (its other libraries, libstdc++6 and libgcc-s1, come with apt).
+    require libatomic1 'dpkg-query -W -f "\${Status}" libatomic1 | grep -q "ok installed"'
     # The real Alertmanager that sends its webhook to Tocsin in the tests.
     require prometheus-alertmanager 'command -v prometheus-alertmanager'
 fi

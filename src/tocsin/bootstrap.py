@@ -6,7 +6,7 @@ import os
 import random
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +21,10 @@ from tocsin.app.alerts import AlertService
 from tocsin.app.audit import AuditLog
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
+from tocsin.app.comms import Comms
+from tocsin.app.delivery import Courier
 from tocsin.app.diagnostics import Diagnostics
+from tocsin.app.directory import TeamDirectory
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.jobs import (
@@ -33,15 +36,22 @@ from tocsin.app.jobs import (
     Recurring,
     prune_done,
 )
-from tocsin.app.messages import DEFAULT_TEMPLATES
-from tocsin.app.ports import ActionRunner, Clock, JobWakeups, PasswordHasher
+from tocsin.app.messages import MESSAGE_SETS
+from tocsin.app.oncall import OncallService, Roster
+from tocsin.app.paging import Paging
+from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import RunbookRuns
+from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
+from tocsin.config.channels import contact_method
+from tocsin.config.escalation import unknown_targets
 from tocsin.core.errors import DomainError
 from tocsin.core.incident import Incident
+from tocsin.core.notify import ContactKind
 from tocsin.integrations.actions.shell import ShellRunner
+from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
@@ -75,10 +85,13 @@ class Tocsin:
     job_runner: JobRunner
     job_signal: JobSignal  # notify() after a commit that scheduled a job due now
     job_wakeups: Callable[[], JobWakeups | None]  # PostgreSQL LISTEN, else None (polling)
+    oncall: OncallService
     ack_links: AckLinks
+    suggestions: Suggestions
     runbooks: RunbookRuns
     audit: AuditLog
     actions: ActionService
+    notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -95,7 +108,8 @@ def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]
 
 
 def renderer_for(config: TocsinConfig) -> JinjaRenderer:
-    return JinjaRenderer(DEFAULT_TEMPLATES, config.templates.model_dump())
+    """The built-in messages `messages:` names, with the team's `templates` over them."""
+    return JinjaRenderer(MESSAGE_SETS[config.messages], config.templates.model_dump())
 
 
 def build(
@@ -140,6 +154,10 @@ def build(
     handlers.register(CHECK_JOB, health.handle)
     signal = JobSignal()
     outbox.wake = signal.notify
+    oncall = OncallService(uow, clock, roster_for(config), reader)
+    acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
+    adapters = notifiers(config, env, clock)
+    install_paging(config, clock, service, oncall, acks, adapters, outbox.handlers, handlers)
     actions = aws_actions(env)
     runs = runbook_runs(config, path, env, clock, uow, reader, actions)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
@@ -162,11 +180,43 @@ def build(
         JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
         signal,
         lambda: job_wakeups(url),
-        AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service),
+        oncall,
+        acks,
+        Suggestions(uow, clock, service, reader),
         runs,
         AuditLog(reader),
         ActionService(uow, clock, actions),
+        adapters,
     )
+
+
+def install_paging(
+    config: TocsinConfig,
+    clock: Clock,
+    incidents: IncidentService,
+    oncall: OncallService,
+    acks: AckLinks,
+    adapters: dict[ContactKind, Notifier],
+    entry_handlers: Handlers,
+    job_handlers: JobHandlers,
+) -> None:
+    """Escalation and pages, and the team channels' posts and reminders: handlers inside
+    the transactions that cause them, and the jobs the worker runs."""
+    keys = {s.key.casefold(): s.key for s in config.severities}
+    channels = {c.name: contact_method(c) for c in config.channels}
+    directory = TeamDirectory(oncall, channels)
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    severities = incidents.severities
+    paging = Paging(clock, severities, config.policy_for(), directory, courier, acks.link)
+    paging.install(entry_handlers, job_handlers)
+    comms = Comms(clock, severities, config.escalation.channels_for(keys), directory, courier)
+    comms.install(entry_handlers, job_handlers)
+
+
+def roster_for(config: TocsinConfig) -> Roster:
+    """The people and schedules of tocsin.yaml, as the on-call use cases take them."""
+    people = {p.handle: p.to_core() for p in config.people}
+    return Roster(people, {s.name: s.to_core() for s in config.schedules})
 
 
 def aws_actions(env: Mapping[str, str]) -> Callable[[], ActionRunner]:
@@ -272,9 +322,66 @@ def template_problems(config: TocsinConfig) -> list[ConfigProblem]:
     sample.mitigate(now, "tocsin", "a rollback")
     sample.resolve(now, "tocsin", severity, "a cause", "a fix")
     problems = []
-    for name in DEFAULT_TEMPLATES:
+    for name in messages.KINDS:
         extra = {"text": "Sample update"} if name == messages.UPDATE else {}
         error = renderer.check(name, messages.context(sample, severity, now, **extra))
         if error:
             problems.append(ConfigProblem(None, f"templates.{name}", f"does not render: {error}"))
     return problems
+
+
+def notifiers(
+    config: TocsinConfig, env: Mapping[str, str], clock: Clock
+) -> dict[ContactKind, Notifier]:
+    """One adapter per channel in `notifiers:` whose secrets are set (`tocsin config check`
+    names the missing ones). Adapters connect on first use, so building them costs nothing."""
+    c = config.notifiers
+    wire = adapters.Wiring(
+        lambda name: env.get(name or "", "").strip() or None,
+        adapters.Timeouts(c.timeouts.connect.total_seconds(), c.timeouts.read.total_seconds()),
+        clock,
+    )
+    found: list[Notifier] = []
+    if c.slack:
+        found += wire.slack(c.slack.base_url, c.slack.bot_token_env, c.slack.webhooks)
+    if c.telegram:
+        found += wire.telegram(c.telegram.base_url, c.telegram.bot_token_env)
+    if c.twilio:
+        t = c.twilio
+        found += wire.twilio(t.base_url, t.account_sid_env, t.auth_token_env, t.from_number_env)
+    if c.email:
+        e = c.email
+        found += wire.email(
+            adapters.SmtpSettings(
+                e.host, e.port, e.starttls, e.tls, None, None, e.from_, e.from_name
+            ),
+            e.username_env,
+            e.password_env,
+        )
+    if c.ntfy:
+        found += wire.ntfy(c.ntfy.base_url, c.ntfy.token_env)
+    hooks = {name: (hook.url, hook.secret_env) for name, hook in c.webhooks.items()}
+    found += wire.webhooks(hooks, c.event_source)
+    return {notifier.kind: notifier for notifier in found}
+
+
+def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
+    """Each channel secret whose environment variable is unset: found by `config check`,
+    not by the first page at 3 a.m."""
+    return config.notifiers.missing_secrets(env)
+
+
+def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:
+    """Escalation targets and announce channels that name nobody: found by `config check`,
+    not when the step fires."""
+    people = {p.handle for p in config.people}
+    schedules = {s.name for s in config.schedules}
+    channels = {c.name for c in config.channels}
+    found = unknown_targets(config.escalation, people, schedules, channels)
+    for i, route in enumerate(config.escalation.announce):
+        for name in route.channels:
+            if name not in channels:
+                listed = ", ".join(sorted(channels)) or "none"
+                where = f"escalation.announce[{i}].channels"
+                found.append((where, f"channel {name} is not in channels; known: {listed}"))
+    return [ConfigProblem(None, where, message) for where, message in found]

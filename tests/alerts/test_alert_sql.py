@@ -9,12 +9,13 @@ from sqlalchemy import Engine, insert, select
 
 from tocsin.app.alert_records import AlertGroup, AlertRow
 from tocsin.core.alerts import AlertStatus
-from tocsin.core.routing import Matcher
+from tocsin.core.routing import DeclareMode, Matcher
 from tocsin.core.silences import MaintenanceWindow, Silence
 from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.tables import alert_groups, alerts
 
 WHEN = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 22, 4, 30, 0, 5, tzinfo=timezone(timedelta(hours=-3)))
 
 
 def row(key: str) -> AlertRow:
@@ -26,17 +27,26 @@ def row(key: str) -> AlertRow:
     )  # fmt: skip
 
 
+def group(key: str, is_new: bool = False) -> AlertGroup:
+    return AlertGroup(
+        key, "db", WHEN, WHEN, None, 2, 3, 1, {"a": {"b": 1}}, 5, DeclareMode.NEVER,
+        LATER, LATER, "ann é", is_new,
+    )  # fmt: skip
+
+
 def test_raw_and_sqlalchemy_rows_are_stored_alike(engine: Engine) -> None:
     with engine.begin() as conn:
         repo = SqlAlertRepository(conn)
         repo.insert_alerts([row("raw")])
         values = {c.name: getattr(row("orm"), c.name) for c in alerts.columns if c.name != "id"}
         conn.execute(insert(alerts).values(**{**values, "status": "firing"}))
-        repo.save_group(AlertGroup("g1", "db", WHEN, WHEN, None, 2, 3, 1, {"a": {"b": 1}}, 5, True))
+        repo.save_group(group("g1", is_new=True))
         conn.execute(
             insert(alert_groups).values(
                 group_key="g2", service="db", incident=None, alerts=2, events=3, firing=1,
                 first_at=WHEN, last_at=WHEN, label_counts={"a": {"b": 1}}, next_milestone=5,
+                declare_mode="never", firing_since=LATER, dismissed_at=LATER,
+                dismissed_by="ann é",
             )
         )  # fmt: skip
     with engine.connect() as conn:
@@ -53,9 +63,8 @@ def test_raw_and_sqlalchemy_rows_are_stored_alike(engine: Engine) -> None:
         assert {k: (r.labels, r.acknowledged, r.incident) for k, r in found.items()} == {
             k: ({"alertname": "Disk", "zone": "é"}, True, 7) for k in ("raw", "orm")
         }
-        assert repo.group("g1") == repo.group("g2").__class__(
-            "g1", "db", WHEN, WHEN, None, 2, 3, 1, {"a": {"b": 1}}, 5
-        )
+        assert repo.group("g1") == group("g1")
+        assert repo.group("g2") == group("g2")
         orm = conn.execute(select(alerts.c.first_seen).where(alerts.c.dedup_key == "raw"))
         assert orm.scalar_one() == WHEN
 

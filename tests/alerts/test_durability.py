@@ -73,8 +73,8 @@ def post_until_killed(
     [(25, "generic"), (140, "generic"), (333, "generic"), (140, "alertmanager")],
 )
 def test_acknowledged_alerts_survive_kill_9(tmp_path: Path, kill_after: int, source: str) -> None:
-    """Generic JSON goes through the FastAPI route, Alertmanager's API through IngestFast;
-    both through the group-commit writer."""
+    """Generic JSON and Alertmanager's API, each through its route and the group-commit
+    writer."""
     config = tmp_path / "tocsin.yaml"
     config.write_text(render_preset("p1-p4"), encoding="utf-8")
     env = {**os.environ, "TOCSIN_CONFIG": str(config), "TOCSIN_DATABASE_URL": ""}

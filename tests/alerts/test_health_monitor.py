@@ -192,3 +192,23 @@ def test_the_seed_sla_raises_and_clears_an_alert(routed: Tocsin, clock: ManualCl
         clock.advance(check.interval)
     assert [state for _, state in changes] == [None, "firing", "resolved"]
     assert routed.incidents.get("INC-1").title == "api SLA breached: P95 900 ms > 500 ms"
+
+
+def test_credentials_in_a_check_url_stay_out_of_the_alert(
+    routed: Tocsin, clock: ManualClock
+) -> None:
+    """The URL lives in tocsin.yaml; the alert goes to the timeline, chat and pagers."""
+    url = "https://probe:s3cr3t-pw@status.example.com/health?token=abc123tok&region=eu"
+
+    class Refused:
+        def get(self, url: str, timeout_s: float) -> ProbeResult:
+            return ProbeResult(None, "", 5.0, f"ConnectError: cannot reach {url}")
+
+    check = Check("api", url, failures_before_alert=1, severity="P2")
+    assert Chains(routed, [check], [], Refused(), clock).tick() == 1
+    assert health_alerts(routed) == {check.key: "firing"}
+    shown = "https://probe:…@status.example.com/health?token=…&region=…"
+    title = routed.incidents.get("INC-1").title
+    assert title == f"api health check failing: ConnectError: cannot reach {shown} from {shown}"
+    assert "s3cr3t" not in title
+    assert "abc123tok" not in title

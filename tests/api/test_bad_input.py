@@ -190,6 +190,10 @@ ODD: list[tuple[str, str, bytes | None]] = [
     ("POST", f"{API}/incidents", b'{"title": "\\u0000"}'),
     ("POST", f"{API}/incidents", b'{"title": "x", "commander": "not a handle!"}'),
     ("POST", f"{API}/users", SURROGATE_USER),
+    ("POST", f"{API}/incidents", b'{"title": "API down\\n## Root Cause"}'),
+    ("POST", f"{API}/incidents", b'{"title": "\\u202eAPI down"}'),
+    ("POST", f"{API}/incidents", b'{"title": "x", "scope": {"services": ["Payments API"]}}'),
+    ("POST", f"{API}/tokens", b'{"name": "ci\\nbot", "role": "viewer"}'),
 ]  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +12,11 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from tests.conftest import bearer
+from tests.support.oncall import oncall_config, wire
 from tocsin.api.deps import CSRF_HEADER, SESSION_COOKIE
+from tocsin.app.clock import ManualClock
 from tocsin.bootstrap import Tocsin
+from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 
 API = "/api/v1"
 CALLERS = (None, "viewer", "responder", "admin")
@@ -36,20 +41,36 @@ EXPECTED: dict[tuple[str, str], str] = {
         )
     },
     ("GET", f"{API}/me"): "viewer",
+    ("POST", f"{API}/me/password"): "viewer",
     ("GET", f"{API}/severities"): "viewer",
     ("GET", f"{API}/users"): "admin",
     ("POST", f"{API}/users"): "admin",
     ("PATCH", f"{API}/users/{{username}}"): "admin",
+    ("POST", f"{API}/users/{{username}}/password"): "admin",
     ("GET", f"{API}/tokens"): "admin",
     ("POST", f"{API}/tokens"): "admin",
     ("DELETE", f"{API}/tokens/{{token_id}}"): "admin",
     ("GET", f"{API}/alerts"): "viewer",
+    ("GET", f"{API}/alerts/suggestions"): "viewer",
+    ("POST", f"{API}/alerts/{{alert_ref}}/declare"): "responder",
+    ("POST", f"{API}/alerts/{{alert_ref}}/dismiss"): "responder",
     ("GET", f"{API}/silences"): "viewer",
     ("POST", f"{API}/silences"): "responder",
     ("DELETE", f"{API}/silences/{{silence_id}}"): "responder",
     ("GET", f"{API}/maintenance"): "viewer",
     ("POST", f"{API}/maintenance"): "responder",
     ("GET", f"{API}/integrations"): "admin",
+    ("GET", f"{API}/oncall"): "viewer",
+    ("GET", f"{API}/oncall/check"): "viewer",
+    ("GET", f"{API}/oncall/{{schedule}}"): "viewer",
+    ("GET", f"{API}/oncall/{{schedule}}.ics"): "viewer",  # or the feed's own ?token=
+    ("GET", f"{API}/people/{{person}}.ics"): "viewer",  # or the feed's own ?token=
+    ("GET", f"{API}/oncall/overrides"): "viewer",
+    ("POST", f"{API}/oncall/overrides"): "responder",
+    ("DELETE", f"{API}/oncall/overrides/{{override_id}}"): "responder",
+    ("GET", f"{API}/oncall/feeds"): "viewer",
+    ("POST", f"{API}/oncall/feeds"): "responder",
+    ("DELETE", f"{API}/oncall/feeds/{{feed_id}}"): "responder",
     ("GET", f"{API}/runbooks"): "viewer",
     ("GET", f"{API}/runbooks/{{name}}"): "viewer",
     ("POST", f"{INC}/runbooks/{{name}}/run"): "responder",
@@ -78,6 +99,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{INC}/actions/{{action}}"): {"params": {"cluster": "c"}},
     ("POST", f"{API}/users"): {"username": "nina", "password": PHRASE, "role": "viewer"},
     ("PATCH", f"{API}/users/{{username}}"): {"role": "responder"},
+    ("POST", f"{API}/users/{{username}}/password"): {"password": "a new passphrase"},
+    ("POST", f"{API}/me/password"): {"current_password": PHRASE, "new_password": "a new one!!!"},
     ("POST", f"{API}/tokens"): {"name": "matrix", "role": "viewer"},
     ("POST", f"{API}/silences"): {
         "matchers": ["alertname=Matrix"],
@@ -89,7 +112,20 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "ends_at": "2099-01-01T00:00:00Z",
         "comment": "matrix",
     },
+    ("POST", f"{API}/oncall/overrides"): {
+        "schedule": "primary", "person": "bob",
+        "from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z",
+    },
+    ("POST", f"{API}/oncall/feeds"): {"target": "schedule", "name": "primary"},
 }  # fmt: skip
+
+
+@pytest.fixture
+def tocsin(tmp_path: Path, database_url: str, clock: ManualClock) -> Iterator[Tocsin]:
+    """The app with people and schedules, so the on-call routes act on real ones."""
+    wired = wire(tmp_path, database_url, clock, oncall_config())
+    yield wired
+    wired.engine.dispose()
 
 
 def api_routes(api: TestClient) -> set[tuple[str, str]]:
@@ -116,11 +152,23 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
     silence = tocsin.alert_admin.silence(
         ["alertname=Spare"], None, tocsin.clock.now() + timedelta(days=1), "tests", "spare"
     )
+    warning = AlertIn("generic", "w1", AlertAction.TRIGGER, "Disk full", "warning",
+                      labels={"alertname": "DiskFull", "service": "db"})  # fmt: skip
+    tocsin.alerts.ingest("matrix", Parsed(alerts=[warning]))
+    [suggested] = tocsin.suggestions.list().items
+    now = tocsin.clock.now()
+    override = tocsin.oncall.add_override("primary", "ann", now, now + timedelta(hours=1), "t")
+    feed, _ = tocsin.oncall.add_feed("person", "ann", "tests")
     return {
         "ref": created.json()["id"],
         "username": "spare",
         "token_id": str(spare.id),
         "silence_id": str(silence.id),
+        "alert_ref": suggested.group.group_key,
+        "schedule": "primary",
+        "person": "ann",
+        "override_id": str(override.id),
+        "feed_id": str(feed.id),
         "name": "no-such-runbook",
         "run_id": "999999",
         "action": "ecs.scale",
@@ -133,7 +181,9 @@ def written(api: TestClient, admin: dict[str, str], ref: str) -> tuple[object, .
     users = api.get(f"{API}/users", headers=admin).json()
     tokens = api.get(f"{API}/tokens", headers=admin).json()
     total = api.get(f"{API}/incidents", headers=admin).json()["total"]
-    return incident["version"], users, tokens, total
+    overrides = api.get(f"{API}/oncall/overrides", headers=admin).json()
+    feeds = api.get(f"{API}/oncall/feeds", headers=admin).json()
+    return incident["version"], users, tokens, total, overrides, feeds
 
 
 def allowed(need: str, caller: str | None) -> bool:

@@ -46,19 +46,20 @@ class Server:
         return self.tocsin.accounts.create_token(name, role, "tests")[1]
 
 
-def wire(directory: Path, database_url: str) -> Tocsin:
-    """The app as `tocsin serve` wires it (system clock), with its own tocsin.yaml."""
+def wire(directory: Path, database_url: str, text: str | None = None) -> Tocsin:
+    """The app as `tocsin serve` wires it (system clock), with its own tocsin.yaml (`text`,
+    or the p1-p4 preset)."""
     directory.mkdir(parents=True, exist_ok=True)
     config = directory / "tocsin.yaml"
-    config.write_text(render_preset("p1-p4"), encoding="utf-8")
+    config.write_text(text or render_preset("p1-p4"), encoding="utf-8")
     env: Mapping[str, str] = {"TOCSIN_CONFIG": str(config), "TOCSIN_DATABASE_URL": database_url}
     with mock.patch.object(database, "create", _create_engine):
         return build(env=env, cwd=directory, hasher=FAST_HASHER)
 
 
 @contextmanager
-def running(directory: Path, database_url: str) -> Iterator[Server]:
-    tocsin = wire(directory, database_url)
+def running(directory: Path, database_url: str, text: str | None = None) -> Iterator[Server]:
+    tocsin = wire(directory, database_url, text)
     try:
         with serving(tocsin) as url:
             yield Server(url, tocsin)

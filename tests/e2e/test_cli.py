@@ -121,6 +121,29 @@ def test_config_check_runs_the_teams_templates(cli: Cli, project: Path) -> None:
     assert "templates.announcement" in out["error"]
 
 
+def test_config_check_finds_escalation_targets_that_name_nobody(cli: Cli, project: Path) -> None:
+    config = project / "tocsin.yaml"
+    with config.open("a", encoding="utf-8") as file:
+        file.write(
+            "escalation:\n"
+            "  policies:\n"
+            "    - name: first-seed\n"
+            "      steps:\n"
+            "        - {after: 0m, notify: [schedule:primary]}\n"
+            "        - {after: 15m, notify: [person:engineering-lead]}\n"
+            "  announce:\n"
+            "    - {channels: [team]}\n"
+            "  default_policy: first-seed\n"
+        )
+
+    code, out = cli("config", "check")
+
+    assert code == 1
+    assert "schedule:primary names no schedule" in out["error"]
+    assert "person:engineering-lead names no person" in out["error"]
+    assert "escalation.announce[0].channels: channel team is not in channels" in out["error"]
+
+
 def test_config_schema_prints_a_json_schema(cli: Cli) -> None:
     code, out = cli("config", "schema", json=False)
 
@@ -235,18 +258,20 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
         "endpoints": ["/v1/payments"],
     }
 
-    # impact: record a data loss, then --data-loss none clears it; the rest is kept
+    # impact: record a data loss, then that none was lost, then unknown; the rest is kept
     code, inc = cli("impact", "INC-1", "--data-loss", "12 orders")
     assert code == 0, inc
     assert inc["impact"]["data_loss"] == "12 orders"
-    code, inc = cli("impact", "INC-1", "--data-loss", "none")
+    code, inc = cli("impact", "INC-1", "--data-loss", "None")
     assert code == 0, inc
     assert inc["impact"] == {
         "summary": "Checkout fails for every user",
         "customer_impact": True,
         "users_affected": "1200",
-        "data_loss": None,
+        "data_loss": "none",
     }
+    code, inc = cli("impact", "INC-1", "--data-loss", "unknown")
+    assert (code, inc["impact"]["data_loss"]) == (0, None)
 
     # label
     code, inc = cli(
@@ -269,8 +294,11 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
     assert mitigated >= acknowledged
     assert_lines_in_order(
         inc["message"],
-        f"Mitigated by rolling back to v41. Service restored at {minute(mitigated)}. "
-        "Investigating root cause.",
+        f"🛠️ MITIGATED: {TITLE} (INC-1)",
+        "Severity: 🔴 P1 (Critical)",
+        "Status: Mitigated",
+        "Action: rolling back to v41",
+        f"Time: {minute(mitigated)}",
     )
     messages.append(inc["message"])
 
@@ -318,6 +346,11 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
     assert [inc[key] for key in ("mitigated_at", "resolved_at", "closed_at")] == [None] * 3
     assert inc["postmortem_due"] is None
     assert inc["acknowledged_at"] is not None
+    assert (inc["mitigation"], inc["root_cause"], inc["fix"]) == (
+        "rolling back to v41",
+        "A bad index migration locked the orders table",
+        "Rebuilt the index concurrently",
+    )
 
     # a second incident, resolved, for the list filters
     code, other = cli("declare", "Dashboard charts render late", "-s", "P3", "--service", "web")
@@ -368,7 +401,7 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
         "severity_changed",
         "role_assigned", "role_assigned", "role_assigned", "role_assigned",
         "scope_changed",
-        "impact_changed", "impact_changed",
+        "impact_changed", "impact_changed", "impact_changed",
         "labels_changed",
         "note",
         "mitigated", "message",
@@ -448,7 +481,11 @@ def test_a_critical_incident_owes_a_post_mortem_within_48_hours(
     assert code == 0, inc
     due = utc_time(inc["postmortem_due"])
     assert due - utc_time(inc["resolved_at"]) == timedelta(hours=48)
-    assert f"Next Steps: Post-mortem scheduled for {minute(due)}" in inc["message"]
+    said = {
+        "p1-p4": f"Next Steps: Post-mortem scheduled for {minute(due)}",
+        "sev1-sev3": f"Post-mortem due by {minute(due)}.",
+    }
+    assert said[preset] in inc["message"].splitlines()
 
 
 def test_without_json_the_commands_print_text_for_people(cli: Cli) -> None:

@@ -30,6 +30,7 @@ from tests.e2e.test_cli import (
     minute,
 )
 from tests.e2e.test_cli_errors import allowed_now
+from tocsin.bootstrap import build
 from tocsin.cli import common
 from tocsin.cli.main import app
 from tocsin.cli.remote import Remote, Settings, settings_from
@@ -175,6 +176,8 @@ def test_an_incident_runs_through_every_command_on_the_server(
     code, inc = cli("impact", "INC-1", "--data-loss", "12 orders")
     assert (code, inc["impact"]["data_loss"]) == (0, "12 orders")
     code, inc = cli("impact", "INC-1", "--data-loss", "none")
+    assert (code, inc["impact"]) == (0, {**full_impact, "data_loss": "none"})
+    code, inc = cli("impact", "INC-1", "--data-loss", "unknown")
     assert (code, inc["impact"]) == (0, full_impact)
 
     code, inc = cli(
@@ -192,8 +195,10 @@ def test_an_incident_runs_through_every_command_on_the_server(
     mitigated = recent(inc["mitigated_at"])
     assert_lines_in_order(
         inc["message"],
-        f"Mitigated by rolling back to v41. Service restored at {minute(mitigated)}. "
-        "Investigating root cause.",
+        "🛠️ MITIGATED: API returning 500s (INC-1)",
+        "Status: Mitigated",
+        "Action: rolling back to v41",
+        f"Time: {minute(mitigated)}",
     )
     messages.append(inc["message"])
 
@@ -259,7 +264,7 @@ def test_an_incident_runs_through_every_command_on_the_server(
         "severity_changed",
         "role_assigned", "role_assigned", "role_assigned", "role_assigned",
         "scope_changed",
-        "impact_changed", "impact_changed",
+        "impact_changed", "impact_changed", "impact_changed",
         "labels_changed",
         "note",
         "mitigated", "message",
@@ -401,6 +406,57 @@ def test_text_output_is_the_local_text(both: Both) -> None:
         assert flat(normalised(remote.out)) == flat(normalised(local.out)), args
         shown += remote.out if args[0] == "show" else ""
     assert "by alice via token:ci" in shown  # what normalising took out
+
+
+def test_alert_suggestions_declare_and_dismiss_answer_as_the_local_ones(
+    both: Both, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fire(key: str, severity: str, name: str, service: str = "db") -> AlertIn:
+        labels = {"alertname": name, "service": service, "instance": key}
+        return AlertIn("alertmanager", key, AlertAction.TRIGGER, f"{name} on {key}", severity,
+                       labels=labels)  # fmt: skip
+
+    alerts = [
+        fire("w1", "warning", "DiskFull"),
+        fire("w2", "warning", "DiskFull"),
+        fire("i1", "info", "Queue"),
+        fire("s1", "warning", "Slow", "web"),
+    ]
+    monkeypatch.delenv("TOCSIN_URL", raising=False)
+    local = build()
+    try:
+        local.alerts.ingest("am", Parsed(alerts=alerts))
+    finally:
+        local.engine.dispose()
+    server.tocsin.alerts.ingest("am", Parsed(alerts=alerts))
+
+    first, _ = both("alert", "suggestions")
+    named = {s["summary"].split()[0]: s for s in first.out["items"]}
+    disk, slow, queue = (named[n]["group_key"] for n in ("DiskFull", "Slow", "Queue"))
+    queue_alert = str(named["Queue"]["alert_id"])
+    script: list[tuple[str, ...]] = [
+        ("alert", "suggestions"),
+        ("alert", "declare", disk),
+        ("alert", "declare", queue_alert, "--title", "Queue backs up"),
+        ("alert", "dismiss", slow, "--as", "bob"),
+        ("alert", "suggestions"),
+        ("alert", "suggestions", "--dismissed"),
+        ("alert", "list"),
+        ("alert", "declare", disk),
+        ("alert", "dismiss", "999"),
+        ("alert", "declare", "nonsense"),
+        ("alert", "dismiss", queue.upper()),
+    ]
+    codes = []
+    for args in script:
+        local_ran, remote_ran = both(*args)
+        assert remote_ran.code == local_ran.code, (args, local_ran, remote_ran)
+        assert normalised(remote_ran.out) == normalised(local_ran.out), args
+        codes.append(remote_ran.code)
+    assert codes == [0] * 7 + [1, 1, 2, 1]
+    local_text, remote_text = both("alert", "suggestions", "--dismissed", json=False)
+    assert flat(normalised(remote_text.out)) == flat(normalised(local_text.out))
+    assert "Slow on s1" in remote_text.out
 
 
 # -- refusals and usage errors -----------------------------------------------------------
@@ -633,3 +689,73 @@ def test_alerts_silences_and_maintenance_on_the_server(server: Server, remote: C
     code, out = remote("integration", "add", "x", "--source", "generic")
     assert code == 2
     assert "server host" in out["error"]
+
+
+ACCOUNT_SCRIPT: list[tuple[tuple[str, ...], str | None]] = [
+    (("user", "create", "ada", "--role", "admin", "--password-stdin"), "a long passphrase\n"),
+    (("user", "create", "bob", "--role", "responder", "--password-stdin"), "robert's passphrase\n"),
+    (("user", "role", "bob", "admin"), None),
+    (("user", "disable", "bob"), None),
+    (("user", "enable", "bob"), None),
+    (("user", "role", "bob", " Responder "), None),
+    (("user", "role", "@bob", "viewer"), None),
+    (("user", "reset-password", "bob", "--password-stdin"), "a new passphrase\n"),
+    (("user", "list"), None),
+    # refusals (exit 1) and usage errors (exit 2)
+    (("user", "disable", "ada"), None),
+    (("user", "role", "ada", "responder"), None),
+    (("user", "enable", "nobody"), None),
+    (("user", "reset-password", "nobody", "--password-stdin"), "a new passphrase\n"),
+    (("user", "role", "ada", "root"), None),
+    (("user", "reset-password", "bob", "--password-stdin"), "            \n"),
+    (("user", "reset-password", "bob", "--password-stdin"), "Password2026!\n"),
+    (("user", "create", "cy", "--password-stdin"), "qwertyuiop12\n"),
+]
+
+
+def test_every_user_command_answers_as_the_local_one(
+    server: Server, project: Path, bare_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run on a local project, then on the server with an admin token: the same answers."""
+    root = server.token("root", "admin")
+    (project / "local").mkdir()
+    monkeypatch.setenv("TOCSIN_CONFIG", str(project / "local" / "tocsin.yaml"))
+    assert bare_cli("init").code == 0
+
+    def run(args: tuple[str, ...], stdin: str | None, token: str | None) -> tuple[int, Any]:
+        if token is None:
+            monkeypatch.delenv("TOCSIN_URL", raising=False)
+        else:
+            point_at(monkeypatch, server.url, token)
+        try:
+            ran = CliRunner().invoke(app, [*args, "--json"], input=stdin)
+        finally:
+            common.reset()
+        if ran.exception is not None and not isinstance(ran.exception, SystemExit):
+            raise ran.exception
+        return ran.exit_code, normalised(json.loads(ran.stdout))
+
+    codes = []
+    for args, stdin in ACCOUNT_SCRIPT:
+        local, remote = run(args, stdin, None), run(args, stdin, root)
+        assert remote == local, args
+        codes.append(remote[0])
+    assert codes[-8:] == [1, 1, 1, 1, 2, 2, 2, 2]
+    assert server.tocsin.accounts.authenticate("bob", "a new passphrase").role.value == "viewer"
+
+    # Changing one's own password needs a token that acts for that person.
+    ada = next(u for u in server.tocsin.accounts.users() if u.username == "ada")
+    ada_token = server.tocsin.accounts.create_token("ada-cli", "viewer", "tests", owner=ada)[1]
+    change = ("user", "passwd", "ada", "--password-stdin")
+    stdin = "a long passphrase\nher new passphrase\n"
+    assert run(change, stdin, ada_token) == run(change, stdin, None)
+    assert server.tocsin.accounts.authenticate("ada", "her new passphrase").username == "ada"
+    wrong = run(change, "not it at all!\na third passphrase\n", ada_token)
+    assert wrong == run(change, "not it at all!\na third passphrase\n", None)
+    assert wrong[0] == 2
+    code, out = run(("user", "passwd", "bob", "--password-stdin"), stdin, ada_token)
+    assert (code, out["error"]) == (
+        1,
+        "token:ada-cli acts for ada, not bob; an admin resets another user's password "
+        "with `tocsin user reset-password bob`",
+    )

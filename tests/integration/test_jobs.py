@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import Engine
 
 from tocsin.app.clock import ManualClock
-from tocsin.app.jobs import PRUNE, JobAdmin, JobHandlers, JobRunner, Recurring, prune_done
+from tocsin.app.jobs import (
+    PRUNE,
+    Batch,
+    JobAdmin,
+    JobHandlers,
+    JobRunner,
+    Recurring,
+    prune_done,
+)
 from tocsin.app.ports import UnitOfWork
 from tocsin.core.errors import InvalidInput, NotFound
 from tocsin.core.jobs import Job, JobSpec, JobStatus, RetryPolicy
@@ -271,3 +279,54 @@ def test_a_handler_may_schedule_follow_up_jobs_in_its_own_transaction(
         "second": JobStatus.DONE,
     }
     assert runner.until_next_due() is None
+
+
+class Opened:
+    """A unit-of-work factory that counts the transactions it opens."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+
+    def __call__(self) -> SqlUnitOfWork:
+        self.count += 1
+        return SqlUnitOfWork(self.engine)
+
+
+def test_a_claim_that_finds_nothing_reads_the_next_due_time_in_its_transaction(
+    engine: Engine, clock: ManualClock
+) -> None:
+    later = clock.now() + timedelta(minutes=5)
+    schedule(engine, JobSpec("x", {}, later))
+    opened = Opened(engine)
+    runner = JobRunner(opened, JobHandlers(), clock, Fixed(0.5), reader=opened)
+    assert runner.run_batch("w") == Batch(0, timedelta(minutes=5))
+    assert opened.count == 1
+
+
+def test_after_a_short_batch_the_next_due_time_is_read_afresh_without_a_second_claim(
+    engine: Engine, clock: ManualClock
+) -> None:
+    later = clock.now() + timedelta(minutes=5)
+    schedule(engine, JobSpec("ok", {}, clock.now()), JobSpec("ok", {}, later))
+    schedule(engine, JobSpec("fails", {}, clock.now()))
+    handlers = JobHandlers()
+    handlers.register("ok", lambda job, uow: None)
+    handlers.register("fails", lambda job, uow: 1 / 0)
+    opened = Opened(engine)
+    runner = JobRunner(opened, handlers, clock, Fixed(0.0), batch=5, reader=opened)
+    # the failed job is due again after the policy's floor of 1 s: sooner than the later one
+    assert runner.run_batch("w") == Batch(2, timedelta(seconds=1))
+    assert opened.count == 4  # the claim, each job marked done or failed, the read
+    clock.advance(timedelta(minutes=5))
+    assert runner.run_batch("w") == Batch(2, timedelta(seconds=1))  # the retry failed again
+
+
+def test_a_full_batch_says_more_may_be_due_now(engine: Engine, clock: ManualClock) -> None:
+    schedule(engine, *(JobSpec("x", {"n": n}, clock.now()) for n in range(3)))
+    handlers = JobHandlers()
+    handlers.register("x", lambda job, uow: None)
+    runner = JobRunner(uow_of(engine), handlers, clock, Fixed(0.5), batch=2)
+    assert runner.run_batch("w") == Batch(2, timedelta(0))
+    assert runner.run_batch("w") == Batch(1, None)
+    assert runner.run_batch("w") == Batch(0, None)

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from tocsin.app.clock import ManualClock
+from tocsin.app.comms import Comms
+from tocsin.app.delivery import Courier
 from tocsin.app.paging import Paging
 from tocsin.bootstrap import Tocsin
 from tocsin.core.escalation import Policy, first_seed_policy
@@ -49,6 +51,13 @@ class Directory:
         return ContactMethod(ContactKind.SLACK, "C0TEAM") if name == "team" else None
 
 
+class ZeroJitter:
+    """The shortest backoff each time: tests move the clock, they do not wait."""
+
+    def random(self) -> float:
+        return 0.0
+
+
 class Recorder:
     """A notifier for one kind: remembers what it was asked to send, answers as scripted."""
 
@@ -56,11 +65,14 @@ class Recorder:
         self.kind = kind
         self.sent = sent
         self.answers: list[DeliveryStatus] = []
+        self.threads: list[str | None] = []
 
     def send(self, to: ContactMethod, notification: Notification) -> Delivery:
         status = self.answers.pop(0) if self.answers else DeliveryStatus.SENT
         self.sent.append((self.kind.value, to.address, notification.title))
-        return Delivery(status, "" if status is DeliveryStatus.SENT else "scripted")
+        self.threads.append(notification.thread)
+        remote = f"{self.kind.value}-{len(self.sent)}"
+        return Delivery(status, "" if status is DeliveryStatus.SENT else "scripted", remote)
 
 
 @pytest.fixture
@@ -80,8 +92,9 @@ def wire(
     policy_for: Callable[[Sequence[str], str], Policy | None],
 ) -> Directory:
     directory = Directory()
-    paging = Paging(clock, tocsin.incidents.severities, policy_for, directory, notifiers)
-    paging.install(tocsin.handlers, tocsin.job_runner.handlers)
+    courier = Courier(notifiers, clock, ZeroJitter())
+    paging = Paging(clock, tocsin.incidents.severities, policy_for, directory, courier)
+    paging.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)  # fakes
     return directory
 
 
@@ -203,3 +216,45 @@ def test_a_page_whose_worker_died_mid_send_is_not_sent_again(
     assert handler is not None
     handler(page, lambda: SqlUnitOfWork(tocsin.engine))  # run again, as after a lease
     assert len(sent) == 1
+
+
+def test_messages_go_to_the_team_channel_updates_in_the_announcement_thread(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    directory = Directory()
+    courier = Courier(notifiers, clock, ZeroJitter())
+    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: ["team"], directory, courier)
+    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+    tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")
+    run(tocsin, clock)
+    tocsin.incidents.post_update("INC-1", "alice", "Rolling back the deploy")
+    run(tocsin, clock, 0.05)  # Slack takes about one message a second per channel
+    tocsin.incidents.resolve("INC-1", "alice", "bad deploy", "rolled back")
+    run(tocsin, clock, 0.05)
+    slack = [s for s in sent if s[0] == "slack"]
+    assert [s[1] for s in slack] == ["C0TEAM", "C0TEAM", "C0TEAM"]
+    threads = notifiers[ContactKind.SLACK].threads
+    assert threads[0] is None  # the announcement starts the thread
+    assert threads[1:] == ["slack-1", "slack-1"]  # the update and RESOLVED reply in it
+
+
+def test_the_commander_is_reminded_to_post_an_update_until_one_is_posted(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    directory = Directory()
+    courier = Courier(notifiers, clock, ZeroJitter())
+    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: [], directory, courier)
+    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+    every = tocsin.incidents.severities.get("P1").update_every
+    assert every is not None
+    tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")
+    run(tocsin, clock, every.total_seconds() / 60 + 0.5)
+    run(tocsin, clock, every.total_seconds() / 60)
+    reminders = [e for e in tocsin.incidents.timeline("INC-1") if "reminder" in e.data]
+    assert len(reminders) == 2
+    assert reminders[0].text == "Reminder: post a status update on INC-1 (alice)"
+    assert sent[0][:2] == ("ntfy", "alice-pager")  # alice's first method
+    tocsin.incidents.post_update("INC-1", "alice", "Still rolling back")
+    run(tocsin, clock, every.total_seconds() / 60 * 3)
+    after = [e for e in tocsin.incidents.timeline("INC-1") if "reminder" in e.data]
+    assert len(after) == 3  # one more, a cadence after the update; then none while it runs

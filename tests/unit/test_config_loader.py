@@ -59,8 +59,8 @@ def test_a_misspelt_key_gets_a_suggestion(tmp_path: Path) -> None:
         5,
         "",
         "unknown key 'databse' (did you mean 'database'?); allowed: version, organization, "
-        "severities, default_severity, services, people, channels, templates, database, "
-        "integrations, routing, escalation, runbooks",
+        "severities, default_severity, services, people, schedules, channels, messages, templates, "
+        "database, integrations, routing, escalation, notifiers, runbooks",
     )
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tocsin.config import PRESETS, TocsinConfig, load_config, render_preset
@@ -102,8 +102,14 @@ def test_each_preset_explains_itself_in_comments(name: str) -> None:
     assert "# tocsin.yaml: how Acme Ops runs incidents" in text
     for key in ("response_target", "update_every", "postmortem", "paging"):
         assert any(line.startswith(f"# * {key}: ") for line in comments), key
-    for example in ("#services:", "#people:", "#channels:", "#templates:", "#default_severity: "):
-        assert any(line.startswith(example) for line in comments), example
+    for commented in ("#services:", "#people:", "#channels:", "#templates:", "#default_severity: "):
+        assert any(line.startswith(commented) for line in comments), commented
+    second = render_preset(name).split("- key: ")[2].split()[0]  # P2, SEV-2
+    assert (
+        f"# An alert no route matches takes `default`: critical and error alerts ({second} or more"
+        in text
+    )
+    assert any(line.startswith(f"#    auto_declare_at: {second}") for line in comments)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -115,13 +121,20 @@ def test_the_commented_examples_are_valid_once_uncommented(tmp_path: Path, name:
     assert config.people[0].phone == "+49 170 1234567"
     kinds = [type(c) for c in config.channels]
     assert kinds == [SlackChannel, TelegramChannel, EmailChannel, WebhookChannel]
-    assert config.templates.announcement is not None
-    assert config.templates.announcement.startswith("🚨 INCIDENT: {{ incident.title }}")
+    assert config.messages == name
+    example = {"p1-p4": config.templates.announcement, "sev1-sev3": config.templates.acknowledged}
+    assert example[name] is not None
+    assert example[name].startswith(
+        {"p1-p4": "🚨 INCIDENT: {{ incident.title }}", "sev1-sev3": "Investigating "}[name]
+    )
     assert config.database.url is not None
+    assert config.routing.default.auto_declare_at == config.severity_model().keys[1]
+    assert config.routing.routes[0].declare.value == "auto"
 
 
 @settings(max_examples=60, deadline=None)
 @given(organization=st.text(max_size=40))
+@example(organization="__FIRST__")  # a name that looks like one of the preset's placeholders
 def test_any_organization_name_reads_back_exactly(organization: str) -> None:
     with tempfile.TemporaryDirectory() as directory:
         config = load_text(Path(directory), render_preset("p1-p4", organization))

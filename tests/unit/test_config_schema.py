@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from tocsin.config import TocsinConfig, dump_schema
 from tocsin.config.duration import DURATION_PATTERN, format_duration, parse_duration
+from tocsin.config.routing import RouteConfig
 from tocsin.config.schema import EmailChannel, TelegramChannel
 
 BAD_DURATION = "invalid duration 'fast': use a number followed by s, m, h or d, e.g. 15m or 1h30m"
@@ -263,3 +264,9 @@ def test_the_json_schema_describes_the_file() -> None:
     assert "from" in schema["$defs"]["EmailChannel"]["properties"]
     mapping = schema["properties"]["channels"]["items"]["discriminator"]["mapping"]
     assert sorted(mapping) == ["email", "slack", "telegram", "webhook"]
+
+
+def test_a_route_names_its_service_as_tocsin_yaml_names_services() -> None:
+    assert RouteConfig(service="payments-api").service == "payments-api"
+    with pytest.raises(ValidationError, match="invalid name 'Payments API'"):
+        RouteConfig(service="Payments API")

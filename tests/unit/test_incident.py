@@ -169,8 +169,8 @@ def test_control_characters_are_refused_before_they_reach_storage(
 ) -> None:
     with pytest.raises(InvalidInput, match="title contains the control character U\\+0000"):
         Incident.declare(1, "bad\x00title", severities.get("P1"), T0, "alice")
-    with pytest.raises(InvalidInput, match="service contains the control character"):
-        Scope(services=("api\x07",))
+    with pytest.raises(InvalidInput, match="tenant contains the control character"):
+        Scope(tenants=("acme\x07",))
     with pytest.raises(InvalidInput, match="impact summary is 1001 characters"):
         Impact(summary="x" * 1001)
     assert Scope(services=(" api ", "api", "db")).services == ("api", "db")

@@ -64,6 +64,7 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "ruamel": ("config/",),  # editing tocsin.yaml with its comments kept
     "argon2": ("integrations/",),
     "cryptography": ("integrations/",),
+    "slack_sdk": ("integrations/notifiers/",),  # the Slack adapter
     # typed AWS actions: an adapter like any other, imported lazily by bootstrap
     "boto3": ("integrations/",),
     "botocore": ("integrations/",),

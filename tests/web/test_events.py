@@ -230,3 +230,39 @@ def test_the_generator_rides_out_a_database_that_does_not_answer(
 
     assert anyio.run(collect)[1:] == ["a"]
     assert "timeline poll failed" in caplog.text
+
+
+@pytest.mark.parametrize("how", ["logged out elsewhere", "user disabled"])
+def test_the_stream_ends_when_its_session_ends(
+    responder: TestClient, tocsin: Tocsin, incident: Incident, how: str
+) -> None:
+    app: FastAPI = responder.app  # type: ignore[assignment]
+    app.state.web.poll_interval = 0.02
+    cookie = responder.cookies["tocsin_session"]
+
+    async def scenario() -> str:
+        connected = anyio.Event()
+
+        def done(text: str) -> bool:
+            if text.startswith("retry:"):
+                connected.set()
+            return False  # the browser stays: only the server may end this stream
+
+        with anyio.fail_after(TIMEOUT):
+            async with anyio.create_task_group() as tasks:
+                result: list[str] = []
+
+                async def browser() -> None:
+                    _, _, text = await read_stream(app, "/incidents/INC-1/events", cookie, done)
+                    result.append(text)
+
+                tasks.start_soon(browser)
+                await connected.wait()
+                if how == "user disabled":
+                    await anyio.to_thread.run_sync(tocsin.accounts.disable, "ann")
+                else:
+                    await anyio.to_thread.run_sync(tocsin.accounts.end_session, cookie)
+        return result[0]
+
+    text = anyio.run(scenario)
+    assert text.endswith('event: ended\ndata: {"reason": "session ended; log in again"}\n\n')

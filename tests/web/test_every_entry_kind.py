@@ -100,7 +100,8 @@ def test_the_page_renders_every_kind_and_the_linked_alerts(
 def test_the_stream_renders_every_kind(tocsin: Tocsin, responder: TestClient) -> None:
     ref = every_kind(tocsin)
     number = int(ref.removeprefix("INC-"))
-    poller = TimelinePoller(tocsin, responder.app.state.web, number)  # type: ignore[attr-defined]
+    web, session = responder.app.state.web, responder.cookies["tocsin_session"]  # type: ignore[attr-defined]
+    poller = TimelinePoller(tocsin, web, number, session)
     last, chunks = poller(0)
     stream = "".join(chunks)
     assert last == len(tocsin.incidents.timeline(ref))

@@ -6,8 +6,6 @@ from fastapi import APIRouter, FastAPI
 
 from tocsin import __version__
 from tocsin.api import errors
-from tocsin.api.fast_reads import FastReads
-from tocsin.api.ingest_fast import IngestFast
 from tocsin.api.limits import BodyLimit
 from tocsin.api.routers import (
     accounts,
@@ -16,6 +14,7 @@ from tocsin.api.routers import (
     incidents,
     ingest,
     ingest_aws_pd,
+    oncall,
     ops,
     runbooks,
 )
@@ -35,19 +34,20 @@ def create_app(tocsin: Tocsin) -> FastAPI:
         redoc_url=None,
     )
     app.state.tocsin = tocsin
+    # Routes are tried in order, and each included router is a level FastAPI matches twice:
+    # the hottest (alert senders, then the incident list and page) come first and shallow.
+    app.include_router(ingest.router)
+    app.include_router(incidents.router, prefix=API_PREFIX)
     api = APIRouter(prefix=API_PREFIX)
-    api.include_router(incidents.router)
     api.include_router(accounts.router)
     api.include_router(alerting.router)
+    api.include_router(oncall.router)
     api.include_router(runbooks.router)
     app.include_router(api)
-    app.include_router(ingest.router)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)
     errors.install(app)
     web.install(app)
-    app.add_middleware(FastReads, tocsin=tocsin)  # the list and incident page, lean
-    app.add_middleware(IngestFast, tocsin=tocsin)  # Alertmanager-shaped ingestion, lean
     app.add_middleware(BodyLimit)
     ops.install(app)  # outermost: request ids, logs and metrics cover 413s too
     return app

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tocsin.api.logs import SCOPE_KEY
+from tocsin.api.logs import SCOPE_KEY, redact_path
 from tocsin.api.routing import allowed_methods
 from tocsin.app.answers import ANSWERS, kind_for_status
 from tocsin.core.errors import ErrorKind, TocsinError
@@ -36,7 +36,10 @@ def answer(exc: Exception) -> JSONResponse:
         raise exc
     kind = exc.kind
     headers = {"WWW-Authenticate": "Bearer"} if kind is ErrorKind.UNAUTHENTICATED else None
-    body = error_body(kind.value, str(exc), **exc.details())
+    details = exc.details()
+    if kind is ErrorKind.RATE_LIMITED and "retry_after" in details:
+        headers = {"Retry-After": str(details["retry_after"])}
+    body = error_body(kind.value, str(exc), **details)
     return JSONResponse(body, ANSWERS[kind].status, headers=headers)
 
 
@@ -108,7 +111,8 @@ def _not_utf8(cause: UnicodeDecodeError) -> JSONResponse:
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     rid = request.scope.get(SCOPE_KEY)
     extra = {"request_id": rid} if rid else None
-    log.exception("unexpected error on %s %s", request.method, request.url.path, extra=extra)
+    path = redact_path(request.url.path)  # never an integration key
+    log.exception("unexpected error on %s %s", request.method, path, extra=extra)
     body = unexpected_body()
     headers = {"X-Request-ID": rid} if rid else None
     return JSONResponse(body, UNEXPECTED_STATUS, headers=headers)

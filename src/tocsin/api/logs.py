@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -18,6 +19,14 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("tocsin_request_id", default=Non
 # The same id in the ASGI scope, for the last-resort error handler that runs outside it.
 SCOPE_KEY = "tocsin.request_id"
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms")
+# /ingest/<source>/<key>/…: the integration key is a secret that travels in the URL.
+_KEY_IN_PATH = re.compile(r"(/ingest/[^/]+/)[^/]+")
+
+
+def redact_path(path: str) -> str:
+    """The path as logs may show it: an ingestion URL's key becomes {key}, as in the route
+    template, whether or not a route matched."""
+    return _KEY_IN_PATH.sub(r"\1{key}", path, count=1)
 
 
 class JsonFormatter(logging.Formatter):

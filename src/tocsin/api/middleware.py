@@ -11,7 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tocsin.api.errors import UNEXPECTED_STATUS
-from tocsin.api.logs import REQUEST_ID, SCOPE_KEY
+from tocsin.api.logs import REQUEST_ID, SCOPE_KEY, redact_path
 from tocsin.api.observability import Metrics
 from tocsin.api.routing import Entry, route_path, route_table
 
@@ -84,6 +84,7 @@ class Observe:
         self.metrics.requests.labels(method, route, str(status)).observe(seconds)
         level = logging.DEBUG if route in _QUIET and status < 400 else logging.INFO
         level = logging.ERROR if status >= 500 else level
-        fields = {"method": scope["method"], "path": scope["path"], "status": status}
+        path = redact_path(scope["path"])  # never an integration key
+        fields = {"method": scope["method"], "path": path, "status": status}
         extra = {"request_id": rid, **fields, "duration_ms": round(seconds * 1000, 2)}
-        log.log(level, "%s %s %s", scope["method"], scope["path"], status, extra=extra)
+        log.log(level, "%s %s %s", scope["method"], path, status, extra=extra)

@@ -85,6 +85,7 @@ class Me(Out):
     name: str
     role: Role
     kind: str
+    user: str | None  # the person behind a session or a token; None for a token of nobody's
 
 
 class SeverityOut(Out):
@@ -113,6 +114,7 @@ class TokenOut(Out):
     created_at: AwareDatetime
     created_by: str
     revoked_at: AwareDatetime | None
+    owner: str | None  # the user it acts for: disabling them revokes it
 
 
 class NewToken(TokenOut):

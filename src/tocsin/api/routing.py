@@ -31,14 +31,6 @@ def route_path(scope: Scope) -> str:
     return path.removeprefix(scope.get("root_path", ""))
 
 
-def header(scope: Scope, name: bytes) -> str | None:
-    """The first header called `name` (lower case), decoded as HTTP's latin-1."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
 def allowed_methods(app: Any, scope: Scope) -> list[str]:
     """Every method some route takes at this path: what a 405's Allow header must list."""
     path = route_path(scope)

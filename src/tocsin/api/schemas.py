@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from tocsin.core import passwords
+
 Text = Field(min_length=1, max_length=10_000)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EXAMPLE = "e.g. 2026-11-22T03:00:00Z"
@@ -54,7 +56,11 @@ class ImpactIn(Strict):
     summary: str | None = Field(default=None, max_length=1000)
     customer_impact: bool | None = None
     users_affected: str | None = Field(default=None, max_length=200)
-    data_loss: str | None = Field(default=None, max_length=1000, description='"none" clears it')
+    data_loss: str | None = Field(
+        default=None,
+        max_length=1000,
+        description='What was lost; "none" when nothing was, "" or "unknown" when not known',
+    )
 
 
 class DeclareIn(Strict):
@@ -119,12 +125,33 @@ class TokenIn(Strict):
     role: Literal["viewer", "responder", "admin"]
 
 
+Password = Field(max_length=passwords.MAX_LENGTH, description=f"Passwords: {passwords.ADVICE}.")
+
+
 class UserIn(Strict):
     username: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=12, max_length=1000)
+    password: str = Password
     role: Literal["viewer", "responder", "admin"]
 
 
 class UserPatch(Strict):
     role: Literal["viewer", "responder", "admin"] | None = None
-    disabled: Literal[True] | None = None
+    disabled: bool | None = Field(
+        default=None,
+        description="true ends the user's sessions and revokes their tokens; false enables "
+        "the user again (revoked tokens stay revoked).",
+    )
+
+
+class PasswordReset(Strict):
+    password: str = Password
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(max_length=1000)
+    new_password: str = Password
+    username: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Whose password this is, as a check: it must be the caller's own.",
+    )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tocsin.core.alerts import AlertStatus
+from tocsin.core.routing import DeclareMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,4 +59,27 @@ class AlertGroup:
     firing: int = 0
     label_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     next_milestone: int = 1
+    declare_mode: DeclareMode = DeclareMode.SUGGEST  # the last routing decision's
+    firing_since: datetime | None = None  # when the firing count last rose from 0
+    dismissed_at: datetime | None = None  # dismissed as a suggestion, until it fires anew
+    dismissed_by: str | None = None
     is_new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A group a person is asked to declare an incident for: routed with `suggest`, no
+    open incident, not dismissed, and `worst`, its most severe firing unsuppressed alert."""
+
+    group: AlertGroup
+    worst: AlertRow
+
+
+@dataclass(frozen=True, slots=True)
+class Dismissal:
+    """Who stopped a group from being suggested, and when."""
+
+    group_key: str
+    service: str
+    dismissed_at: datetime
+    dismissed_by: str

@@ -13,6 +13,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tocsin.app import messages
+from tocsin.app.alert_incidents import all_resolved, declare_for_group, summarise
 from tocsin.app.alert_records import AlertGroup, AlertRow
 from tocsin.app.alert_writer import IngestWriter, Job
 from tocsin.app.errors import WriteConflict
@@ -25,14 +27,11 @@ from tocsin.core.alerts import (
     FieldProblem,
     Parsed,
     Transition,
-    next_milestone,
-    top_values,
     transition,
 )
 from tocsin.core.errors import ConcurrentChange
 from tocsin.core.incident import Incident, format_id
 from tocsin.core.routing import Decision, DeclareMode, Router
-from tocsin.core.scope import Scope
 from tocsin.core.silences import MaintenanceWindow, Silence, suppression
 
 log = logging.getLogger(__name__)
@@ -251,7 +250,9 @@ class AlertService:
         for number in batch.acknowledged:
             incident = self._incident(uow, tx, number)
             if incident.status.is_open and incident.acknowledged_at is None:
-                incident.acknowledge(tx.now, f"{batch.integration} (alert acknowledged)")
+                actor = f"{batch.integration} (alert acknowledged)"
+                incident.acknowledge(tx.now, actor)
+                self._incidents.say(incident, messages.ACKNOWLEDGED, tx.now, actor)
                 tx.touched[number] = None
 
     def _settle_group(
@@ -263,17 +264,22 @@ class AlertService:
         rows: list[AlertRow],
         result: IngestResult,
     ) -> None:
-        decision = batch.decisions[rows[0].dedup_key]
+        pages = [r for r in rows if r.status is AlertStatus.FIRING and r.suppressed_by is None]
+        mode = _strongest(batch, pages or rows)
         group = tx.groups.get(group_key) or uow.alerts.group(group_key)
         group = tx.groups[group_key] = group or AlertGroup(
-            group_key, decision.service, tx.now, tx.now, is_new=True
+            group_key, batch.decisions[rows[0].dedup_key].service, tx.now, tx.now, is_new=True
         )
         tx.changed_groups[group_key] = None
         firing_before = group.firing
         _count(group, rows, batch, tx.now)
+        group.declare_mode = mode
+        if firing_before == 0 and group.firing > 0:  # firing anew: asked about anew
+            group.firing_since = tx.now
+            group.dismissed_at = group.dismissed_by = None
         number = self._open_incident(uow, tx, group)
-        pages = [r for r in rows if r.status is AlertStatus.FIRING and r.suppressed_by is None]
-        if number is None and pages and decision.declare is DeclareMode.AUTO:
+        actor = f"{batch.integration} (alerts)"
+        if number is None and pages and mode is DeclareMode.AUTO:
             incident = self._declare(uow, tx, batch, group, pages)
             number = incident.number
             result.declared.append(incident.id)
@@ -281,10 +287,10 @@ class AlertService:
         elif number is not None:
             if group.alerts >= group.next_milestone:  # a summary is due: load the incident
                 incident = self._incident(uow, tx, number)
-                self._summarise(incident, group, batch, tx.now)
+                summarise(incident, group, actor, tx.now)
                 tx.touched[number] = None
             if firing_before > 0 and group.firing == 0:  # the symptom cleared
-                self._all_resolved(self._incident(uow, tx, number), group, batch, tx.now)
+                all_resolved(self._incident(uow, tx, number), group, actor, tx.now)
                 tx.touched[number] = None
             result.attached.append(format_id(number))
         if number is not None:
@@ -324,52 +330,19 @@ class AlertService:
     ) -> Incident:
         severities = self._incidents.severities
         worst = min(pages, key=lambda r: severities.rank(r.severity))
-        outcome = self._incidents.declare_within(
-            uow,
-            f"{batch.integration} (alert)",
-            worst.summary[:200],
-            worst.severity,
-            Scope(services=(group.service,)),
-            labels=["alert"],
+        outcome = declare_for_group(
+            self._incidents, uow, group, worst, f"{batch.integration} (alert)", tx.now
         )
         incident = tx.incidents[outcome.incident.number] = outcome.incident
         tx.touched[incident.number] = None
-        group.next_milestone = 1
-        self._summarise(incident, group, batch, tx.now)
         return incident
 
-    def _all_resolved(
-        self, incident: Incident, group: AlertGroup, batch: _Batch, now: datetime
-    ) -> None:
-        """Tell the commander the alerts stopped: the symptom cleared (the cause may not)."""
-        n = group.alerts
-        text = f"all {n} alert{'' if n == 1 else 's'} resolved at {now:%Y-%m-%d %H:%M:%S} UTC"
-        data = {"group_key": group.group_key, "alerts": n, "all_resolved": True}
-        incident.record_alerts(now, f"{batch.integration} (alerts)", text, data)
 
-    def _summarise(
-        self, incident: Incident, group: AlertGroup, batch: _Batch, now: datetime
-    ) -> None:
-        """A timeline entry at 1, 2, 5, 10, 20, 50 … alerts, not one per alert."""
-        if group.alerts < group.next_milestone:
-            return
-        tops = top_values(group.label_counts)
-        text = (
-            f"{group.alerts} alert(s) for {group.service}, {group.firing} firing, "
-            f"{group.events} event(s) since {group.first_at:%Y-%m-%d %H:%M:%S} UTC"
-            + (f"; top: {', '.join(tops)}" if tops else "")
-        )
-        data = {
-            "group_key": group.group_key,
-            "alerts": group.alerts,
-            "events": group.events,
-            "firing": group.firing,
-            "first_at": group.first_at.isoformat(),
-            "last_at": group.last_at.isoformat(),
-            "top": tops,
-        }
-        incident.record_alerts(now, f"{batch.integration} (alerts)", text, data)
-        group.next_milestone = next_milestone(group.alerts)
+def _strongest(batch: _Batch, rows: list[AlertRow]) -> DeclareMode:
+    """The declare mode of the group's alerts in this batch: the strongest wins, so a
+    critical alert declares for a group its warnings only suggest."""
+    modes = (batch.decisions[r.dedup_key].declare for r in rows)
+    return max(modes, key=lambda mode: mode.strength)
 
 
 def _new_row(integration: str, alert: AlertIn, decision: Decision, now: datetime) -> AlertRow:

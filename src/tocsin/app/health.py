@@ -19,7 +19,15 @@ from tocsin.app.alerts import AlertService
 from tocsin.app.jobs import Recurring, job_slot
 from tocsin.app.ports import Clock, UnitOfWork
 from tocsin.core.alerts import AlertAction, AlertIn, AlertStatus, Parsed
-from tocsin.core.health import Check, Sample, SlaRule, check_action, evaluate, judge
+from tocsin.core.health import (
+    Check,
+    Sample,
+    SlaRule,
+    check_action,
+    evaluate,
+    judge,
+    shown_url,
+)
 from tocsin.core.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -114,7 +122,9 @@ class HealthMonitor:
         action = check_action(check, recent, _firing(uow, check.key))
         if action is None:
             return []
-        summary = f"{check.service} health check failing: {recent[0].detail} from {check.url}"
+        shown = shown_url(check.url)  # never a password or token from tocsin.yaml
+        detail = recent[0].detail.replace(check.url, shown)
+        summary = f"{check.service} health check failing: {detail} from {shown}"
         return [_alert(check.key, action, summary, check.severity, check.service, "HealthCheck")]
 
     def _judge_sla(self, uow: UnitOfWork, rule: SlaRule, at: datetime) -> AlertIn | None:

@@ -143,7 +143,13 @@ class IncidentService:
         self, ref: str | int, actor: str, version: int | None = None, via: str | None = None
     ) -> Outcome:
         """`via`: how, when not in Tocsin itself (an SMS link, a Slack button, a keypress)."""
-        return self._change(ref, version, lambda i, now: i.acknowledge(now, actor, via))
+        return self._change(
+            ref,
+            version,
+            lambda i, now: i.acknowledge(now, actor, via),
+            messages.ACKNOWLEDGED,
+            actor,
+        )
 
     def post_update(
         self, ref: str | int, actor: str, text: str, version: int | None = None
@@ -251,9 +257,17 @@ class IncidentService:
 
     def _message(
         self, incident: Incident, template: str, now: datetime, actor: str, **extra: str
-    ) -> str:
+    ) -> str | None:
+        """Render `template` for the change just made and record it; None when the team's
+        messages have nothing to say for it (p1-p4 on acknowledge)."""
         severity = self.severities.get(incident.severity)
         ctx = messages.context(incident, severity, now, **extra)
         text = self._renderer.render(template, ctx)
-        incident.record_message(now, actor, template, text)
-        return text
+        if text:
+            incident.record_message(now, actor, template, text)
+        return text or None
+
+    def say(self, incident: Incident, template: str, now: datetime, actor: str) -> str | None:
+        """`_message` for a change another use case made inside its own transaction (an
+        alert source acknowledging): the caller saves the incident."""
+        return self._message(incident, template, now, actor)

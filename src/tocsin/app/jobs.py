@@ -77,8 +77,9 @@ class JobHandlers:
     def __init__(self) -> None:
         self._handlers: dict[str, JobHandler] = {}
 
-    def register(self, kind: str, handler: JobHandler) -> None:
-        if kind in self._handlers:
+    def register(self, kind: str, handler: JobHandler, replace: bool = False) -> None:
+        """`replace`: on purpose (a test wiring its own fakes), never by accident."""
+        if kind in self._handlers and not replace:
             raise ValueError(f"a handler for job kind {kind!r} is already registered")
         self._handlers[kind] = handler
 
@@ -88,6 +89,15 @@ class JobHandlers:
     @property
     def kinds(self) -> list[str]:
         return sorted(self._handlers)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one claim did: how many jobs it ran, and how long from now until the next job is
+    claimable (zero or less: now, as after a full batch; None: no job at all)."""
+
+    claimed: int
+    until_next: timedelta | None
 
 
 class JobRunner:
@@ -117,12 +127,25 @@ class JobRunner:
 
     def run_due(self, owner: str) -> int:
         """Run the jobs due now (one batch); return how many were claimed."""
+        return self.run_batch(owner).claimed
+
+    def run_batch(self, owner: str) -> Batch:
+        """Claim a batch of due jobs, run them, and say when to look again. A claim that
+        finds nothing reads the next due time in its own transaction, so a worker woken for
+        a job another worker took pays one transaction, not two; after a short batch the
+        next due time is read afresh (the jobs just run may have been retried), with no
+        second claim."""
         with self._uow() as uow:
             claimed = uow.jobs.claim(owner, self._clock.now(), self.lease, self._batch)
+            next_due = None if claimed else uow.jobs.next_due()
             uow.commit()
+        if not claimed:
+            return Batch(0, None if next_due is None else next_due - self._clock.now())
         for job in claimed:
             self._run(job, owner)
-        return len(claimed)
+        if len(claimed) >= self._batch:
+            return Batch(len(claimed), timedelta(0))  # there may be more due now
+        return Batch(len(claimed), self.until_next_due())
 
     def until_next_due(self) -> timedelta | None:
         """How long until the next job is claimable (zero or less: now); None: no job."""

@@ -13,22 +13,22 @@ second time. Acknowledging or resolving stops the escalation in the same transac
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from tocsin.app.delivery import Courier
 from tocsin.app.jobs import JobHandlers
-from tocsin.app.ports import Clock, Directory, Notifier, UnitOfWork
+from tocsin.app.ports import Clock, Directory, UnitOfWork
 from tocsin.app.uow import Handlers
+from tocsin.core.delivery import Next
 from tocsin.core.escalation import Policy, TargetKind
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec
 from tocsin.core.notify import (
     ContactKind,
     ContactMethod,
-    Delivery,
-    DeliveryStatus,
     Notification,
     Purpose,
 )
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 STEP_JOB = "escalation.step"
 BREACH_JOB = "escalation.breach"
 PAGE_JOB = "page.send"
-PAGE_ATTEMPTS = 5  # deliveries of one page that may answer "retry" before it counts as failed
 RETRY_BASE = timedelta(seconds=5)
 
 PolicyFor = Callable[[Sequence[str], str], Policy | None]
@@ -53,17 +52,17 @@ class Paging:
     severities: SeverityModel
     policy_for: PolicyFor
     directory: Directory
-    notifiers: Mapping[ContactKind, Notifier]
+    courier: Courier
     ack_link: Callable[[int, str], str | None] = field(default=lambda number, page: None)
 
-    def install(self, handlers: Handlers, jobs: JobHandlers) -> None:
+    def install(self, handlers: Handlers, jobs: JobHandlers, replace: bool = False) -> None:
         handlers.on(EntryKind.DECLARED, self._declared)
         handlers.on(EntryKind.SEVERITY_CHANGED, self._severity_changed)
         handlers.on(EntryKind.ACKNOWLEDGED, self._stop)
         handlers.on(EntryKind.RESOLVED, self._stop)
-        jobs.register(STEP_JOB, self.run_step)
-        jobs.register(BREACH_JOB, self.breach)
-        jobs.register(PAGE_JOB, self.send_page)
+        jobs.register(STEP_JOB, self.run_step, replace)
+        jobs.register(BREACH_JOB, self.breach, replace)
+        jobs.register(PAGE_JOB, self.send_page, replace)
 
     # -- inside the transaction of the change ---------------------------------------------
 
@@ -211,33 +210,34 @@ class Paging:
             incident.record_page(now, f"Paging {p['who']} by {_how(method)}", _data(p, "sending"))
             uow.incidents.save(incident)
             uow.commit()
-        delivery = self._deliver(incident, method, p)
+        attempt = self.courier.attempt(method, self._note(incident, p), p["attempt"] + 1)
         with uow_factory() as uow:
             incident = uow.incidents.get(p["incident"])
             now = self.clock.now()
-            status = delivery.status
-            if status is DeliveryStatus.RETRY and p["attempt"] + 1 >= PAGE_ATTEMPTS:
-                status = DeliveryStatus.FAILED
-            text = f"Page to {p['who']} by {_how(method)}: {status.value}"
-            if delivery.detail:
-                text += f" ({delivery.detail[:200]})"
-            data = _data(p, status.value) | {"remote_id": delivery.remote_id}
-            incident.record_page(now, text, data)
-            if status is DeliveryStatus.RETRY:
-                wait = max(delivery.retry_after or timedelta(0), RETRY_BASE * 2 ** p["attempt"])
+            decision, delivery = attempt.decision, attempt.delivery
+            status = (
+                "sent"
+                if decision.next is Next.DONE
+                else ("retry" if decision.next is Next.RETRY else "failed")
+            )
+            text = f"Page to {p['who']} by {_how(method)}: {status}"
+            detail = delivery.detail if delivery else decision.reason
+            if detail:
+                text += f" ({detail[:200]})"
+            remote = delivery.remote_id if delivery else None
+            incident.record_page(now, text, _data(p, status) | {"remote_id": remote})
+            if decision.next is Next.RETRY:
                 retry = {**p, "attempt": p["attempt"] + 1}
                 key = f"page:{p['page']}#{retry['attempt']}"
-                uow.jobs.schedule(JobSpec(PAGE_JOB, retry, now + wait, incident.number, key))
-            elif status is DeliveryStatus.FAILED:
+                due = decision.at or now + RETRY_BASE
+                uow.jobs.schedule(JobSpec(PAGE_JOB, retry, due, incident.number, key))
+            elif decision.next is Next.NEXT_METHOD:
                 self._fall_back(uow, incident, p, now)
             uow.incidents.save(incident)
             uow.commit()
 
-    def _deliver(self, incident: Incident, method: ContactMethod, p: dict[str, Any]) -> Delivery:
-        notifier = self.notifiers.get(method.kind)
-        if notifier is None:
-            return Delivery(DeliveryStatus.FAILED, f"no {method.kind.value} channel configured")
-        note = Notification(
+    def _note(self, incident: Incident, p: dict[str, Any]) -> Notification:
+        return Notification(
             Purpose.PAGE if p["urgent"] else Purpose.ANNOUNCE,
             f"{incident.severity} {incident.id}: {incident.title}",
             incident.impact.summary or incident.title,
@@ -247,11 +247,6 @@ class Paging:
             ack_url=self.ack_link(incident.number, p["page"]) if p["urgent"] else None,
             idempotency_key=f"{p['page']}#{p['attempt']}",
         )
-        try:
-            return notifier.send(method, note)
-        except Exception as exc:  # an adapter bug must not lose the page: retry, then next
-            log.exception("notifier %s raised", method.kind.value)
-            return Delivery(DeliveryStatus.RETRY, f"notifier error: {type(exc).__name__}")
 
     def _fall_back(
         self, uow: UnitOfWork, incident: Incident, p: dict[str, Any], now: datetime

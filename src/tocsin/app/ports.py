@@ -21,7 +21,8 @@ from tocsin.core.timeline import TimelineEntry
 
 if TYPE_CHECKING:
     from tocsin.app.accounts import ApiToken, Session, User
-    from tocsin.app.alert_records import AlertGroup, AlertRow, Integration
+    from tocsin.app.alert_records import AlertGroup, AlertRow, Integration, Suggestion
+    from tocsin.app.oncall_records import CalendarFeed, OverrideRecord
     from tocsin.core.alerts import AlertStatus
     from tocsin.core.silences import MaintenanceWindow, Silence
 
@@ -117,7 +118,7 @@ class HealthSampleRepository(Protocol):
 
 
 class MessageRenderer(Protocol):
-    def render(self, template: str, context: Mapping[str, Any]) -> str: ...
+    def render(self, template: str, context: Mapping[str, Any]) -> str | None: ...
 
 
 class PasswordHasher(Protocol):
@@ -130,16 +131,33 @@ class AccountRepository(Protocol):
         self, username: str, password_hash: str, role: AccessRole, now: datetime
     ) -> User: ...
     def user_by_name(self, username: str) -> User | None: ...
+    def user_by_id(self, user_id: int) -> User | None: ...
     def users(self) -> list[User]: ...
+    def enabled_admins(self, lock: bool = False) -> list[int]:
+        """Ids of the enabled admins; with `lock`, their rows stay locked until COMMIT."""
+        ...
+
     def update_user(
-        self, user_id: int, *, role: AccessRole | None = None, disabled: bool | None = None
+        self,
+        user_id: int,
+        *,
+        role: AccessRole | None = None,
+        disabled: bool | None = None,
+        password_hash: str | None = None,
     ) -> None: ...
     def add_token(
-        self, name: str, role: AccessRole, token_hash: str, created_by: str, now: datetime
+        self,
+        name: str,
+        role: AccessRole,
+        token_hash: str,
+        created_by: str,
+        now: datetime,
+        owner_id: int | None = None,
     ) -> ApiToken: ...
     def tokens(self) -> list[ApiToken]: ...
     def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
     def revoke_token(self, token_id: int, now: datetime) -> ApiToken | None: ...
+    def revoke_tokens_of(self, user_id: int, now: datetime) -> None: ...
     def add_session(
         self, session_hash: str, user_id: int, csrf: str, expires: datetime
     ) -> None: ...
@@ -157,6 +175,18 @@ class AlertFilter:
     suppressed: bool | None = None
     limit: int = 50
     offset: int = 0
+    group_key: str | None = None
+    # The severity keys, most severe first: then firing before resolved, most severe first,
+    # then the most recent. Empty: the most recent first.
+    severity_order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionFilter:
+    severity_order: tuple[str, ...]  # most severe first: the worst suggestions come first
+    dismissed: bool = False  # True: the dismissed ones instead, with who and when
+    limit: int = 50
+    offset: int = 0
 
 
 class AlertRepository(Protocol):
@@ -172,10 +202,17 @@ class AlertRepository(Protocol):
     def by_keys(self, integration: str, keys: Iterable[str]) -> dict[str, AlertRow]: ...
     def insert_alerts(self, rows: list[AlertRow]) -> None: ...
     def update_alerts(self, rows: list[AlertRow]) -> None: ...
-    def link_group(self, group_key: str, incident: int) -> None: ...
+    def link_group(self, group_key: str, incident: int, firing: bool = False) -> None:
+        """The group's alerts without an incident join it; with `firing`, so do its firing
+        alerts still linked to an earlier (closed) incident."""
+        ...
+
     def incident_open(self, number: int) -> bool: ...
     def find(self, query: AlertFilter) -> list[AlertRow]: ...
     def count(self, query: AlertFilter) -> int: ...
+    def alert(self, alert_id: int) -> AlertRow | None: ...
+    def suggestions(self, query: SuggestionFilter) -> list[Suggestion]: ...
+    def count_suggestions(self, query: SuggestionFilter) -> int: ...
     def group(self, group_key: str) -> AlertGroup | None: ...
     def save_group(self, group: AlertGroup) -> None: ...
     def add_silence(self, silence: Silence) -> int: ...
@@ -186,6 +223,23 @@ class AlertRepository(Protocol):
     def add_change(
         self, integration: str, summary: str, source: str | None, at: datetime, details: Any
     ) -> None: ...
+
+
+class OncallRepository(Protocol):
+    """Overrides made at run time (the schedules themselves live in tocsin.yaml), and
+    calendar feeds with their hashed secrets."""
+
+    def add_override(self, override: OverrideRecord) -> int: ...  # its new id
+    def overrides(
+        self, schedule: str | None = None, ending_after: datetime | None = None
+    ) -> list[OverrideRecord]: ...  # oldest first: a later one wins where they overlap
+    def remove_override(self, override_id: int) -> OverrideRecord | None: ...
+    def add_feed(
+        self, target: str, name: str, token_hash: str, created_by: str, now: datetime
+    ) -> CalendarFeed: ...
+    def feeds(self) -> list[CalendarFeed]: ...
+    def feed_by_hash(self, token_hash: str) -> CalendarFeed | None: ...
+    def remove_feed(self, feed_id: int) -> CalendarFeed | None: ...
 
 
 class RunRepository(Protocol):
@@ -227,6 +281,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def health(self) -> HealthSampleRepository: ...
+
+    @property
+    def oncall(self) -> OncallRepository: ...
 
     @property
     def runs(self) -> RunRepository: ...

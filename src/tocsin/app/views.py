@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from tocsin.app.accounts import ApiToken, User
-from tocsin.app.alert_records import AlertRow
+from tocsin.app.alert_records import AlertRow, Dismissal, Suggestion
 from tocsin.core.incident import Incident
 from tocsin.core.lifecycle import Status
 from tocsin.core.scope import Impact, Scope
@@ -119,11 +119,14 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "created_at": iso(token.created_at),
         "created_by": token.created_by,
         "revoked_at": iso(token.revoked_at),
+        "owner": token.owner,
     }
 
 
 def alert_json(a: AlertRow) -> dict[str, Any]:
     return {
+        "id": a.id,
+        "group_key": a.group_key,
         "integration": a.integration,
         "dedup_key": a.dedup_key,
         "status": a.status.value,
@@ -143,6 +146,35 @@ def alert_json(a: AlertRow) -> dict[str, Any]:
         "incident": f"INC-{a.incident}" if a.incident else None,
         "suppressed_by": a.suppressed_by,
         "acknowledged": a.acknowledged,
+    }
+
+
+def suggestion_json(s: Suggestion) -> dict[str, Any]:
+    """A suggested incident: the group, and its worst firing alert (severity, summary)."""
+    g, worst = s.group, s.worst
+    return {
+        "group_key": g.group_key,
+        "service": g.service,
+        "severity": worst.severity,
+        "summary": worst.summary,
+        "alert_id": worst.id,
+        "integration": worst.integration,
+        "alerts": g.alerts,
+        "firing": g.firing,
+        "first_at": iso(g.first_at),
+        "firing_since": iso(g.firing_since),
+        "last_at": iso(g.last_at),
+        "dismissed_at": iso(g.dismissed_at),
+        "dismissed_by": g.dismissed_by,
+    }
+
+
+def dismissal_json(d: Dismissal) -> dict[str, Any]:
+    return {
+        "group_key": d.group_key,
+        "service": d.service,
+        "dismissed_at": iso(d.dismissed_at),
+        "dismissed_by": d.dismissed_by,
     }
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from tocsin import bootstrap
-from tocsin.cli.common import JsonOpt, handled, out, print_json
+from tocsin.cli.common import JsonOpt, err, handled, out, print_json
 from tocsin.config import (
     PRESETS,
     ConfigError,
@@ -18,6 +20,7 @@ from tocsin.config import (
     load_config,
     render_preset,
 )
+from tocsin.config.reachability import lines_of, reachability_warnings
 
 commands = typer.Typer()
 config_commands = typer.Typer(help="Check tocsin.yaml, or print its JSON Schema.")
@@ -64,18 +67,35 @@ def init(
 
 @config_commands.command("check")
 @handled
-def check(as_json: JsonOpt = False) -> None:
-    """Validate tocsin.yaml: exit 0 if it is good, 1 with each problem's line if not."""
+def check(
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 on warnings too (unreachable people, coverage gaps).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate tocsin.yaml: exit 0 if it is good, 1 with each problem's line if not.
+    Warnings (people nobody can reach, gaps in a schedule in the next 30 days) are listed
+    and fail only with --strict."""
     path = find_config_path(os.environ, Path.cwd())
     config = load_config(path)
     model = config.severity_model()
-    problems = bootstrap.template_problems(config)
+    problems = (
+        bootstrap.template_problems(config)
+        + bootstrap.notifier_problems(config, os.environ)
+        + bootstrap.policy_problems(config)
+    )
     if problems:
         raise ConfigError(path, problems)
+    warnings = reachability_warnings(config, lines_of(path), datetime.now(UTC))
+    if strict and warnings:
+        raise ConfigError(path, warnings)
     if as_json:
-        print_json({"path": str(path), "ok": True, "severities": model.keys})
-    else:
-        out.print(f"[green]✔[/green] {path} is valid; severities: {', '.join(model.keys)}")
+        listed = [{"line": w.line, "field": w.field, "message": w.message} for w in warnings]
+        print_json({"path": str(path), "ok": True, "severities": model.keys, "warnings": listed})
+        return
+    for line in str(ConfigError(path, warnings)).splitlines() if warnings else ():
+        err.print(Text.assemble(("warning:", "yellow"), " ", line))  # user text, not markup
+    out.print(f"[green]✔[/green] {path} is valid; severities: {', '.join(model.keys)}")
 
 
 @config_commands.command("schema")

@@ -8,14 +8,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from tocsin.app.alert_admin import check_source
-from tocsin.app.alert_records import Integration
+from tocsin.app.alert_records import Integration, Suggestion
 from tocsin.app.ports import AlertFilter
-from tocsin.app.views import alert_json, silence_json, window_json
+from tocsin.app.views import (
+    alert_json,
+    dismissal_json,
+    silence_json,
+    suggestion_json,
+    window_json,
+)
 from tocsin.bootstrap import Tocsin
 from tocsin.cli import common
-from tocsin.cli.common import JsonOpt, actor, handled, out, print_json
+from tocsin.cli.common import ActorOpt, JsonOpt, actor, handled, out, print_json
+from tocsin.cli.incidents import report
 from tocsin.config.changes import add_integration
 from tocsin.config.editing import edit_config
 from tocsin.core.alert_rules import clean
@@ -24,10 +32,21 @@ from tocsin.core.errors import InvalidInput
 from tocsin.core.timeline import iso
 
 integration_commands = typer.Typer(help="Monitoring systems that send alerts to Tocsin.")
-alert_commands = typer.Typer(help="Alerts received, firing or resolved, paging or suppressed.")
+alert_commands = typer.Typer(
+    help="Alerts received, firing or resolved, suppressed or not; suggested incidents."
+)
 silence_commands = typer.Typer(help="Silences: keep matching alerts but do not page.")
 maintenance_commands = typer.Typer(help="Maintenance windows: a service pages no one.")
 
+RefArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="GROUP|ALERT",
+        help="An alert group's key (32 hex characters) or an alert's id, "
+        "as `tocsin alert suggestions` and `tocsin alert list --json` show them.",
+        show_default=False,
+    ),
+]
 _DURATION = re.compile(r"^(\d+)([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 PATHS = {
@@ -137,6 +156,66 @@ def alert_list(
         line = f"{a.status.value}\t{a.severity}\t{a.service}\t×{a.count}\t{a.summary}{flag}"
         out.print(clean(line), markup=False)  # stored before vetting: never raw escapes
     out.print(f"{len(page.items)} of {page.total}", style="dim")
+
+
+@alert_commands.command("suggestions")
+@handled
+def alert_suggestions(
+    dismissed: Annotated[
+        bool, typer.Option("--dismissed", help="The dismissed ones, with who and when.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Suggested incidents, the worst first: firing alert groups a route leaves to a person.
+    Declare one with `tocsin alert declare GROUP`, or dismiss it."""
+    page = common.app().suggestions.list(dismissed, limit)
+    if as_json:
+        print_json({"items": [suggestion_json(s) for s in page.items], "total": page.total})
+        return
+    for s in page.items:
+        out.print(clean(suggestion_line(s)), markup=False)  # alert text: never raw escapes
+    out.print(f"{len(page.items)} of {page.total}", style="dim")
+
+
+def suggestion_line(s: Suggestion) -> str:
+    g = s.group
+    counts = f"{g.alerts} alert{'' if g.alerts == 1 else 's'}, {g.firing} firing"
+    line = (
+        f"{g.group_key}\t{s.worst.severity}\t{g.service}\t{counts} since "
+        f"{iso(g.firing_since or g.first_at)}\t{s.worst.summary}"
+    )
+    if g.dismissed_at is not None:
+        line += f"\tdismissed by {g.dismissed_by} at {iso(g.dismissed_at)}"
+    return line
+
+
+@alert_commands.command("declare")
+@handled
+def alert_declare(
+    ref: RefArg,
+    title: Annotated[
+        str | None, typer.Option(help="Default: the summary of the group's worst alert.")
+    ] = None,
+    as_: ActorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Declare an incident for an alert group (or an alert's group), its alerts linked;
+    print the announcement."""
+    result = common.app().suggestions.declare(ref, actor(as_), title)
+    report(result, f"declared ({result.incident.severity})", as_json)
+
+
+@alert_commands.command("dismiss")
+@handled
+def alert_dismiss(ref: RefArg, as_: ActorOpt = None, as_json: JsonOpt = False) -> None:
+    """Stop suggesting an alert group until it fires again after all its alerts resolved."""
+    done = common.app().suggestions.dismiss(ref, actor(as_))
+    if as_json:
+        print_json(dismissal_json(done))
+    else:
+        said = f" alert group {done.group_key} ({done.service}) dismissed by {done.dismissed_by}"
+        out.print(Text.assemble(("✔", "green"), said))  # names people typed: never markup
 
 
 def ends(duration: str | None, until: str | None) -> datetime:

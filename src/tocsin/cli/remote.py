@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -21,8 +22,9 @@ from tocsin.app.incidents import Outcome, Page
 from tocsin.app.ports import IncidentFilter
 from tocsin.app.refs import parse_ref
 from tocsin.app.views import incident_from_json
-from tocsin.cli.remote_alerts import RemoteAlertAdmin
+from tocsin.cli.remote_alerts import RemoteAlertAdmin, RemoteSuggestions
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
+from tocsin.cli.remote_oncall import RemoteOncall
 from tocsin.cli.remote_runbooks import RemoteRunbooks
 from tocsin.core.access import AccessRole
 from tocsin.core.errors import InvalidInput
@@ -72,6 +74,8 @@ class Remote:
         self.incidents = RemoteIncidents(self._api)
         self.accounts = RemoteAccounts(self._api)
         self.alert_admin = RemoteAlertAdmin(self._api)
+        self.oncall = RemoteOncall(self._api)
+        self.suggestions = RemoteSuggestions(self._api)
         self.runbooks = RemoteRunbooks(self._api)
 
     def close(self) -> None:
@@ -230,7 +234,7 @@ class RemoteAccounts:
         self._api = api
 
     def create_user(self, username: str, password: str, role: str) -> User:
-        body = {"username": username, "password": password, "role": role}
+        body = {"username": username, "password": password, "role": _role(role)}
         data = self._api.post("/users", body)
         with self._api.reading():
             return user(data)
@@ -240,8 +244,35 @@ class RemoteAccounts:
         with self._api.reading():
             return [user(u) for u in data]
 
+    def set_role(self, username: str, role: str) -> User:
+        return self._change(username, {"role": _role(role)})
+
+    def disable(self, username: str) -> User:
+        return self._change(username, {"disabled": True})
+
+    def enable(self, username: str) -> User:
+        return self._change(username, {"disabled": False})
+
+    def change_password(self, username: str, current: str, new: str) -> User:
+        """Your own password: the token must act for `username` (the server checks)."""
+        body = {"username": username, "current_password": current, "new_password": new}
+        data = self._api.post("/me/password", body)
+        with self._api.reading():
+            return user(data)
+
+    def reset_password(self, username: str, new: str) -> User:
+        data = self._api.post(f"{user_path(username)}/password", {"password": new})
+        with self._api.reading():
+            return user(data)
+
+    def _change(self, username: str, body: dict[str, Any]) -> User:
+        data = self._api.patch(user_path(username), body)
+        with self._api.reading():
+            return user(data)
+
     def create_token(self, name: str, role: str, created_by: str) -> tuple[ApiToken, str]:
-        data = self._api.post("/tokens", {"name": name, "role": role}, actor=created_by)
+        body = {"name": name, "role": _role(role)}
+        data = self._api.post("/tokens", body, actor=created_by)
         with self._api.reading():
             return api_token(data), str(data["token"])
 
@@ -257,6 +288,16 @@ class RemoteAccounts:
 
 
 # -- requests and answers --------------------------------------------------------------------
+
+
+def _role(text: str) -> str:
+    """Parsed as the local services parse it: " Admin " is admin, "root" the same error."""
+    return AccessRole.parse(text).value
+
+
+def user_path(username: str) -> str:
+    """/users/NAME, the name quoted whole: a slash or a space stays part of it."""
+    return "/users/" + quote(username, safe="@")
 
 
 def incident_path(ref: str | int) -> tuple[str, str]:
@@ -281,13 +322,14 @@ def scope_body(scope: Scope) -> dict[str, Any]:
 
 
 def impact_body(impact: Impact) -> dict[str, Any]:
-    """Every part given so the server's merge yields exactly this impact: "" and "none" are
-    how the API clears users_affected and data_loss (null would keep the old value)."""
+    """Every part given so the server's merge yields exactly this impact: "" is how the API
+    clears users_affected and sets data_loss back to unknown (null would keep the old
+    value); data_loss "none" says nothing was lost."""
     return {
         "summary": impact.summary,
         "customer_impact": impact.customer_impact,
         "users_affected": impact.users_affected or "",
-        "data_loss": impact.data_loss or "none",
+        "data_loss": impact.data_loss or "",
     }
 
 
@@ -328,6 +370,7 @@ def api_token(data: dict[str, Any]) -> ApiToken:
         created_at=_time(data["created_at"]),
         created_by=data["created_by"],
         revoked_at=parse_iso(data.get("revoked_at")),
+        owner=data.get("owner"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Alerts, silences, maintenance windows and integrations on a server, shaped as local."""
+"""Alerts, suggestions, silences, maintenance windows and integrations on a server, shaped
+as local."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from tocsin.app.alert_admin import AlertPage
-from tocsin.app.alert_records import AlertRow, Integration
+from tocsin.app.alert_records import AlertGroup, AlertRow, Dismissal, Integration, Suggestion
+from tocsin.app.incidents import Outcome
 from tocsin.app.ports import AlertFilter
-from tocsin.cli.remote_http import Api
+from tocsin.app.suggestions import AlertRef, SuggestionPage
+from tocsin.app.views import incident_from_json
+from tocsin.cli.remote_http import Api, Params
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.routing import Matcher
 from tocsin.core.silences import MaintenanceWindow, Silence
@@ -98,7 +102,7 @@ def _alert(a: dict[str, Any]) -> AlertRow:
         a["source_severity"],
         a["severity"],
         a["service"],
-        "",
+        a["group_key"],
         dict(a["labels"]),
         dict(a["annotations"]),
         a.get("source_url"),
@@ -111,6 +115,7 @@ def _alert(a: dict[str, Any]) -> AlertRow:
         int(str(incident).removeprefix("INC-")) if incident else None,
         a["suppressed_by"],
         bool(a["acknowledged"]),
+        int(a["id"]),
     )
 
 
@@ -135,3 +140,47 @@ def _window(w: dict[str, Any]) -> MaintenanceWindow:
         w["author"],
         w["comment"],
     )
+
+
+class RemoteSuggestions:
+    """Suggestions' interface over /api/v1/alerts/suggestions, …/declare and …/dismiss."""
+
+    def __init__(self, api: Api) -> None:
+        self._api = api
+
+    def list(self, dismissed: bool = False, limit: int = 50, offset: int = 0) -> SuggestionPage:
+        params: Params = [("dismissed", str(dismissed).lower()), ("limit", limit)]
+        data = self._api.get("/alerts/suggestions", [*params, ("offset", offset)])
+        with self._api.reading():
+            return SuggestionPage([_suggestion(s) for s in data["items"]], int(data["total"]))
+
+    def declare(self, ref: str, actor: str, title: str | None = None) -> Outcome:
+        body = {} if title is None else {"title": title}
+        data = self._api.post(f"/alerts/{AlertRef.parse(ref)}/declare", body, actor)
+        with self._api.reading():
+            return Outcome(incident_from_json(data), data["message"])
+
+    def dismiss(self, ref: str, actor: str) -> Dismissal:
+        data = self._api.post(f"/alerts/{AlertRef.parse(ref)}/dismiss", {}, actor)
+        with self._api.reading():
+            return Dismissal(
+                data["group_key"], data["service"], _time(data["dismissed_at"]),
+                data["dismissed_by"],
+            )  # fmt: skip
+
+
+def _suggestion(s: dict[str, Any]) -> Suggestion:
+    """What suggestion_json shows: the group's counts and times, its worst alert's severity
+    and summary (the rest of that alert stays on the server)."""
+    first = _time(s["first_at"])
+    group = AlertGroup(
+        s["group_key"], s["service"], first, _time(s["last_at"]), None, int(s["alerts"]),
+        0, int(s["firing"]), firing_since=_maybe_time(s["firing_since"]),
+        dismissed_at=_maybe_time(s["dismissed_at"]), dismissed_by=s["dismissed_by"],
+    )  # fmt: skip
+    worst = AlertRow(
+        s["integration"], "", AlertStatus.FIRING, s["summary"], None, s["severity"],
+        s["service"], s["group_key"], {}, {}, None, first, first, None, None,
+        id=int(s["alert_id"]),
+    )  # fmt: skip
+    return Suggestion(group, worst)

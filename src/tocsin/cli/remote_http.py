@@ -55,6 +55,9 @@ class Api:
     ) -> Any:
         return self._send("POST", path, actor=actor, about=about, json=body)
 
+    def patch(self, path: str, body: dict[str, Any]) -> Any:
+        return self._send("PATCH", path, json=body)
+
     def delete(self, path: str) -> Any:
         return self._send("DELETE", path)
 

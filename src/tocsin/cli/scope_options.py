@@ -9,7 +9,11 @@ import typer
 from tocsin.core.scope import ALL_TENANTS, Impact, Scope
 
 ServiceOpt = Annotated[
-    list[str] | None, typer.Option("--service", help="Affected service (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--service",
+        help="Affected service, named as in tocsin.yaml, e.g. payments-api (repeatable).",
+    ),
 ]
 TenantOpt = Annotated[
     list[str] | None, typer.Option("--tenant", help="Affected tenant (repeatable).")
@@ -28,7 +32,10 @@ CustomerOpt = Annotated[
 UsersOpt = Annotated[
     str | None, typer.Option("--users-affected", help="A count, or e.g. 'all tenants'.")
 ]
-DataLossOpt = Annotated[str | None, typer.Option("--data-loss", help="'none', or what was lost.")]
+DataLossOpt = Annotated[
+    str | None,
+    typer.Option("--data-loss", help="What was lost; 'none' if nothing, 'unknown' if not known."),
+]
 
 
 def scope_from(

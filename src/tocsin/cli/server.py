@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import signal
+import sys
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +13,7 @@ import typer
 from tocsin.cli.common import err, handled, local_app
 
 if TYPE_CHECKING:
+    from tocsin.bootstrap import Tocsin
     from tocsin.worker.loop import Worker
 
 commands = typer.Typer()
@@ -50,13 +52,7 @@ def serve(
     from tocsin.worker.loop import Worker
 
     tocsin = local_app()
-    if not tocsin.accounts.users():
-        password = secrets.token_urlsafe(12)
-        tocsin.accounts.create_user("admin", password, "admin")
-        err.print(
-            f"First start: created user [bold]admin[/bold] with password [bold]{password}[/bold]"
-            " (shown once). Add people with `tocsin user create NAME --role responder`.",
-        )
+    first_admin(tocsin)
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
     configure_logging()
     worker = Worker.wired(tocsin) if run_worker else None
@@ -68,6 +64,31 @@ def serve(
     finally:
         if worker is not None:
             worker.stop()
+
+
+def on_terminal() -> bool:
+    """Whether a person reads stderr now (not systemd, Docker or a file keeping it)."""
+    return sys.stderr.isatty()
+
+
+def first_admin(tocsin: Tocsin) -> None:
+    """With no users yet: on a terminal, make `admin` with a random password shown there
+    once; anywhere else stderr is a log, so say how to make one instead."""
+    if tocsin.accounts.users():
+        return
+    if not on_terminal():
+        err.print(
+            "No users yet. Create the first admin with `tocsin user create NAME --role admin` "
+            "(it asks for the password); a password printed here would stay in the log."
+        )
+        return
+    password = secrets.token_urlsafe(12)
+    tocsin.accounts.create_user("admin", password, "admin")
+    err.print(
+        f"First start: created user [bold]admin[/bold] with password [bold]{password}[/bold]"
+        " (shown once, on this terminal only). Add people with "
+        "`tocsin user create NAME --role responder`.",
+    )
 
 
 def _stop_on_sigterm(worker: Worker) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tocsin.config.fields import Email, EnvName, HttpUrlStr, IntOrStr, Slug
+from tocsin.core.notify import ContactKind, ContactMethod
 
 
 class SlackChannel(BaseModel):
@@ -66,3 +67,17 @@ ChannelConfig = Annotated[
     Field(discriminator="type"),
 ]
 """One entry of `channels:`; `type` picks the model."""
+
+
+def contact_method(channel: ChannelConfig) -> ContactMethod:
+    """Where a team channel is reached, as the notifiers take it (their secrets come from
+    `notifiers:`; a Slack channel without a bot channel posts by its incoming webhook)."""
+    if isinstance(channel, SlackChannel):
+        if channel.channel:
+            return ContactMethod(ContactKind.SLACK, channel.channel, channel.name)
+        return ContactMethod(ContactKind.SLACK_WEBHOOK, channel.name, channel.name)
+    if isinstance(channel, TelegramChannel):
+        return ContactMethod(ContactKind.TELEGRAM, str(channel.chat_id), channel.name)
+    if isinstance(channel, EmailChannel):
+        return ContactMethod(ContactKind.EMAIL, ",".join(channel.to), channel.name)
+    return ContactMethod(ContactKind.WEBHOOK, channel.name, channel.name)

@@ -17,7 +17,7 @@ escalation:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -83,10 +83,24 @@ class EscalationRoute(BaseModel):
     policy: str | None = Field(description="a policy's name; empty: page nobody")
 
 
+class AnnounceRoute(BaseModel):
+    """Where an incident's messages are posted: every route that matches adds its channels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    services: list[str] = Field(default_factory=list, description="empty: any service")
+    severities: list[str] = Field(default_factory=list, description="empty: any severity")
+    channels: list[str] = Field(min_length=1, description="names from `channels:`")
+
+
 class EscalationConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     policies: list[PolicyConfig] = Field(default_factory=list)
+    announce: list[AnnounceRoute] = Field(
+        default_factory=list,
+        description="the channels the announcement, updates and RESOLVED are posted to",
+    )
     routes: list[EscalationRoute] = Field(default_factory=list)
     default_policy: str | None = Field(
         default=None, description="when no route matches; empty: nobody is paged"
@@ -113,6 +127,23 @@ class EscalationConfig(BaseModel):
 
     def chooser(self, keys: dict[str, str]) -> PolicyChooser:
         return PolicyChooser(self, {p.name: p.to_core(keys) for p in self.policies}, keys)
+
+    def channels_for(self, keys: dict[str, str]) -> Callable[[Sequence[str], str], list[str]]:
+        routes = [
+            (set(r.services), {_key(keys, k, "announce") for k in r.severities}, r.channels)
+            for r in self.announce
+        ]
+
+        def choose(services: Sequence[str], severity: str) -> list[str]:
+            found: dict[str, None] = {}
+            for wanted, severities, channels in routes:
+                if (not wanted or wanted & set(services)) and (
+                    not severities or severity in severities
+                ):
+                    found.update(dict.fromkeys(channels))
+            return list(found)
+
+        return choose
 
     def targets(self) -> Iterable[tuple[str, Target]]:
         """Every target every policy names, with where it is named."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator, TypeAdapter, WithJsonSchema
 from pydantic import ValidationError as PydanticValidationError
@@ -111,6 +112,27 @@ def _no_int(value: Any) -> Any:
 
 PhoneStr = Annotated[str, BeforeValidator(_no_int)]
 """YAML reads +491701234567 as a number and drops the '+': ask for quotes instead."""
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "timezone",
+            "unknown time zone {value}: use an IANA name such as Europe/Berlin, "
+            "America/New_York or UTC",
+            {"value": repr(value)},
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_check_timezone),
+    WithJsonSchema({"type": "string", "examples": ["Europe/Berlin", "America/New_York", "UTC"]}),
+]
+"""An IANA time zone name that this machine's zoneinfo knows."""
 
 
 def check_unique(

@@ -40,7 +40,12 @@ TAIL = """\
 #    health_urls:  # checked before an incident is resolved
 #      - https://api.example.com/health
 
-# People: who responds. `handle` is the short name used everywhere else.
+# People: who responds. `handle` is the short name used everywhere else. email, slack,
+# telegram and phone (SMS and voice calls, in quotes) are shorthands; contact_methods adds
+# any method with a label: kind is email, slack, slack_webhook, telegram, sms, voice, ntfy or
+# webhook. notification_rules page in steps (at once, then after 5 minutes, ...) naming kinds
+# or labels; without rules every method is used at once. on_holiday hands the person's
+# shifts to someone else (dates in their time zone, `to` included).
 #people:
 #  - handle: ann
 #    name: Ann Example
@@ -49,7 +54,24 @@ TAIL = """\
 #    telegram: "123456789"  # Telegram user id
 #    phone: "+49 170 1234567"  # in quotes, or YAML reads it as a number
 #    timezone: Europe/Berlin  # an IANA time zone name
+#    contact_methods:
+#      - {kind: ntfy, address: ann-pages, label: push}
+#    notification_rules:
+#      - {after: 0m, methods: [push, slack]}
+#      - {after: 5m, methods: [voice]}  # a phone call if nobody acknowledged yet
+#  - handle: bob
+#    name: Bob Example
+#    email: bob@example.com
+#    phone: "+1 555 010 0199"
+#    timezone: America/New_York
+#    on_holiday: {from: 2026-12-24, to: 2026-12-31, handed_to: ann}
 
+# Schedules: who is on call when. A layer hands on call to the next person in `people` every
+# `rotation` (daily, weekly, 2w, or a length like 36h) at `handoff`, local time in the
+# schedule's time_zone, from the local date `start`; a shift across a clock change is as long
+# as the wall clock says. `restrictions` keep a layer to weekly windows (days, from, to); a
+# later layer wins where it has someone. `tocsin oncall` says who is on call now.
+__SCHEDULES__
 # Channels: where announcements and updates go. `type` is slack, telegram, email or webhook;
 # the *_env keys hold the NAMES of environment variables, never the secrets themselves.
 #channels:
@@ -76,13 +98,31 @@ TAIL = """\
 #    url: https://hooks.example.com/tocsin  # receives CloudEvents
 #    secret_env: TOCSIN_WEBHOOK_SECRET  # signs each body with HMAC-SHA256
 
-# Message templates (Jinja2): announcement, update, mitigated, resolved.
-# Leave one out to use the built-in template; write one to replace it, for example:
+# Messages: Tocsin renders one, ready to paste, when an incident is declared, acknowledged,
+# updated, mitigated and resolved. `messages` picks the built-in ones: p1-p4 writes the blocks
+# of the P1-P4 runbook (🚨 INCIDENT, ✅ RESOLVED), sev1-sev3 the sentences of the SEV-1 runbook
+# ("Investigating …", "Mitigated by …", "Resolved. Root cause was …").
+messages: __MESSAGES__
+
+# Message templates (Jinja2): announcement, acknowledged, update, mitigated, resolved.
+# Leave one out to use the built-in message; write one to replace it, for example:
 #templates:
-#  announcement: |
-#    🚨 INCIDENT: {{ incident.title }}
-#    Severity: {{ incident.severity }}
-#    Status: Investigating
+__TEMPLATE_EXAMPLE__
+
+# Alert routing: integrations (`tocsin integration add`) send alerts; routes, tried in order,
+# give each a service, a severity and whether to declare an incident (auto, suggest, never).
+# An alert no route matches takes `default`: critical and error alerts (__SECOND__ or more
+# severe) declare an incident at once, so none goes unseen; warnings and below are suggested
+# on the dashboard and by `tocsin alert suggestions`, for a person to declare or dismiss.
+# Nothing pages anyone yet. Write `auto_declare_at: null` under default to only suggest.
+#routing:
+#  routes:
+#    - match: ["service=payments-api", "env=~prod.*"]
+#      severity_map: {critical: __FIRST__}
+#      declare: auto
+#  default:
+#    declare: suggest
+#    auto_declare_at: __SECOND__  # this severity or a more severe one declares at once
 
 # Storage: a SQLite file by default; the TOCSIN_DATABASE_URL environment variable wins over url.
 database:

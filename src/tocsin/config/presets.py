@@ -71,10 +71,63 @@ severities:
     postmortem: {required: false}  # optional, but write one when the fix was non-trivial
 """
 
+# "On-call engineer (0-15 min)", first on the escalation path; "Check #modax-oncall".
+_ONCALL_ENGINEER = """\
+#schedules:
+#  - name: oncall-engineer
+#    description: "On-call engineer: first to respond (0-15 min); see #modax-oncall"
+#    time_zone: Europe/Berlin
+#    layers:
+#      - people: [ann, bob]
+#        rotation: weekly
+#        handoff: "09:00"
+#        start: 2026-01-05  # a Monday: hand-offs on Mondays at 09:00
+"""
+
+# "On-call person has AWS Console access, CloudWatch access, and ECS deploy permissions"; the
+# post-mortem timeline is in UTC ("HH:MM - On-call acknowledged").
+_ON_CALL_OWNER = """\
+#schedules:
+#  - name: on-call
+#    description: "Owns the alarm: acknowledges, has AWS Console, CloudWatch and ECS deploy access"
+#    time_zone: UTC
+#    layers:
+#      - name: weekdays
+#        people: [ann, bob]
+#        rotation: daily
+#        handoff: "09:00"
+#        start: 2026-01-05
+#        restrictions:
+#          - {days: [mon-fri], from: "00:00", to: "00:00"}  # whole days, Monday to Friday
+#      - name: weekend  # a later layer wins where it has someone
+#        people: [bob, ann]
+#        rotation: weekly
+#        handoff: "00:00"
+#        start: 2026-01-10  # a Saturday
+#        restrictions:
+#          - {days: [weekend], from: "00:00", to: "00:00"}
+"""
+
+_SCHEDULES = {"p1-p4": _ONCALL_ENGINEER, "sev1-sev3": _ON_CALL_OWNER}
+
 # name -> (severities text, first key, its title, the commented default_severity)
-_SEVERITIES = {
-    "p1-p4": (_P1_P4, "P1", "🔴 P1 (Critical)", "P3"),
-    "sev1-sev3": (_SEV1_SEV3, "SEV-1", "🔴 SEV-1 (Critical)", "SEV-2"),
+_SEVERITIES = {  # the severities, the first and second keys, the first's title, the default
+    "p1-p4": (_P1_P4, "P1", "P2", "🔴 P1 (Critical)", "P3"),
+    "sev1-sev3": (_SEV1_SEV3, "SEV-1", "SEV-2", "🔴 SEV-1 (Critical)", "SEV-2"),
+}
+
+# A commented template in each runbook's own style: a block, or a sentence.
+_TEMPLATE_EXAMPLE = {
+    "p1-p4": """\
+#  announcement: |
+#    🚨 INCIDENT: {{ incident.title }}
+#    Severity: {{ incident.severity }}
+#    Status: Investigating
+""",
+    "sev1-sev3": """\
+#  acknowledged: |
+#    Investigating {{ incident.title }} ({{ severity.key }}, {{ incident.id }}).
+""",
 }
 
 
@@ -94,11 +147,19 @@ def render_preset(name: str, organization: str = "My team") -> str:
     """The commented tocsin.yaml of preset `name`. Raises ValueError for an unknown name."""
     if name not in _SEVERITIES:
         raise ValueError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
-    severities, first, title, default = _SEVERITIES[name]
-    header = (
-        HEADER.replace("__ORGANIZATION_TEXT__", _comment_text(organization))
-        .replace("__ORGANIZATION__", _yaml_string(organization))
-        .replace("__FIRST__", first)
+    severities, first, second, title, default = _SEVERITIES[name]
+    header = (  # the organization last: its own text may look like a placeholder
+        HEADER.replace("__FIRST__", first)
         .replace("__TITLE__", title)
+        .replace("__ORGANIZATION_TEXT__", _comment_text(organization))
+        .replace("__ORGANIZATION__", _yaml_string(organization))
     )
-    return f"{header}{severities}\n{TAIL.replace('__DEFAULT__', default)}"
+    tail = (
+        TAIL.replace("__DEFAULT__", default)
+        .replace("__MESSAGES__", name)
+        .replace("__TEMPLATE_EXAMPLE__", _TEMPLATE_EXAMPLE[name])
+        .replace("__FIRST__", first)
+        .replace("__SECOND__", second)
+        .replace("__SCHEDULES__\n", _SCHEDULES[name])
+    )
+    return f"{header}{severities}\n{tail}"

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -28,13 +29,16 @@ from tocsin.config.channels import (
 from tocsin.config.duration import Duration
 from tocsin.config.escalation import EscalationConfig
 from tocsin.config.fields import check_unique, matching
+from tocsin.config.notifiers import NotifiersConfig
+from tocsin.config.oncall import ScheduleConfig, Schedules
+from tocsin.config.people import People, PersonConfig
 from tocsin.config.routing import (
     IntegrationConfig,
     RoutingConfig,
     check_integrations,
 )
 from tocsin.config.runbooks import RunbooksConfig
-from tocsin.config.sections import DatabaseConfig, PersonConfig, ServiceConfig, TemplatesConfig
+from tocsin.config.sections import DatabaseConfig, ServiceConfig, TemplatesConfig
 from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
 from tocsin.core.severity import Severity, SeverityModel
@@ -45,6 +49,7 @@ __all__ = [
     "EmailChannel",
     "PersonConfig",
     "PostmortemPolicy",
+    "ScheduleConfig",
     "ServiceConfig",
     "SeverityConfig",
     "SlackChannel",
@@ -55,6 +60,8 @@ __all__ = [
 ]
 
 DEFAULT_POSTMORTEM_DUE = timedelta(hours=48)
+MessageStyle = Literal["p1-p4", "sev1-sev3"]
+"""The built-in message sets, one per preset (`app/messages.py` MESSAGE_SETS)."""
 SEVERITY_KEY_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 
 SeverityKey = Annotated[
@@ -122,13 +129,20 @@ class TocsinConfig(BaseModel):
         default=None, description="used when none is given; empty means always ask"
     )
     services: list[ServiceConfig] = Field(default_factory=list)
-    people: list[PersonConfig] = Field(default_factory=list)
+    people: People = Field(default_factory=list)
+    schedules: Schedules = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
+    messages: MessageStyle = Field(
+        default="p1-p4",
+        description="whose built-in messages: the p1-p4 runbook's blocks or the sev1-sev3 "
+        "runbook's sentences; `templates` replaces any one of them",
+    )
     templates: TemplatesConfig = Field(default_factory=TemplatesConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
     runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
 
     @field_validator("severities")
@@ -162,6 +176,9 @@ class TocsinConfig(BaseModel):
 
     @model_validator(mode="after")
     def _routes_name_known_severities(self) -> TocsinConfig:
+        problems = self.routing.severity_problems(self._severity_keys())
+        if problems:  # each at its own field, so the file's line is named
+            raise ValidationError.from_exception_data("tocsin.yaml", problems)
         self.router()
         self.policy_for()
         return self
@@ -194,12 +211,12 @@ class TocsinConfig(BaseModel):
 
     def router(self) -> Router:
         """The routing rules as the core domain's router."""
-        keys = {s.key.casefold(): s.key for s in self.severities}
-        return Router(
-            routes=tuple(r.to_core(keys) for r in self.routing.routes),
-            severity_keys=tuple(s.key for s in self.severities),
-            fallback=self.routing.default.to_core(keys),
-        )
+        routes, fallback = self.routing.to_core(self._severity_keys())
+        return Router(routes, tuple(s.key for s in self.severities), fallback)
+
+    def _severity_keys(self) -> dict[str, str]:
+        """Casefolded key -> key, most severe first."""
+        return {s.key.casefold(): s.key for s in self.severities}
 
     def integration(self, name: str) -> IntegrationConfig | None:
         return next((i for i in self.integrations if i.name == name), None)

@@ -1,15 +1,14 @@
-"""The smaller sections of tocsin.yaml: services, people, templates, database."""
+"""The smaller sections of tocsin.yaml: services, templates, database."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from tocsin.config.fields import Email, HttpUrlStr, IntOrStr, PhoneStr, Slug
+from tocsin.config.fields import HttpUrlStr, Slug
 from tocsin.config.health import CheckConfig, SlaConfig
 from tocsin.core.health import Check, SlaRule
 
@@ -51,31 +50,6 @@ class ServiceConfig(BaseModel):
         return SlaRule(self.name, s.p95_ms, s.availability, s.window, s.min_samples, s.severity)
 
 
-def _check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError(
-            "timezone",
-            "unknown time zone {value}: use an IANA name such as Europe/Berlin, "
-            "America/New_York or UTC",
-            {"value": repr(value)},
-        ) from None
-    return value
-
-
-class PersonConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    handle: Slug
-    name: str
-    email: Email | None = None
-    slack: str | None = Field(default=None, description="Slack member id, e.g. U012AB3CD")
-    telegram: IntOrStr | None = None
-    phone: PhoneStr | None = None
-    timezone: Annotated[str, AfterValidator(_check_timezone)] = "UTC"
-
-
 def _check_template(value: str | None) -> str | None:
     if value is None:
         return None
@@ -100,6 +74,7 @@ class TemplatesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     announcement: Template = None
+    acknowledged: Template = None
     update: Template = None
     mitigated: Template = None
     resolved: Template = None

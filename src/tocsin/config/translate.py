@@ -40,6 +40,8 @@ def _problem(error: ErrorDetails, model: type[BaseModel], doc: YamlDocument) -> 
         return _tag_problem(doc, loc, ctx, annotation)
     if kind == "duplicate":
         loc = (*loc, ctx["index"], ctx["field"])
+    elif isinstance(ctx.get("at"), tuple):  # a check over a list names the item at fault
+        loc = (*loc, *ctx["at"])
     line = _line(doc, loc)
     if kind == "template_syntax" and loc in doc.block_lines:
         line = doc.block_lines[loc] + ctx["template_line"]

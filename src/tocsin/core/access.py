@@ -48,13 +48,22 @@ class Forbidden(DomainError):
         )
 
 
+class NotOwnAccount(DomainError):
+    """A credential asked to change the password of someone it does not act for."""
+
+    kind = ErrorKind.FORBIDDEN
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The person or token a request acts as."""
+    """The person or token a request acts as. `user_id` and `user` name the person behind it:
+    the session's user, or the user a token belongs to (None for a token nobody owns)."""
 
     name: str
     role: AccessRole
     kind: str  # "user", "token" or "local"
+    user_id: int | None = None
+    user: str | None = None
 
     def require(self, needed: AccessRole) -> None:
         if not self.role.allows(needed):

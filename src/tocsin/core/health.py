@@ -7,8 +7,20 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from tocsin.core.alerts import AlertAction
+
+
+def shown_url(url: str) -> str:
+    """The URL as alerts and messages may show it: a password in it and the query's values
+    (often tokens) become …; the host and path stay, so people can tell the checks apart."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:…@{netloc.rpartition('@')[2]}"
+    query = "&".join(f"{k}=…" for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 @dataclass(frozen=True, slots=True)

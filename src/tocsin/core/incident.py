@@ -70,7 +70,7 @@ class Incident:
         commander: str | None = None,
     ) -> Incident:
         roles = {Role.COMMANDER.value: rules.handle(commander, "commander")} if commander else {}
-        clean_title = rules.text(title, "title", rules.TITLE_MAX)
+        clean_title = rules.line(title, "title", rules.TITLE_MAX)
         data: dict[str, Any] = {
             "number": number,
             "title": clean_title,
@@ -291,13 +291,16 @@ class Incident:
 
     def _on_resolved(self, e: TimelineEntry) -> None:
         self.status, self.resolved_at = Status.RESOLVED, e.at
-        self.root_cause, self.fix = e.data["root_cause"], e.data["fix"]
+        # A finding left out (resolving again after a reopen) keeps the one found before.
+        self.root_cause = e.data["root_cause"] or self.root_cause
+        self.fix = e.data["fix"] or self.fix
         self.postmortem_due = parse_iso(e.data["postmortem_due"])
 
     def _on_reopened(self, e: TimelineEntry) -> None:
+        """Back to investigating: the times go, the findings (mitigation, root cause, fix)
+        stay until new ones replace them."""
         self.status = Status.INVESTIGATING
         self.mitigated_at = self.resolved_at = self.closed_at = self.postmortem_due = None
-        self.mitigation = self.root_cause = self.fix = None  # the timeline keeps the old ones
 
     def _on_closed(self, e: TimelineEntry) -> None:
         self.status, self.closed_at = Status.CLOSED, e.at

@@ -15,8 +15,17 @@ from tocsin.core.errors import InvalidInput
 
 class DeclareMode(StrEnum):
     AUTO = "auto"  # declare an incident when no open one matches the group
-    SUGGEST = "suggest"  # keep the alert and show it; a person declares
+    SUGGEST = "suggest"  # keep the alert and show it; a person declares or dismisses it
     NEVER = "never"  # keep the alert only
+
+    @property
+    def strength(self) -> int:
+        """How far it goes towards an incident: of several alerts of one group, the
+        strongest mode decides (a critical alert declares a group a warning only suggests)."""
+        return _STRENGTH[self]
+
+
+_STRENGTH = {DeclareMode.NEVER: 0, DeclareMode.SUGGEST: 1, DeclareMode.AUTO: 2}
 
 
 MATCHER_VALUE_MAX = 1024
@@ -85,6 +94,9 @@ class Route:
     severity: str | None = None  # a fixed severity key, used when the map has no entry
     group_by: tuple[str, ...] = ("alertname",)
     declare: DeclareMode = DeclareMode.AUTO
+    # With `declare` SUGGEST: alerts of this severity rank (0: the most severe) or a more
+    # severe one declare at once all the same. None: every alert is only suggested.
+    auto_rank: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +123,16 @@ class Router:
         route = next((r for r in self.routes if matches_all(r.matchers, labels)), self.fallback)
         service = route.service or labels.get("service") or alert.component or "unknown"
         severity = self._severity(route, alert.severity)
-        return Decision(
-            service, severity, group_key(service, route.group_by, labels), route.declare
-        )
+        key = group_key(service, route.group_by, labels)
+        return Decision(service, severity, key, self._mode(route, severity))
+
+    def _mode(self, route: Route, severity: str) -> DeclareMode:
+        """`suggest` becomes `auto` for an alert at least as severe as the route's threshold."""
+        if route.declare is not DeclareMode.SUGGEST or route.auto_rank is None:
+            return route.declare
+        keys = self.severity_keys
+        rank = keys.index(severity) if severity in keys else len(keys)
+        return DeclareMode.AUTO if rank <= route.auto_rank else DeclareMode.SUGGEST
 
     def _severity(self, route: Route, word: str | None) -> str:
         key = (word or "").strip().lower()

@@ -17,6 +17,7 @@ from typing import Any
 
 from tocsin.app.alert_records import AlertGroup, AlertRow
 from tocsin.core.alerts import AlertStatus
+from tocsin.core.routing import DeclareMode
 from tocsin.store.types import utc_from_db
 
 ALERT_COLUMNS = (
@@ -27,7 +28,8 @@ ALERT_COLUMNS = (
 _ALERT_JSON = frozenset({"labels", "annotations"})
 GROUP_COLUMNS = (
     "group_key", "service", "incident", "alerts", "events", "firing", "first_at", "last_at",
-    "label_counts", "next_milestone",
+    "label_counts", "next_milestone", "declare_mode", "firing_since", "dismissed_at",
+    "dismissed_by",
 )  # fmt: skip
 _KEYS_PER_SELECT = 500
 
@@ -136,16 +138,19 @@ class AlertSql:
     # -- groups ----------------------------------------------------------------------------
 
     def group_params(self, g: AlertGroup) -> tuple[Any, ...]:
+        t = self.time
         return (
             g.group_key, g.service, g.incident, g.alerts, g.events, g.firing,
-            self.time(g.first_at), self.time(g.last_at), json.dumps(g.label_counts),
-            g.next_milestone,
+            t(g.first_at), t(g.last_at), json.dumps(g.label_counts), g.next_milestone,
+            g.declare_mode.value, t(g.firing_since), t(g.dismissed_at), g.dismissed_by,
         )  # fmt: skip
 
     def group(self, row: Sequence[Any]) -> AlertGroup:
-        key, service, incident, alerts, events, firing, first, last, counts, milestone = row
-        first_at, last_at = self.required_time(first), self.required_time(last)
+        (key, service, incident, alerts, events, firing, first, last, counts, milestone,
+         mode, firing_since, dismissed_at, dismissed_by) = row  # fmt: skip
+        rt = self.read_time
         return AlertGroup(
-            key, service, first_at, last_at, incident, alerts, events, firing,
-            self.read_json(counts), milestone,
+            key, service, self.required_time(first), self.required_time(last), incident,
+            alerts, events, firing, self.read_json(counts), milestone, DeclareMode(mode),
+            rt(firing_since), rt(dismissed_at), dismissed_by,
         )  # fmt: skip

@@ -7,18 +7,33 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
-from tocsin.app.alert_records import AlertGroup, AlertRow, Integration
-from tocsin.app.ports import AlertFilter
+from tocsin.app.alert_records import AlertGroup, AlertRow, Integration, Suggestion
+from tocsin.app.ports import AlertFilter, SuggestionFilter
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.lifecycle import Status
-from tocsin.core.routing import Matcher
+from tocsin.core.routing import DeclareMode, Matcher
 from tocsin.core.silences import MaintenanceWindow, Silence
 from tocsin.store.alert_sql import AlertSql
 from tocsin.store.tables import (
+    alert_groups,
     alerts,
     change_events,
+    incidents,
     integrations,
     maintenance_windows,
     silences,
@@ -108,8 +123,16 @@ class SqlAlertRepository:
             params = [(*self._sql.alert_params(r), r.id) for r in rows]
             self._cursor().executemany(self._sql.update_alert, params)
 
-    def link_group(self, group_key: str, incident: int) -> None:
-        self._cursor().execute(self._sql.link_group, (incident, group_key))
+    def link_group(self, group_key: str, incident: int, firing: bool = False) -> None:
+        if not firing:  # the ingestion path: prebuilt
+            self._cursor().execute(self._sql.link_group, (incident, group_key))
+            return
+        unlinked = or_(alerts.c.incident.is_(None), alerts.c.status == AlertStatus.FIRING.value)
+        self._conn.execute(
+            update(alerts)
+            .where(alerts.c.group_key == group_key, unlinked)
+            .values(incident=incident)
+        )
 
     def incident_open(self, number: int) -> bool:
         """Whether alerts of a group attach to this incident: its status only, without
@@ -120,13 +143,26 @@ class SqlAlertRepository:
         return found is not None and Status(found[0]).is_open
 
     def find(self, query: AlertFilter) -> list[AlertRow]:
-        stmt = _filtered(select(alerts), query).order_by(alerts.c.last_seen.desc(), alerts.c.id)
+        stmt = _filtered(select(alerts), query).order_by(*_alert_order(query))
         rows = self._conn.execute(stmt.limit(query.limit).offset(query.offset))
         return [_alert(r) for r in rows]
 
     def count(self, query: AlertFilter) -> int:
         stmt = _filtered(select(func.count()).select_from(alerts), query)
         return int(self._conn.execute(stmt).scalar_one())
+
+    def alert(self, alert_id: int) -> AlertRow | None:
+        found = self._conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
+        return None if found is None else _alert(found)
+
+    # -- suggestions ---------------------------------------------------------------------
+
+    def suggestions(self, query: SuggestionFilter) -> list[Suggestion]:
+        stmt = _suggested(query).limit(query.limit).offset(query.offset)
+        return [_suggestion(r) for r in self._conn.execute(stmt)]
+
+    def count_suggestions(self, query: SuggestionFilter) -> int:
+        return int(self._conn.execute(_counted(query)).scalar_one())
 
     # -- groups --------------------------------------------------------------------------
 
@@ -233,10 +269,92 @@ def _integration(r: Any) -> Integration:
     return Integration(r.name, r.source, r.key, r.created_at, r.rotated_at)
 
 
-def _alert(r: Any) -> AlertRow:
-    values = {c: getattr(r, c) for c in _ALERT_COLUMNS}
+def _alert(r: Any, prefix: str = "") -> AlertRow:
+    values = {c: getattr(r, prefix + c) for c in _ALERT_COLUMNS}
     values["status"] = AlertStatus(values["status"])
-    return AlertRow(**values, id=r.id)
+    return AlertRow(**values, id=getattr(r, prefix + "id"))
+
+
+def _rank(column: Any, order: tuple[str, ...]) -> ColumnElement[int]:
+    """A severity key's place in `order` (0: the most severe); unknown keys last."""
+    if not order:
+        return literal(0)
+    return case({key: i for i, key in enumerate(order)}, value=column, else_=len(order))
+
+
+def _alert_order(query: AlertFilter) -> tuple[Any, ...]:
+    if not query.severity_order:
+        return (alerts.c.last_seen.desc(), alerts.c.id)
+    firing_first = case((alerts.c.status == AlertStatus.FIRING.value, 0), else_=1)
+    rank = _rank(alerts.c.severity, query.severity_order)
+    return (firing_first, rank, alerts.c.last_seen.desc(), alerts.c.id)
+
+
+_OPEN = [s.value for s in Status if s.is_open]
+_WORST = "worst_"  # the prefix of the worst alert's columns in a suggestion's row
+
+
+def _suggested(query: SuggestionFilter) -> Select[Any]:
+    """Suggested groups, each with its most severe firing unsuppressed alert (groups without
+    one drop out), the worst first. The worst alert is looked up per candidate group through
+    the group_key index: no pass over every firing alert."""
+    a = alerts.alias("candidate")
+    worst_id = (
+        select(a.c.id)
+        .where(a.c.group_key == alert_groups.c.group_key, *_pages(a))
+        .order_by(_rank(a.c.severity, query.severity_order), a.c.last_seen.desc(), a.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    candidates = (
+        select(alert_groups.c.group_key.label("key"), worst_id.label("worst_id"))
+        .where(*_suggestable(query))
+        .subquery()
+    )
+    worst = [c.label(_WORST + c.name) for c in alerts.columns]
+    return (
+        select(alert_groups, *worst)
+        .join(candidates, candidates.c.key == alert_groups.c.group_key)
+        .join(alerts, alerts.c.id == candidates.c.worst_id)
+        .order_by(
+            _rank(alerts.c.severity, query.severity_order),
+            alert_groups.c.last_at.desc(),
+            alert_groups.c.group_key,
+        )
+    )
+
+
+def _counted(query: SuggestionFilter) -> Select[Any]:
+    """How many `_suggested` finds, without looking for each group's worst alert."""
+    a = alerts.alias("candidate")
+    paging = exists().where(a.c.group_key == alert_groups.c.group_key, *_pages(a))
+    return select(func.count()).select_from(alert_groups).where(*_suggestable(query), paging)
+
+
+def _pages(a: Any) -> tuple[ColumnElement[bool], ...]:
+    return (a.c.status == AlertStatus.FIRING.value, a.c.suppressed_by.is_(None))
+
+
+def _suggestable(query: SuggestionFilter) -> tuple[ColumnElement[bool], ...]:
+    """Routed with `suggest`, firing, without an open incident, dismissed or not as asked."""
+    g = alert_groups.c
+    open_incident = exists().where(incidents.c.number == g.incident, incidents.c.status.in_(_OPEN))
+    dismissed = g.dismissed_at.is_not(None) if query.dismissed else g.dismissed_at.is_(None)
+    return (
+        g.declare_mode == DeclareMode.SUGGEST.value,
+        g.firing > 0,
+        dismissed,
+        or_(g.incident.is_(None), ~open_incident),
+    )
+
+
+def _suggestion(r: Any) -> Suggestion:
+    group = AlertGroup(
+        r.group_key, r.service, r.first_at, r.last_at, r.incident, r.alerts, r.events,
+        r.firing, r.label_counts, r.next_milestone, DeclareMode(r.declare_mode),
+        r.firing_since, r.dismissed_at, r.dismissed_by,
+    )  # fmt: skip
+    return Suggestion(group, _alert(r, _WORST))
 
 
 def _alert_values(row: AlertRow) -> dict[str, Any]:
@@ -263,4 +381,6 @@ def _filtered(stmt: Any, query: AlertFilter) -> Any:
     if query.suppressed is not None:
         column = alerts.c.suppressed_by
         conditions.append(column.is_not(None) if query.suppressed else column.is_(None))
+    if query.group_key is not None:
+        conditions.append(alerts.c.group_key == query.group_key)
     return stmt.where(and_(*conditions)) if conditions else stmt

@@ -43,7 +43,7 @@ class SqlJobRepository:
             )
             if self._conn.execute(stmt.returning(jobs.c.id)).first() is None:
                 return False
-        if self._postgres:  # delivered at COMMIT; identical ones in a transaction fold into one
+        if self._postgres and self.scheduled == 0:  # delivered at COMMIT: one per transaction
             self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
         self.scheduled += 1  # the unit of work wakes this process's workers after COMMIT
         return True
@@ -139,9 +139,9 @@ class SqlJobRepository:
         )
         done = self._conn.execute(stmt).rowcount == 1
         if done:
-            self.scheduled += 1
-            if self._postgres:
+            if self._postgres and self.scheduled == 0:  # one per transaction, as schedule
                 self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+            self.scheduled += 1
         return done
 
     def prune(self, before: datetime) -> int:

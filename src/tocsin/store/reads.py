@@ -2,11 +2,12 @@
 
 On PostgreSQL a unit of work costs round trips a single read does not need: the pool's
 liveness ping, BEGIN before the statement and ROLLBACK after it. Here each read is one
-statement on a small pool of its own, in autocommit and without the ping: a connection the
-server dropped fails that one read, the caller (api/fast_reads.py) lets the regular route
-answer instead, and SQLAlchemy discards the dead connections. The pool is disposed with the
-main engine. On SQLite, where a round trip is a function call, the reads go through an
-ordinary read-only unit of work.
+statement on a small pool of its own, in autocommit and without the ping. A connection the
+server dropped (a restart, a proxy's idle timeout) fails its read: the pool is then emptied
+and the read runs once more on a fresh connection, so the caller sees the answer, or
+`DatabaseUnavailable` if the server is really gone. The pool is disposed with the main
+engine. On SQLite, where a round trip is a function call, the reads go through an ordinary
+read-only unit of work.
 
 A read that had to encode an incident's public JSON again (written by an older encoder) stores
 it afterwards, best effort and without waiting for a lock: the answer is right either way,
@@ -21,9 +22,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from tocsin.app.errors import DatabaseUnavailable
 from tocsin.app.ports import IncidentFilter
+from tocsin.core.errors import ErrorKind, TocsinError
 from tocsin.store import tables
 from tocsin.store.database import unavailable
 from tocsin.store.repositories import Reencoded, SqlIncidentRepository
@@ -31,7 +34,7 @@ from tocsin.store.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-READ_POOL = 8  # kept connections per process, at least the reading threads (api/fast_reads.py)
+READ_POOL = 8  # kept connections per process, at least the reading threads (api/offload.py)
 
 
 class SqlIncidentReads:
@@ -59,14 +62,33 @@ class SqlIncidentReads:
                 self._store_sqlite(reencoded)
             return result
         try:
-            with self._direct.connect() as conn:
-                repo = SqlIncidentRepository(conn)
-                result = read(repo)
-                if repo.reencoded:  # autocommit: one UPDATE per row, each on its own
-                    self._store(lambda: repo.rewrite_public(repo.reencoded))
-                return result
-        except OperationalError as exc:  # unreachable, or the server dropped the connection
+            try:
+                return self._direct_read(self._direct, read)
+            except _Dropped:
+                self._direct.dispose()  # its other idle connections died with this one
+            return self._direct_read(self._direct, read)
+        except _Dropped as exc:
+            raise DatabaseUnavailable(f"database unavailable: {exc.__cause__}") from None
+        except OperationalError as exc:  # unreachable
             raise unavailable(exc) from exc
+
+    def _direct_read(self, engine: Engine, read: Callable[[SqlIncidentRepository], T]) -> T:
+        with engine.connect() as conn:
+            repo = SqlIncidentRepository(conn)
+            try:
+                result = read(repo)
+            except DBAPIError as exc:  # through SQLAlchemy: it has judged the connection
+                if exc.connection_invalidated:
+                    raise _Dropped from exc
+                raise
+            except engine.dialect.loaded_dbapi.Error as exc:  # the raw cursor's own error
+                if engine.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
+                    conn.invalidate(exc)
+                    raise _Dropped from exc
+                raise
+            if repo.reencoded:  # autocommit: one UPDATE per row, each on its own
+                self._store(lambda: repo.rewrite_public(repo.reencoded))
+            return result
 
     def _store_sqlite(self, reencoded: list[Reencoded]) -> None:
         """A write transaction that gives up at once if another writer holds the lock,
@@ -105,3 +127,9 @@ def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
             return {(status, severity): int(n) for status, severity, n in conn.execute(stmt)}
     except SQLAlchemyError as exc:
         raise unavailable(exc) from exc
+
+
+class _Dropped(TocsinError):
+    """The server had closed the connection the read ran on (caught here, never shown)."""
+
+    kind = ErrorKind.UNAVAILABLE

@@ -99,6 +99,8 @@ api_tokens = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    # The user the token acts for (None: a token made on the server, for nobody in particular).
+    Column("owner_id", Integer, ForeignKey("users.id"), index=True),
 )
 
 sessions = Table(
@@ -163,6 +165,13 @@ alert_groups = Table(
     Column("last_at", UTCDateTime, nullable=False),
     Column("label_counts", Json, nullable=False),
     Column("next_milestone", Integer, nullable=False),
+    # The routing decision's declare mode at the group's last alert (auto, suggest, never),
+    # when the current firing began, and who dismissed it as a suggestion (until it fires
+    # again after every alert resolved).
+    Column("declare_mode", String(8), nullable=False, server_default="suggest"),
+    Column("firing_since", UTCDateTime),
+    Column("dismissed_at", UTCDateTime),
+    Column("dismissed_by", String(200)),
 )
 
 silences = Table(
@@ -229,6 +238,31 @@ health_samples = Table(
     Column("latency_ms", Float, nullable=False),
     Column("detail", Text, nullable=False),
     Index("ix_health_samples_service_at", "service", "at"),
+)
+
+oncall_overrides = Table(
+    "oncall_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),
+    Column("person", String(100), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_oncall_overrides_schedule_ends_at", "schedule", "ends_at"),
+)
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(16), nullable=False),  # "schedule" or "person"
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 runbook_runs = Table(

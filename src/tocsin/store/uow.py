@@ -19,6 +19,7 @@ from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
+from tocsin.store.oncall import SqlOncallRepository
 from tocsin.store.repositories import SqlIncidentRepository
 from tocsin.store.runbooks import SqlAuditLog, SqlRunRepository
 
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     alerts: SqlAlertRepository
     jobs: SqlJobRepository
     health: SqlHealthSamples
+    oncall: SqlOncallRepository
     runs: SqlRunRepository
     audit: SqlAuditLog
 
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertRepository(self._conn)
         self.jobs = SqlJobRepository(self._conn)
         self.health = SqlHealthSamples(self._conn)
+        self.oncall = SqlOncallRepository(self._conn)
         self.runs = SqlRunRepository(self._conn)
         self.audit = SqlAuditLog(self._conn)
         return self

@@ -2,7 +2,9 @@
 
 Each stream polls the database every `poll_interval` for entries after the last one it
 sent, so a change made by any process (another server, the CLI writing straight to the
-database) reaches the page. It stops when the client goes away.
+database) reaches the page. Each poll checks the session too: when it has ended (logged out
+elsewhere, expired, the password changed, the user disabled) the stream sends `ended` and
+closes, and the browser's reconnect gets a 401. It stops when the client goes away.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tocsin.api.deps import App
 from tocsin.app.errors import StorageError
 from tocsin.app.refs import parse_ref
 from tocsin.bootstrap import Tocsin
+from tocsin.core.access import Unauthenticated
 from tocsin.core.errors import ErrorKind, InvalidInput, NotFound
 from tocsin.core.incident import Incident
 from tocsin.web.auth import PageRefused, StreamSession
@@ -46,8 +49,10 @@ class TimelinePoller:
     tocsin: Tocsin
     web: WebState
     number: int
+    session: str  # the session's secret: checked at every poll
 
     def __call__(self, after: int) -> tuple[int, list[str]]:
+        self.tocsin.accounts.session(self.session)  # Unauthenticated once it has ended
         if self.tocsin.incidents.get(self.number).version <= after:
             return after, []  # one indexed row read while nothing changes
         timeline = self.tocsin.incidents.timeline(self.number)
@@ -73,12 +78,16 @@ async def stream(
     disconnected: Callable[[], Awaitable[bool]],
     heartbeat: float = 15.0,
 ) -> AsyncIterator[str]:
-    """Poll, send what is new, sleep; a comment now and then keeps proxies from hanging up."""
+    """Poll, send what is new, sleep; a comment now and then keeps proxies from hanging up.
+    A poll that finds the session gone ends the stream with an `ended` event."""
     yield f"retry: {RETRY_MS}\n\n"
     last, quiet = after, 0.0
     while not await disconnected():
         try:
             last, chunks = await poll(last)
+        except Unauthenticated:
+            yield sse("ended", {"reason": "session ended; log in again"})
+            return
         except StorageError:  # the store's way of saying the database did not answer
             log.warning("timeline poll failed; trying again", exc_info=True)
             chunks = []
@@ -97,7 +106,7 @@ async def timeline_events(
     ref: str,
     tocsin: App,
     web: Web,
-    _: StreamSession,
+    session: StreamSession,
     after: int = 0,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
@@ -109,7 +118,7 @@ async def timeline_events(
         raise PageRefused(ErrorKind.NOT_FOUND, f"No incident {ref}.") from None
     if last_event_id and last_event_id.isdigit():
         after = max(after, int(last_event_id))  # a reconnect resumes where it stopped
-    poller = TimelinePoller(tocsin, web, number)
+    poller = TimelinePoller(tocsin, web, number, session.secret)
 
     async def poll(last: int) -> tuple[int, list[str]]:
         return await run_in_threadpool(poller, last)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from tocsin.core.errors import UnknownSeverity
 from tocsin.core.severity import SeverityModel
@@ -30,6 +31,13 @@ def duration(delta: timedelta | None) -> str:
 def utc_text(moment: datetime | None) -> str:
     """How the messages write a time: 2026-11-22 03:00 UTC."""
     return "—" if moment is None else utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def wall_text(moment: datetime | None, zone: str) -> str:
+    """A time on a schedule's wall clock: Mon 30 Nov 09:00 CET; None is open-ended."""
+    if moment is None:
+        return "further notice"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M %Z")
 
 
 def severity_class(model: SeverityModel, key: str) -> str:

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse
 
 from tocsin.core.timeline import iso
 from tocsin.web import format as fmt
-from tocsin.web.ratelimit import LoginLimiter
 from tocsin.web.views import entry_label
 
 # Scripts and styles come only from /static: an injected <script> would not run.
@@ -34,7 +33,6 @@ class WebState:
     """What the pages share; tests may shorten `poll_interval` after create_app."""
 
     templates: jinja2.Environment
-    limiter: LoginLimiter
     poll_interval: float = 0.5
     heartbeat: float = 15.0
 
@@ -49,6 +47,7 @@ def make_environment() -> jinja2.Environment:
     )
     env.filters["duration"] = fmt.duration
     env.filters["utc"] = fmt.utc_text
+    env.filters["wall"] = fmt.wall_text
     env.filters["iso"] = iso
     env.filters["link"] = fmt.link
     env.globals["entry_label"] = entry_label

@@ -19,23 +19,35 @@ from tocsin.web import (
     incident_page,
     listing,
     login,
+    oncall_page,
+    password,
     runbooks_page,
+    suggestions,
 )
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
-from tocsin.web.ratelimit import LoginLimiter
 from tocsin.web.rendering import WebState, make_environment, page
 
 router = APIRouter(include_in_schema=False)
 # Order matters: /incidents/new before /incidents/{ref}.
 for module in (
-    login, dashboard, listing, alerts_page, declare, events, incident_page, runbooks_page, actions,
-):  # fmt: skip
+    login,
+    password,
+    dashboard,
+    listing,
+    alerts_page,
+    suggestions,
+    declare,
+    events,
+    incident_page,
+    runbooks_page,
+    actions,
+):
     router.include_router(module.router)
+router.include_router(oncall_page.router)
 
 
 def install(app: FastAPI) -> None:
-    tocsin = app.state.tocsin
-    app.state.web = WebState(make_environment(), LoginLimiter(tocsin.clock))
+    app.state.web = WebState(make_environment())
     app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("tocsin.web", "static")]), name="static")
     app.add_exception_handler(LoginRequired, _to_login)

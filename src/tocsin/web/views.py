@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tocsin.app.alert_records import Suggestion
 from tocsin.core.errors import UnknownSeverity
 from tocsin.core.incident import Incident
 from tocsin.core.lifecycle import allowed_actions
@@ -108,3 +109,26 @@ def by_severity(views: list[IncidentView], model: SeverityModel) -> list[Severit
         key = v.severity.key if v.severity else v.incident.severity
         groups.setdefault(key, SeverityGroup(key, v.css, [])).items.append(v)
     return list(groups.values())
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionView:
+    """A suggested incident as the dashboard shows it: its worst alert's severity, and how
+    long the group has been firing."""
+
+    suggestion: Suggestion
+    severity_name: str
+    css: str
+    since: datetime
+    firing_for: timedelta
+
+
+def suggestion_view(s: Suggestion, model: SeverityModel, now: datetime) -> SuggestionView:
+    key = s.worst.severity
+    try:
+        found = model.get(key)
+        name = f"{found.key} ({found.label})"
+    except UnknownSeverity:
+        name = key
+    since = s.group.firing_since or s.group.first_at
+    return SuggestionView(s, name, severity_class(model, key), since, now - since)

@@ -112,11 +112,11 @@ class Worker:
         while not self._stop.is_set():
             wake.clear()  # before looking: a wake-up during the run is not lost
             try:
-                if self._runner.run_due(owner):
-                    backoff = RETRY_S
-                    continue  # there may be more due now
-                sleep = self._sleep_s(self._runner.until_next_due())
+                batch = self._runner.run_batch(owner)
                 backoff = RETRY_S
+                if batch.claimed and _now(batch.until_next):
+                    continue  # a full batch, or a job fell due while the batch ran
+                sleep = self._sleep_s(batch.until_next)
             except Exception:
                 log.exception("worker %s: running jobs failed; trying again", owner)
                 sleep, backoff = backoff, min(backoff * 2, self._poll_s * 5)
@@ -152,3 +152,7 @@ class Worker:
                 log.warning("worker %s: %s; polling until it is back", self.name, exc)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
+
+
+def _now(until_next: timedelta | None) -> bool:
+    return until_next is not None and until_next <= timedelta(0)

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from tocsin.api import models as m
 from tocsin.api import responses as r
 from tocsin.api import schemas as s
 from tocsin.api.deps import Admin, App, Viewer
 from tocsin.app.views import token_json, user_json
-from tocsin.core.errors import NotFound
 
 router = APIRouter(tags=["accounts"], responses=r.ERRORS)
 TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # the column's range: beyond it, a 422
+Username = Annotated[str, Path(max_length=100)]
 
 
 @router.get("/me", response_model=m.Me)
 def me(who: Viewer) -> dict[str, Any]:
-    return {"name": who.name, "role": who.role.value, "kind": who.kind}
+    return {"name": who.name, "role": who.role.value, "kind": who.kind, "user": who.user}
+
+
+@router.post("/me/password", response_model=m.UserOut)
+def change_own_password(
+    request: Request, body: s.PasswordChange, tocsin: App, who: Viewer
+) -> dict[str, Any]:
+    """The caller's own password (a session's user, or the user a token acts for): the
+    current one is checked and throttled like a login. Every session of the user ends."""
+    user = tocsin.accounts.user_of(who, body.username)
+    address = request.client.host if request.client else "unknown"
+    changed = tocsin.accounts.change_password(
+        user.username, body.current_password, body.new_password, address
+    )
+    return user_json(changed)
 
 
 @router.get("/severities", response_model=m.Severities)
@@ -46,16 +60,24 @@ def create_user(body: s.UserIn, tocsin: App, _: Admin) -> dict[str, Any]:
 
 
 @router.patch("/users/{username}", response_model=m.UserOut)
-def change_user(username: str, body: s.UserPatch, tocsin: App, _: Admin) -> dict[str, Any]:
+def change_user(username: Username, body: s.UserPatch, tocsin: App, _: Admin) -> dict[str, Any]:
+    """A new role, or `disabled`. The last enabled admin can be neither demoted nor disabled."""
+    user = None
     if body.role is not None:
-        tocsin.accounts.set_role(username, body.role)
-    if body.disabled:
-        tocsin.accounts.disable(username)
-    name = username.strip().lstrip("@")
-    found = [u for u in tocsin.accounts.users() if u.username == name]
-    if not found:
-        raise NotFound(f"no user {username}; list them with `tocsin user list`")
-    return user_json(found[0])
+        user = tocsin.accounts.set_role(username, body.role)
+    if body.disabled is True:
+        user = tocsin.accounts.disable(username)
+    elif body.disabled is False:
+        user = tocsin.accounts.enable(username)
+    return user_json(user or tocsin.accounts.user(username))
+
+
+@router.post("/users/{username}/password", response_model=m.UserOut)
+def reset_password(
+    username: Username, body: s.PasswordReset, tocsin: App, _: Admin
+) -> dict[str, Any]:
+    """An admin sets a user's password; every session of the user ends."""
+    return user_json(tocsin.accounts.reset_password(username, body.password))
 
 
 @router.get("/tokens", response_model=list[m.TokenOut])
@@ -65,8 +87,10 @@ def list_tokens(tocsin: App, _: Admin) -> list[dict[str, Any]]:
 
 @router.post("/tokens", status_code=201, response_model=m.NewToken)
 def create_token(body: s.TokenIn, tocsin: App, who: Admin) -> dict[str, Any]:
-    """The answer's `token` is the secret: it is shown this once and stored hashed."""
-    token, secret = tocsin.accounts.create_token(body.name, body.role, who.name)
+    """The answer's `token` is the secret: it is shown this once and stored hashed. It acts
+    for the caller's user (for a session, that user; for a token, the user it acts for)."""
+    owner = tocsin.accounts.person(who)
+    token, secret = tocsin.accounts.create_token(body.name, body.role, who.name, owner)
     return {**token_json(token), "token": secret}
 
 

@@ -8,11 +8,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
+from tocsin.api import models as m
 from tocsin.api.deps import Admin, App, Responder, Viewer
 from tocsin.api.responses import ERRORS
 from tocsin.api.schemas import IsoTime, Strict
 from tocsin.app.ports import AlertFilter
-from tocsin.app.views import alert_json, silence_json, window_json
+from tocsin.app.views import (
+    alert_json,
+    dismissal_json,
+    incident_json,
+    silence_json,
+    suggestion_json,
+    window_json,
+)
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import InvalidInput
 
@@ -31,6 +39,18 @@ class MaintenanceIn(Strict):
     starts_at: IsoTime | None = None
     ends_at: IsoTime
     comment: str = Field(min_length=1, max_length=1000)
+
+
+class DeclareFromAlertsIn(Strict):
+    title: str | None = Field(
+        default=None, max_length=200, description="default: the worst alert's summary"
+    )
+
+
+AlertRef = Annotated[
+    str,
+    Path(description="an alert group's key (32 hex characters) or an alert's id"),
+]
 
 
 def _check_aware(**moments: datetime | None) -> None:
@@ -57,6 +77,39 @@ def list_alerts(
     page = tocsin.alert_admin.alerts(query)
     items = [alert_json(a) for a in page.items]
     return {"items": items, "total": page.total, "limit": limit, "offset": offset}
+
+
+@router.get("/alerts/suggestions")
+def list_suggestions(
+    tocsin: App,
+    _: Viewer,
+    dismissed: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Suggested incidents, the worst first: alert groups routed with `suggest`, firing,
+    without an open incident. `dismissed=true`: the dismissed ones, with who and when."""
+    page = tocsin.suggestions.list(dismissed, limit, offset)
+    items = [suggestion_json(s) for s in page.items]
+    return {"items": items, "total": page.total, "limit": limit, "offset": offset}
+
+
+@router.post("/alerts/{alert_ref}/declare", status_code=201, response_model=m.Outcome)
+def declare_from_alerts(
+    alert_ref: AlertRef, tocsin: App, who: Responder, body: DeclareFromAlertsIn | None = None
+) -> dict[str, Any]:
+    """Declare an incident for an alert group (or the group of an alert), its alerts linked;
+    the answer carries the announcement as `message`."""
+    result = tocsin.suggestions.declare(alert_ref, who.name, body.title if body else None)
+    data = incident_json(result.incident)
+    data["message"] = result.message
+    return data
+
+
+@router.post("/alerts/{alert_ref}/dismiss")
+def dismiss_suggestion(alert_ref: AlertRef, tocsin: App, who: Responder) -> dict[str, Any]:
+    """Stop suggesting the group until it fires again after all its alerts resolved."""
+    return dismissal_json(tocsin.suggestions.dismiss(alert_ref, who.name))
 
 
 @router.get("/silences")

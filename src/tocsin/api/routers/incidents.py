@@ -1,4 +1,8 @@
-"""/api/v1/incidents: list, declare, read, and one POST per action."""
+"""/api/v1/incidents: list, declare, read, and one POST per action.
+
+The list and the incident page are what every open tab and script polls: they answer with
+the stored JSON (`IncidentService.find_json` / `detail_json`) as bytes, building no aggregate
+and no pydantic object; their models document the shape in the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from tocsin.api import models as m
 from tocsin.api import responses as r
 from tocsin.api import schemas as s
 from tocsin.api.deps import App, Responder, Viewer
+from tocsin.api.offload import read_model
 from tocsin.app.export import to_markdown
 from tocsin.app.incidents import Outcome
 from tocsin.app.ports import IncidentFilter
@@ -23,8 +28,8 @@ router = APIRouter(prefix="/incidents", tags=["incidents"], responses=r.ERRORS)
 # At most 9 digits: a bigger number cannot be an incident and overflows PostgreSQL's INTEGER.
 REF_PATTERN = r"(?:[Ii][Nn][Cc]-?)?0{0,3}[1-9][0-9]{0,8}"
 Ref = Annotated[str, Path(pattern=f"^{REF_PATTERN}$", description="INC-42 or 42")]
-# The list's bounds, shared with the lean path (api/fast_reads.py).
 MAX_LIMIT, MAX_OFFSET, MAX_SEVERITY, MAX_SERVICE = 1000, 10_000_000, 20, 100
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class StatusFilter(StrEnum):
@@ -54,8 +59,17 @@ def statuses(values: list[StatusFilter]) -> tuple[Status, ...]:
     return tuple(sorted(chosen))
 
 
-@router.get("", response_model=m.IncidentPage)
-def list_incidents(
+def documented(model: type[m.Out]) -> dict[int | str, dict[str, Any]]:
+    """A 200 whose body the route writes itself, documented as `model`."""
+    return {200: {"model": model, "description": "Successful Response"}}
+
+
+def json_bytes(body: bytes) -> Response:
+    return Response(body, media_type="application/json", headers=NO_STORE)
+
+
+@router.get("", response_model=None, responses=documented(m.IncidentPage))
+async def list_incidents(
     tocsin: App,
     _: Viewer,
     status: Annotated[list[StatusFilter], Query()] = [],  # noqa: B006 - FastAPI copies it
@@ -64,14 +78,15 @@ def list_incidents(
     since: s.IsoTime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> JSONResponse:
+) -> Response:
     """Incidents, newest first, with the total that match."""
     keys = tuple(tocsin.incidents.severities.get(k).key for k in severity)
     query = IncidentFilter(statuses(status), keys, service, since, limit, offset)
-    page = tocsin.incidents.find(query)
-    items = [incident_json(i) for i in page.items]
-    body = {"items": items, "total": page.total, "limit": limit, "offset": offset}
-    return JSONResponse(body)  # the model documents it; no need to re-validate our own JSON
+    items, total = await read_model(tocsin, tocsin.incidents.find_json, query)
+    return json_bytes(
+        b'{"items": [%s], "total": %d, "limit": %d, "offset": %d}'
+        % (",".join(items).encode(), total, limit, offset)
+    )
 
 
 @router.post("", status_code=201, response_model=m.Outcome)
@@ -86,11 +101,10 @@ def declare(body: s.DeclareIn, tocsin: App, who: Responder) -> dict[str, Any]:
     return outcome(result)
 
 
-@router.get("/{ref}", response_model=m.IncidentDetail)
-def get_incident(ref: Ref, tocsin: App, _: Viewer) -> JSONResponse:
+@router.get("/{ref}", response_model=None, responses=documented(m.IncidentDetail))
+async def get_incident(ref: Ref, tocsin: App, _: Viewer) -> Response:
     """One incident with its timeline."""
-    incident, timeline = tocsin.incidents.detail(ref)
-    return JSONResponse(incident_json(incident, timeline))  # no re-validation: it is ours
+    return json_bytes((await read_model(tocsin, tocsin.incidents.detail_json, ref)).encode())
 
 
 @router.get("/{ref}/timeline", response_model=list[m.EntryOut])

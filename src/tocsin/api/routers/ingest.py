@@ -1,18 +1,22 @@
 """Where monitoring systems send alerts. The integration key travels in the URL or as a
-bearer token; a 2xx means every good alert of the request is committed."""
+bearer token; a 2xx means every good alert of the request is committed.
+
+These routes are posted to for every alert, so they take only the request: the key, the
+header and the raw body are read from it, with no parameter for FastAPI to solve and validate
+(the OpenAPI document declares the key and the bodies, `api/ingest_bodies.py`)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from tocsin.api.deps import App
+from tocsin.api.ingest_bodies import POSTABLE_ALERTS, WEBHOOK, declared
 from tocsin.app.alert_records import Integration
 from tocsin.app.alerts import IngestResult
 from tocsin.bootstrap import Tocsin
@@ -26,7 +30,6 @@ SENDER_ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"description": "Transient trouble: retry"},
 }
 router = APIRouter(tags=["ingest"], responses=SENDER_ERRORS)
-Auth = Annotated[str | None, Header(alias="authorization")]
 
 
 def bearer(authorization: str | None) -> str | None:
@@ -62,30 +65,44 @@ def answer(result: IngestResult) -> JSONResponse:
 async def receive(
     request: Request, tocsin: Tocsin, source: str, key: str | None
 ) -> tuple[Integration, bytes]:
-    integration = await run_in_threadpool(tocsin.alert_admin.authenticate, key, source)
+    """The integration the key opens (from the process's key cache when it can be: no
+    thread hop) and the raw body; parsing is the ingestion writer's, off the loop."""
+    admin = tocsin.alert_admin
+    integration = admin.authenticate_cached(key, source)
+    if integration is None:
+        integration = await run_in_threadpool(admin.authenticate, key, source)
     return integration, await request.body()
 
 
-@router.post("/ingest/alertmanager/{key}")
+def sender(request: Request) -> tuple[Tocsin, str | None]:
+    """The wired app, and the key the sender presents: in the path, else as a bearer token."""
+    tocsin: Tocsin = request.app.state.tocsin
+    key = request.path_params.get("key") or bearer(request.headers.get("authorization"))
+    return tocsin, key
+
+
+WEBHOOK_BODY = declared(WEBHOOK, "A webhook notification (payload version 4)")
+API_BODY = declared(POSTABLE_ALERTS, "Alertmanager's postable alerts")
+
+
+@router.post("/ingest/alertmanager/{key}", openapi_extra=WEBHOOK_BODY)
 @router.post("/ingest/alertmanager", include_in_schema=False)
-async def alertmanager_webhook(
-    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
-) -> JSONResponse:
+async def alertmanager_webhook(request: Request) -> JSONResponse:
     """Prometheus Alertmanager's webhook receiver (`webhook_configs`)."""
-    integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
+    tocsin, key = sender(request)
+    integration, body = await receive(request, tocsin, "alertmanager", key)
     return answer(
         await _ingest(tocsin, integration, lambda: tocsin.sources.alertmanager(body), len(body))
     )
 
 
-@router.post("/ingest/prometheus/{key}/api/v2/alerts")
+@router.post("/ingest/prometheus/{key}/api/v2/alerts", openapi_extra=API_BODY)
 @router.post("/api/v2/alerts", include_in_schema=False)
-async def alertmanager_api(
-    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
-) -> Response:
+async def alertmanager_api(request: Request) -> Response:
     """Alertmanager's own API, so Prometheus can send straight to Tocsin: 200 with an empty
     body, or 400 with a text body naming the bad alerts (the good ones are kept)."""
-    integration, body = await receive(request, tocsin, "alertmanager", key or bearer(authorization))
+    tocsin, key = sender(request)
+    integration, body = await receive(request, tocsin, "alertmanager", key)
     now = tocsin.clock.now()
     result = await _ingest(
         tocsin, integration, lambda: tocsin.sources.alertmanager_api(body, now), len(body)
@@ -95,26 +112,24 @@ async def alertmanager_api(
     return Response(status_code=200)
 
 
-@router.post("/ingest/grafana/{key}")
+@router.post("/ingest/grafana/{key}", openapi_extra=declared())
 @router.post("/ingest/grafana", include_in_schema=False)
-async def grafana_webhook(
-    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
-) -> JSONResponse:
+async def grafana_webhook(request: Request) -> JSONResponse:
     """Grafana's webhook contact point; with `hmac_secret_env` set, the signature must match."""
-    integration, body = await receive(request, tocsin, "grafana", key or bearer(authorization))
+    tocsin, key = sender(request)
+    integration, body = await receive(request, tocsin, "grafana", key)
     _check_grafana_signature(tocsin, integration, request, body)
     return answer(
         await _ingest(tocsin, integration, lambda: tocsin.sources.grafana(body), len(body))
     )
 
 
-@router.post("/ingest/generic/{key}")
+@router.post("/ingest/generic/{key}", openapi_extra=declared())
 @router.post("/ingest/generic", include_in_schema=False)
-async def generic_json(
-    request: Request, tocsin: App, key: str | None = None, authorization: Auth = None
-) -> JSONResponse:
+async def generic_json(request: Request) -> JSONResponse:
     """Any JSON: an alert object or a list of them (see docs/alerts.md for the fields)."""
-    integration, body = await receive(request, tocsin, "generic", key or bearer(authorization))
+    tocsin, key = sender(request)
+    integration, body = await receive(request, tocsin, "generic", key)
     return answer(
         await _ingest(tocsin, integration, lambda: tocsin.sources.generic(body), len(body))
     )

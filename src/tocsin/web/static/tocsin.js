@@ -28,6 +28,10 @@
         say("Reconnecting…", "off");
       }
     });
+    source.addEventListener("ended", function () {
+      source.close(); // the session is over: reconnecting would only get a 401
+      say("Live updates stopped: your session ended. Log in again to follow.", "off");
+    });
     source.addEventListener("entry", function (event) {
       var data = JSON.parse(event.data);
       if (!document.getElementById("entry-" + data.seq)) {

@@ -20,7 +20,8 @@ def format_utc(moment: datetime | None) -> str:
 
 
 class JinjaRenderer:
-    """Renders the team's template; if it fails, the default one, with a warning line."""
+    """Renders the team's template; if it fails, the default one, with a warning line. A
+    message with neither renders as None: nothing to say."""
 
     def __init__(self, defaults: Mapping[str, str], overrides: Mapping[str, str | None]) -> None:
         self._env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
@@ -31,16 +32,19 @@ class JinjaRenderer:
             if text is not None:
                 self._overrides[name] = self._env.from_string(text)
 
-    def render(self, template: str, context: Mapping[str, Any]) -> str:
+    def render(self, template: str, context: Mapping[str, Any]) -> str | None:
         override = self._overrides.get(template)
+        default = self._defaults.get(template)
         if override is not None:
             try:
                 return override.render(context).strip()
             except TemplateError as exc:
                 log.warning("template %s failed: %s; using the default", template, exc)
-                fallback = self._defaults[template].render(context).strip()
-                return f"{fallback}\n⚠ template {template!r} in tocsin.yaml failed: {exc}"
-        return self._defaults[template].render(context).strip()
+                warning = f"⚠ template {template!r} in tocsin.yaml failed: {exc}"
+                if default is None:
+                    return warning
+                return f"{default.render(context).strip()}\n{warning}"
+        return None if default is None else default.render(context).strip()
 
     def check(self, template: str, context: Mapping[str, Any]) -> str | None:
         """The error a team's template raises for this context, or None."""

@@ -1,7 +1,7 @@
 """Runbook step runs and the audit log.
 
-Revision ID: 0006_runbooks
-Revises: 0005_jobs
+Revision ID: 0009_runbooks
+Revises: 0008_oncall
 Create Date: 2026-11-29
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from tocsin.store.types import Json, UTCDateTime
 
-revision = "0006_runbooks"
-down_revision = "0005_jobs"
+revision = "0009_runbooks"
+down_revision = "0008_oncall"
 branch_labels = None
 depends_on = None
 

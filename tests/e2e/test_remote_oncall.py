@@ -1,0 +1,81 @@
+"""`tocsin oncall` on a server (TOCSIN_URL, TOCSIN_TOKEN): the same answers and exit codes as
+on the local database, with the same tocsin.yaml on both sides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Cli, Ran, flat
+from tests.e2e.remote_server import Server, running
+from tests.e2e.test_remote_cli import normalised, point_at
+from tests.support.oncall import oncall_config
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with running(tmp_path / "server", f"sqlite:///{tmp_path / 'server.db'}", oncall_config()) as s:
+        yield s
+
+
+SCRIPT: list[tuple[str, ...]] = [
+    ("oncall",),
+    ("oncall", "primary", "--at", "2026-11-23T10:00:00-05:00"),
+    ("oncall", "business", "--at", "2026-11-23T15:00:00Z"),
+    ("oncall", "check"),
+    ("oncall", "override", "add", "primary", "cid", "--from", "2027-01-01T00:00:00Z",
+     "--to", "2027-01-02T00:00:00Z", "--reason", "covering the holiday"),
+    ("oncall", "override", "list"),
+    ("oncall", "override", "list", "primary", "--all"),
+    ("oncall", "primary", "--at", "2027-01-01T12:00:00Z"),
+    ("oncall", "override", "remove", "1"),
+    ("oncall", "feed", "list"),
+    # refusals (exit 1) and usage errors (exit 2)
+    ("oncall", "check"),
+    ("oncall", "override", "remove", "1"),
+    ("oncall", "nope"),
+    ("oncall", "override", "add", "nope", "ann", "--to", "+1h"),
+    ("oncall", "override", "add", "primary", "zed", "--to", "+1h"),
+    ("oncall", "override", "add", "primary", "ann", "--from", "+2h", "--to", "+1h"),
+    ("oncall", "primary", "--at", "2026-11-23T10:00"),
+    ("oncall", "feed", "add", "--person", "zed"),
+]  # fmt: skip
+
+
+def test_every_oncall_command_answers_as_the_local_one(
+    server: Server, bare_cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = server.token("ci", "responder")
+    (project / "local").mkdir()
+    (project / "local" / "tocsin.yaml").write_text(oncall_config(), encoding="utf-8")
+    monkeypatch.setenv("TOCSIN_CONFIG", str(project / "local" / "tocsin.yaml"))
+
+    def both(*args: str, json: bool = True) -> tuple[Ran, Ran]:
+        monkeypatch.delenv("TOCSIN_URL", raising=False)
+        local = bare_cli(*args, json=json)
+        point_at(monkeypatch, server.url, token)
+        return local, bare_cli(*args, json=json)
+
+    codes = []
+    for args in SCRIPT:
+        local, remote = both(*args)
+        assert remote.code == local.code, (args, local, remote)
+        assert normalised(remote.out) == normalised(local.out), args
+        codes.append(remote.code)
+    assert codes[-8:] == [1, 1, 1, 1, 2, 2, 2, 1]
+    for args in SCRIPT[:3]:
+        local, remote = both(*args, json=False)
+        assert (remote.code, flat(remote.out)) == (local.code, flat(local.out)), args
+
+
+def test_a_feed_made_through_the_server_has_the_servers_url(
+    server: Server, bare_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    point_at(monkeypatch, server.url, server.token("ci", "responder"))
+    code, feed = bare_cli("oncall", "feed", "add", "primary")
+    assert code == 0, feed
+    assert feed["url"] == f"{server.url}/api/v1/oncall/primary.ics?token={feed['token']}"
+    assert feed["created_by"] == "alice via token:ci"
+    assert [f.id for f in server.tocsin.oncall.feeds()] == [feed["id"]]
