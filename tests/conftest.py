@@ -28,6 +28,9 @@ from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.store import database
 from tocsin.store.uow import SqlUnitOfWork
 
+# boto3 (typed AWS actions) never looks for credentials at the instance metadata address.
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
 START = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 _databases = itertools.count()

@@ -15,12 +15,15 @@ from sqlalchemy import Engine
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
 from tocsin.app.acklinks import AckLinks
+from tocsin.app.actions import ActionService
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
+from tocsin.app.audit import AuditLog
 from tocsin.app.bus import MessageBus
 from tocsin.app.clock import SystemClock
 from tocsin.app.comms import Comms
 from tocsin.app.delivery import Courier
+from tocsin.app.diagnostics import Diagnostics
 from tocsin.app.directory import TeamDirectory
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
@@ -36,18 +39,23 @@ from tocsin.app.jobs import (
 from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.paging import Paging
-from tocsin.app.ports import Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.runbooks import Runbooks, RunSettings
+from tocsin.app.runs import RunbookRuns
 from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
+from tocsin.core.errors import DomainError
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
+from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
+from tocsin.integrations.runbook_files import RunbookDirectory
 from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.store import database, reads
 from tocsin.store.notify import PgJobWakeups
@@ -81,6 +89,9 @@ class Tocsin:
     ack_links: AckLinks
     callback_secrets: CallbackSecrets
     suggestions: Suggestions
+    runbooks: RunbookRuns
+    audit: AuditLog
+    actions: ActionService
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
@@ -148,6 +159,9 @@ def build(
     acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
     adapters = notifiers(config, env, clock)
     install_paging(config, clock, service, oncall, acks, adapters, outbox.handlers, handlers)
+    actions = aws_actions(env)
+    runs = runbook_runs(config, path, env, clock, uow, reader, actions)
+    Diagnostics(runs, clock).install(outbox.handlers, handlers)
     return Tocsin(
         config,
         path,
@@ -171,6 +185,9 @@ def build(
         acks,
         callback_secrets(config, env),
         Suggestions(uow, clock, service, reader),
+        runs,
+        AuditLog(reader),
+        ActionService(uow, clock, actions),
         adapters,
     )
 
@@ -224,6 +241,46 @@ def roster_for(config: TocsinConfig) -> Roster:
     """The people and schedules of tocsin.yaml, as the on-call use cases take them."""
     people = {p.handle: p.to_core() for p in config.people}
     return Roster(people, {s.name: s.to_core() for s in config.schedules})
+
+
+def aws_actions(env: Mapping[str, str]) -> Callable[[], ActionRunner]:
+    """boto3 is imported when the first typed action runs, not at start (it is the `aws`
+    extra: `pip install tocsin[aws]`)."""
+    made: list[ActionRunner] = []
+
+    def get() -> ActionRunner:
+        if not made:
+            try:
+                from tocsin.integrations.actions.aws import AwsActions
+            except ImportError as exc:
+                raise DomainError(
+                    f"typed AWS actions need boto3 ({exc}): pip install 'tocsin[aws]'"
+                ) from None
+            made.append(AwsActions(env))
+        return made[0]
+
+    return get
+
+
+def runbook_runs(
+    config: TocsinConfig,
+    config_path: Path,
+    env: Mapping[str, str],
+    clock: Clock,
+    uow: Callable[[], SqlUnitOfWork],
+    reader: Callable[[], SqlUnitOfWork],
+    actions: Callable[[], ActionRunner] | None = None,
+) -> RunbookRuns:
+    """Runbooks from `runbooks.dir` (beside tocsin.yaml), run by bash from that folder with a
+    clean environment (integrations/actions/shell.py)."""
+    rb = config.runbooks
+    home = config_path.resolve().parent
+    settings = RunSettings(
+        rb.shell, rb.output_limit, rb.timeout, dict(rb.values), dict(rb.secrets),
+        frozenset(s.casefold() for s in rb.approval), tuple(rb.redact),
+    )  # fmt: skip
+    library = Runbooks(RunbookDirectory(home / rb.dir), settings)
+    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions)
 
 
 def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:

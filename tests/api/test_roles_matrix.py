@@ -71,6 +71,16 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{API}/oncall/feeds"): "viewer",
     ("POST", f"{API}/oncall/feeds"): "responder",
     ("DELETE", f"{API}/oncall/feeds/{{feed_id}}"): "responder",
+    ("GET", f"{API}/runbooks"): "viewer",
+    ("GET", f"{API}/runbooks/{{name}}"): "viewer",
+    ("POST", f"{INC}/runbooks/{{name}}/run"): "responder",
+    ("GET", f"{INC}/runbook-runs"): "viewer",
+    ("GET", f"{API}/runbook-runs/{{run_id}}"): "viewer",
+    ("POST", f"{API}/runbook-runs/{{run_id}}/approve"): "responder",
+    ("GET", f"{API}/actions"): "viewer",
+    ("POST", f"{INC}/actions/{{action}}"): "responder",
+    ("GET", f"{API}/audit"): "admin",
+    ("GET", f"{API}/audit/verify"): "admin",
 }  # fmt: skip
 
 # A valid body for each mutating route, so an allowed caller gets past validation.
@@ -85,6 +95,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{INC}/mitigate"): {"action": "rolled back"},
     ("POST", f"{INC}/resolve"): {"root_cause": "a bad deploy", "fix": "rollback"},
     ("POST", f"{INC}/reopen"): {"reason": "back again"},
+    ("POST", f"{INC}/runbooks/{{name}}/run"): {"step": 1, "confirm": True},
+    ("POST", f"{INC}/actions/{{action}}"): {"params": {"cluster": "c"}},
     ("POST", f"{API}/users"): {"username": "nina", "password": PHRASE, "role": "viewer"},
     ("PATCH", f"{API}/users/{{username}}"): {"role": "responder"},
     ("POST", f"{API}/users/{{username}}/password"): {"password": "a new passphrase"},
@@ -157,6 +169,9 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
         "person": "ann",
         "override_id": str(override.id),
         "feed_id": str(feed.id),
+        "name": "no-such-runbook",
+        "run_id": "999999",
+        "action": "ecs.scale",
     }
 
 

@@ -65,6 +65,9 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "argon2": ("integrations/",),
     "cryptography": ("integrations/",),
     "slack_sdk": ("integrations/notifiers/",),  # the Slack adapter
+    # typed AWS actions: an adapter like any other, imported lazily by bootstrap
+    "boto3": ("integrations/",),
+    "botocore": ("integrations/",),
 }
 TABLE_MAKERS = {"Table", "MetaData", "table"}
 SQLALCHEMY_MODULES = {"sql", "schema", "orm"}  # `from sqlalchemy import sql`: sql.table(...)

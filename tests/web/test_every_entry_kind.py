@@ -50,6 +50,10 @@ def every_kind(tocsin: Tocsin) -> str:
         now = tocsin.clock.now()
         incident.start_escalation(now, first_seed_policy("P1").to_dict(), "declared")
         incident.record_page(now, "paged ann by sms: sent", {"person": "ann", "status": "sent"})
+        incident.record_command(  # what a runbook step records
+            now, "ann", "Health (api step 1, diagnostic): exit 0 in 0.1 s",
+            {"command": "curl -s <health>", "output": "<ok/>", "exit_code": 0},
+        )  # fmt: skip
         uow.incidents.save(incident)
         uow.commit()
     s.mitigate(ref, "ann", "rolled back")
@@ -89,6 +93,8 @@ def test_the_page_renders_every_kind_and_the_linked_alerts(
     assert 'href="javascript' not in section  # a sender's script URL is shown, never linked
     assert len(re.findall(r"<time datetime=", section)) == 4
     assert "&lt;b&gt;pool&lt;/b&gt;" in html  # what people typed is escaped
+    assert "$ curl -s &lt;health&gt;" in html  # a step's command and output, escaped
+    assert "&lt;ok/&gt;" in html
 
 
 def test_the_stream_renders_every_kind(tocsin: Tocsin, responder: TestClient) -> None:

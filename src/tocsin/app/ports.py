@@ -9,6 +9,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from tocsin.core.access import AccessRole
+from tocsin.core.actions import ActionResult
+from tocsin.core.audit import AuditRecord
+from tocsin.core.execution import Execution, RunRecord
 from tocsin.core.health import Sample
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec, JobStatus
@@ -239,6 +242,26 @@ class OncallRepository(Protocol):
     def remove_feed(self, feed_id: int) -> CalendarFeed | None: ...
 
 
+class RunRepository(Protocol):
+    """Runbook step runs (`runbook_runs`): requested, approved, finished, with the whole
+    (redacted) output."""
+
+    def add(self, run: RunRecord) -> int | None: ...  # the new id; None: that key exists
+    def get(self, run_id: int) -> RunRecord | None: ...
+    def by_key(self, key: str) -> RunRecord | None: ...
+    def save(self, run: RunRecord) -> None: ...
+    def for_incident(self, incident: int, limit: int = 100) -> list[RunRecord]: ...
+
+
+class AuditRepository(Protocol):
+    """The append-only audit log (core/audit.py). `last` holds the log until COMMIT, so two
+    writers never chain onto the same record."""
+
+    def last(self) -> AuditRecord | None: ...
+    def append(self, record: AuditRecord) -> None: ...
+    def page(self, after: int, limit: int) -> list[AuditRecord]: ...  # seq > after, in order
+
+
 class UnitOfWork(Transaction, Protocol):
     """One transaction over every repository the use cases need. `commit` first hands the
     timeline entries recorded in it to the registered handlers (app/uow.py), which write the
@@ -261,6 +284,33 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def oncall(self) -> OncallRepository: ...
+
+    @property
+    def runs(self) -> RunRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+
+class RunbookLibrary(Protocol):
+    """The runbooks directory: Markdown files, read only (written only by `runbook import`)."""
+
+    def names(self) -> list[str]: ...
+    def read(self, name: str) -> str: ...  # NotFound naming the directory and what is there
+    def write(self, name: str, text: str, replace: bool = False) -> str: ...  # the path
+
+
+class CommandRunner(Protocol):
+    """Runs one step's command (integrations/actions/shell.py): `bash -c` in a new process
+    group, a clean environment plus `env`, the whole group killed at the timeout."""
+
+    def run(self, command: str, env: Mapping[str, str], timeout_s: float) -> Execution: ...
+
+
+class ActionRunner(Protocol):
+    """Carries out typed actions (integrations/actions/aws.py); failures are results."""
+
+    def run(self, name: str, params: dict[str, Any], dry_run: bool) -> ActionResult: ...
 
 
 class Notifier(Protocol):

@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from tocsin import __version__
-from tocsin.cli import accounts, admin, alerting, incidents, jobs, oncall, queries, server
+from tocsin.cli import (
+    accounts,
+    actions,
+    admin,
+    alerting,
+    incidents,
+    jobs,
+    oncall,
+    queries,
+    runbooks,
+    server,
+)
 
 app = typer.Typer(
     name="tocsin",
@@ -33,6 +44,9 @@ app.add_typer(alerting.silence_commands, name="silence")
 app.add_typer(alerting.maintenance_commands, name="maintenance")
 app.add_typer(jobs.job_commands, name="jobs")
 app.add_typer(oncall.oncall_commands, name="oncall")
+app.add_typer(runbooks.runbook_commands, name="runbook")
+app.add_typer(runbooks.audit_commands, name="audit")
+app.add_typer(actions.action_commands, name="action")
 
 
 def _version(value: bool) -> None:

@@ -37,6 +37,7 @@ from tocsin.config.routing import (
     RoutingConfig,
     check_integrations,
 )
+from tocsin.config.runbooks import RunbooksConfig
 from tocsin.config.sections import DatabaseConfig, ServiceConfig, TemplatesConfig
 from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
@@ -142,6 +143,7 @@ class TocsinConfig(BaseModel):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
+    runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
 
     @field_validator("severities")
     @classmethod

@@ -241,6 +241,13 @@ class Incident:
         self._require("page")
         return self._record(K.PAGE, now, "tocsin", text, data)
 
+    def record_command(
+        self, now: datetime, actor: str, text: str, data: dict[str, Any]
+    ) -> TimelineEntry:
+        """A runbook step that ran (or was skipped): the command, exit code, output."""
+        self._require("command")
+        return self._record(K.COMMAND, now, actor, text, data)
+
     def record_message(self, now: datetime, actor: str, template: str, text: str) -> TimelineEntry:
         """A rendered message (announcement, update, mitigated, resolved), kept verbatim."""
         self._require("message")
@@ -314,6 +321,9 @@ class Incident:
             self.escalation = None
 
     def _on_page(self, e: TimelineEntry) -> None:
+        pass
+
+    def _on_command(self, e: TimelineEntry) -> None:
         pass
 
     # -- helpers -------------------------------------------------------------------------

@@ -16,8 +16,10 @@ class Status(StrEnum):
         return self in (Status.INVESTIGATING, Status.MITIGATED)
 
 
-_EDITS = frozenset({"assign", "scope", "impact", "label", "note", "message", "alerts", "page"})
-_OWN = frozenset({"message", "alerts", "page", "escalation"})  # Tocsin's own records
+_EDITS = frozenset(
+    {"assign", "scope", "impact", "label", "note", "message", "alerts", "page", "command"}
+)
+_OWN = frozenset({"message", "alerts", "page", "escalation", "command"})  # Tocsin's own records
 _ACTIVE = _EDITS | {"acknowledge", "update", "severity", "resolve", "escalation"}
 
 ALLOWED: dict[Status, frozenset[str]] = {

@@ -26,6 +26,7 @@ class EntryKind(StrEnum):
     ALERTS = "alerts"  # alerts grouped into the incident (a summary, not one entry each)
     ESCALATION = "escalation"  # started (the policy frozen), a step fired, a breach, stopped
     PAGE = "page"  # one attempt to reach one person by one method, and what came of it
+    COMMAND = "command"  # a runbook step run (or skipped): the command, who, exit, output
 
 
 @dataclass(frozen=True, slots=True)

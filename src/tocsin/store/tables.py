@@ -264,3 +264,47 @@ calendar_feeds = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+runbook_runs = Table(
+    "runbook_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident", Integer, nullable=False),
+    Column("runbook", String(100), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("command", Text, nullable=False),
+    Column("action", String(64), nullable=False),  # a typed action's name; "" for shell
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("timeout_s", Float, nullable=False),
+    Column("vars", Json, nullable=False),  # variables given, secrets excepted
+    Column("secret_names", Json, nullable=False),  # read from the environment when it runs
+    Column("key", String(255), unique=True),  # one run per key: triggered diagnostics
+    Column("approved_by", String(200)),
+    Column("approved_at", UTCDateTime),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("exit_code", Integer),
+    Column("duration_ms", Integer),
+    Column("output", Text, nullable=False),  # the whole output, redacted
+    Column("output_bytes", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    Index("ix_runbook_runs_incident", "incident"),
+)
+
+# Append-only, each record chained to the one before by its hash (core/audit.py).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("incident", Integer),
+    Column("detail", Json, nullable=False),
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

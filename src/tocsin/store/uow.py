@@ -21,6 +21,7 @@ from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
 from tocsin.store.oncall import SqlOncallRepository
 from tocsin.store.repositories import SqlIncidentRepository
+from tocsin.store.runbooks import SqlAuditLog, SqlRunRepository
 
 
 class SqlUnitOfWork:
@@ -30,6 +31,8 @@ class SqlUnitOfWork:
     jobs: SqlJobRepository
     health: SqlHealthSamples
     oncall: SqlOncallRepository
+    runs: SqlRunRepository
+    audit: SqlAuditLog
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -54,6 +57,8 @@ class SqlUnitOfWork:
         self.jobs = SqlJobRepository(self._conn)
         self.health = SqlHealthSamples(self._conn)
         self.oncall = SqlOncallRepository(self._conn)
+        self.runs = SqlRunRepository(self._conn)
+        self.audit = SqlAuditLog(self._conn)
         return self
 
     def __exit__(

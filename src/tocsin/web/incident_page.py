@@ -16,6 +16,7 @@ from tocsin.core.scope import Role
 from tocsin.core.timeline import EntryKind, TimelineEntry
 from tocsin.web.auth import PageSession, WebSession
 from tocsin.web.rendering import page
+from tocsin.web.runbooks_page import runbooks_for_page
 from tocsin.web.views import view
 
 router = APIRouter()
@@ -27,6 +28,8 @@ NOTICES = {
     "reopen": "Reopened.",
     "close": "Closed.",
     "note": "Note added.",
+    "runbook": "Step queued: its output appears on the timeline when it has run.",
+    "runbook-approval": "Step waits for a second person: `tocsin runbook approve` or the API.",
 }
 
 
@@ -81,6 +84,7 @@ def incident_page(
         "retry": retry,
         "severities": tocsin.incidents.severities.severities,
         "roles": [r.value for r in Role],
+        "runbooks": runbooks_for_page(tocsin) if session.can_respond else [],
         "alerts": tocsin.alert_admin.alerts(
             AlertFilter(incident=incident.number, limit=LINKED_ALERTS)
         ),

@@ -21,6 +21,7 @@ from tocsin.web import (
     login,
     oncall_page,
     password,
+    runbooks_page,
     suggestions,
 )
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
@@ -38,6 +39,7 @@ for module in (
     declare,
     events,
     incident_page,
+    runbooks_page,
     actions,
 ):
     router.include_router(module.router)

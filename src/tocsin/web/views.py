@@ -31,6 +31,7 @@ ENTRY_LABELS: dict[EntryKind, str] = {
     EntryKind.ALERTS: "Alerts",
     EntryKind.ESCALATION: "Escalation",
     EntryKind.PAGE: "Page",
+    EntryKind.COMMAND: "Command",
 }
 
 

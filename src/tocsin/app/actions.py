@@ -1,0 +1,93 @@
+"""Typed actions from an incident: checked, confirmed, carried out, recorded and audited.
+
+The same rules as shell steps (app/runs.py): the responder role, a confirmation for a
+mitigation, refusals audited. A dry run reads the state and says what would change; it
+records nothing. A real run records a `command` entry on the timeline with the state before
+(to undo it) and after, and an audit record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any
+
+from tocsin.app.audit import append
+from tocsin.app.ports import ActionRunner, Clock, UnitOfWork
+from tocsin.app.refs import parse_ref
+from tocsin.app.runs import ConfirmationRequired
+from tocsin.core.access import AccessRole, Forbidden, Principal
+from tocsin.core.actions import ACTIONS, ActionResult, ActionSpec, action_spec
+from tocsin.core.audit import Action
+from tocsin.core.errors import IllegalTransition
+from tocsin.core.lifecycle import allowed_actions, is_allowed
+
+
+class ActionService:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        runner: Callable[[], ActionRunner],
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._runner = runner  # built on first use: boto3 loads only when an action runs
+
+    def catalogue(self) -> list[ActionSpec]:
+        return list(ACTIONS.values())
+
+    def run(
+        self,
+        ref: str | int,
+        name: str,
+        params: Mapping[str, str],
+        principal: Principal,
+        confirm: bool = False,
+        dry_run: bool = False,
+    ) -> ActionResult:
+        number = parse_ref(ref)
+        if not principal.role.allows(AccessRole.RESPONDER):
+            self._refuse(principal, number, name, dict(params), f"{principal.role.value} role")
+            raise Forbidden(principal, AccessRole.RESPONDER)
+        spec = action_spec(name)
+        parsed = spec.parse(params)
+        with self._uow() as uow:
+            incident = uow.incidents.get(number)
+        if not is_allowed(incident.status, "command"):
+            raise IllegalTransition(incident.id, incident.status.value, "run an action",
+                                    allowed_actions(incident.status))  # fmt: skip
+        if spec.kind == "mitigation" and not (confirm or dry_run):
+            self._refuse(principal, number, spec.name, parsed, "no confirmation")
+            raise ConfirmationRequired(f"{name} is a mitigation: confirm it (--yes) to run it")
+        result = self._runner().run(name, parsed, dry_run)
+        if not dry_run:
+            self._record(principal.name, number, spec, parsed, result)
+        return result
+
+    def _record(
+        self, actor: str, number: int, spec: ActionSpec, params: dict[str, Any], r: ActionResult
+    ) -> None:
+        now = self._clock.now()
+        state = "" if r.ok else "failed: "
+        data = {"action": spec.name, "kind": spec.kind, "params": params, "ok": r.ok,
+                "before": r.before, "after": r.after, "output": r.output[:65536],
+                "error": r.error, "command": f"{spec.name} " + _args(params)}  # fmt: skip
+        with self._uow() as uow:
+            incident = uow.incidents.get(number)
+            incident.record_command(now, actor, f"{spec.name}: {state}{r.summary}", data)
+            uow.incidents.save(incident)
+            detail = {k: v for k, v in asdict(r).items() if k != "output"} | {"params": params}
+            append(uow, now, actor, Action.ACTION, number, detail)
+            uow.commit()
+
+    def _refuse(
+        self, principal: Principal, number: int, action: str, params: dict[str, Any], why: str
+    ) -> None:
+        with self._uow() as uow:
+            append(uow, self._clock.now(), principal.name, Action.REFUSED, number,
+                   {"action": action, "params": params, "reason": why})  # fmt: skip
+            uow.commit()
+
+
+def _args(params: Mapping[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in params.items())

@@ -1,0 +1,66 @@
+"""`tocsin action list|run`: typed actions (ECS, API Gateway, SSM, CloudWatch, Logs, RDS)
+for an incident, with a dry run, the state before recorded on the timeline, and the audit."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from tocsin.cli.common import ActorOpt, JsonOpt, actor, handled, local_app, out, print_json
+from tocsin.core.access import AccessRole, Principal
+from tocsin.core.errors import InvalidInput
+
+action_commands = typer.Typer(help="Typed actions (AWS) for an incident, with a dry run.")
+
+
+@action_commands.command("list")
+@handled
+def list_(as_json: JsonOpt = False) -> None:
+    """The typed actions and their parameters."""
+    specs = local_app().actions.catalogue()
+    if as_json:
+        print_json([s.describe() for s in specs])
+        return
+    for s in specs:
+        params = " ".join(p.name + ("" if p.default is None else f"={p.default}") for p in s.params)
+        out.print(f"[bold]{s.name}[/bold] ({s.kind}) {escape(s.summary)}: {escape(params)}")
+
+
+@action_commands.command()
+@handled
+def run(
+    name: Annotated[str, typer.Argument(help="e.g. ecs.scale (see `tocsin action list`).")],
+    incident: Annotated[str, typer.Option("--incident", "-i", help="e.g. INC-7.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE; repeatable.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm a mitigation.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change.")] = False,
+    as_: ActorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a typed action for an incident; its before and after go on the timeline."""
+    params = {}
+    for pair in param or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidInput(f"--param {pair!r}: write NAME=VALUE")
+        params[key.strip()] = value
+    who = Principal(actor(as_), AccessRole.ADMIN, "local")
+    result = local_app().actions.run(incident, name, params, who, yes, dry_run)
+    if as_json:
+        print_json({"action": result.action, "dry_run": result.dry_run, "ok": result.ok,
+                    "summary": result.summary, "before": result.before, "after": result.after,
+                    "output": result.output, "error": result.error})  # fmt: skip
+    else:
+        style = "green" if result.ok else "red"
+        out.print(f"[{style}]{escape(result.summary)}[/]")
+        if result.before:
+            out.print(f"before: {escape(json.dumps(result.before))}")
+        if result.output:
+            out.print(escape(result.output))
+    if not result.ok:
+        raise typer.Exit(1)
