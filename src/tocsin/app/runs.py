@@ -26,21 +26,14 @@ from tocsin.app.refs import parse_ref
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.core import audit
 from tocsin.core.access import AccessRole, Forbidden, Principal
-from tocsin.core.actions import action_spec
+from tocsin.core.actions import action_params, action_spec, fill
 from tocsin.core.errors import DomainError, IllegalTransition, InvalidInput, NotFound, TocsinError
 from tocsin.core.execution import Execution, RunRecord, RunStatus
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import JobSpec
 from tocsin.core.lifecycle import allowed_actions, is_allowed
 from tocsin.core.redact import Redactor
-from tocsin.core.runbook import (
-    INCIDENT_VARIABLES,
-    Runbook,
-    Step,
-    StepKind,
-    action_params,
-    fill,
-)
+from tocsin.core.runbook import INCIDENT_VARIABLES, Runbook, Step, StepKind
 
 RUN_JOB = "runbook.run"
 SYSTEM = Principal("tocsin", AccessRole.RESPONDER, "local")

@@ -5,11 +5,14 @@ so it can be undone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tocsin.core.errors import InvalidInput, NotFound
+
+VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")  # in a ```tocsin step's values
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +133,37 @@ def action_spec(name: str) -> ActionSpec:
         return ACTIONS[name]
     except KeyError:
         raise NotFound(f"no action {name!r}; actions: {', '.join(ACTIONS)}") from None
+
+
+def action_params(body: str) -> tuple[str, dict[str, str]]:
+    """A ```tocsin block's action name and parameters (values as written, `$VARS` and all)."""
+    params: dict[str, str] = {}
+    for number, raw in enumerate(body.split("\n"), 1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        key, sep, value = text.partition(":")
+        if not sep or not key.strip():
+            raise InvalidInput(f"line {number} of the block: write `key: value`, got {text!r}")
+        params[key.strip()] = value.strip().strip("\"'")
+    name = params.pop("action", "")
+    if not name:
+        raise InvalidInput("the block needs `action: NAME`, e.g. action: ecs.scale")
+    return name, params
+
+
+def check_params(spec: ActionSpec, params: dict[str, str]) -> None:
+    """Names only: values may hold variables, filled in when the step runs."""
+    known = {p.name for p in spec.params}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise InvalidInput(f"{spec.name} takes no {', '.join(unknown)}; it takes "
+                           + ", ".join(sorted(known)))  # fmt: skip
+    missing = [p.name for p in spec.params if p.default is None and p.name not in params]
+    if missing:
+        raise InvalidInput(f"{spec.name} needs {', '.join(missing)}")
+
+
+def fill(value: str, env: dict[str, str]) -> str:
+    """`$NAME`/`${NAME}` in a parameter replaced by the variable's value (no shell involved)."""
+    return VARIABLE.sub(lambda m: env.get(m.group(1), m.group(0)), value)

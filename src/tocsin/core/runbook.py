@@ -18,14 +18,13 @@ from enum import StrEnum
 from typing import Any
 
 from tocsin.core import frontmatter
-from tocsin.core.actions import ActionSpec, action_spec
+from tocsin.core.actions import VARIABLE, action_params, action_spec, check_params
 from tocsin.core.classify import classify
 from tocsin.core.errors import DomainError, ErrorKind, InvalidInput, NotFound
 from tocsin.core.shell import scan
 
 SHELLS = frozenset({"bash", "sh", "shell"})
 ACTION_LANGUAGE = "tocsin"  # a typed action: core/actions.py
-VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 TASK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]\s+(.*\S)\s*$")
@@ -503,40 +502,6 @@ def lint(runbook: Runbook, known: Collection[str]) -> list[Problem]:
                 )
             )
     return sorted(found, key=lambda p: p.line)
-
-
-def action_params(body: str) -> tuple[str, dict[str, str]]:
-    """A ```tocsin block's action name and parameters (values as written, `$VARS` and all)."""
-    params: dict[str, str] = {}
-    for number, raw in enumerate(body.split("\n"), 1):
-        text = raw.strip()
-        if not text or text.startswith("#"):
-            continue
-        key, sep, value = text.partition(":")
-        if not sep or not key.strip():
-            raise InvalidInput(f"line {number} of the block: write `key: value`, got {text!r}")
-        params[key.strip()] = value.strip().strip("\"'")
-    name = params.pop("action", "")
-    if not name:
-        raise InvalidInput("the block needs `action: NAME`, e.g. action: ecs.scale")
-    return name, params
-
-
-def check_params(spec: ActionSpec, params: dict[str, str]) -> None:
-    """Names only: values may hold variables, filled in when the step runs."""
-    known = {p.name for p in spec.params}
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise InvalidInput(f"{spec.name} takes no {', '.join(unknown)}; it takes "
-                           + ", ".join(sorted(known)))  # fmt: skip
-    missing = [p.name for p in spec.params if p.default is None and p.name not in params]
-    if missing:
-        raise InvalidInput(f"{spec.name} needs {', '.join(missing)}")
-
-
-def fill(value: str, env: dict[str, str]) -> str:
-    """`$NAME`/`${NAME}` in a parameter replaced by the variable's value (no shell involved)."""
-    return VARIABLE.sub(lambda m: env.get(m.group(1), m.group(0)), value)
 
 
 def _duration(text: str) -> timedelta | None:
