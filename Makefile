@@ -56,7 +56,7 @@ run:
 	@if [ ! -f tocsin.yaml ]; then echo "$(TOCSIN) init"; $(TOCSIN) init; fi
 	$(TOCSIN) db upgrade
 	@if $(TOCSIN) serve --help >/dev/null 2>&1; then \
-		echo "$(TOCSIN) serve"; exec $(TOCSIN) serve; \
+		echo "$(TOCSIN) serve$(if $(PORT), --port $(PORT))"; exec $(TOCSIN) serve $(if $(PORT),--port $(PORT)); \
 	else \
 		echo "$(TOCSIN) status"; exec $(TOCSIN) status; \
 	fi

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import secrets
 import signal
+import socket
 import sys
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tocsin.cli.common import err, handled, local_app
+from tocsin.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from tocsin.bootstrap import Tocsin
@@ -22,8 +25,12 @@ commands = typer.Typer()
 @commands.command()
 @handled
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
+    host: Annotated[
+        str, typer.Option(envvar="TOCSIN_HOST", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, envvar="TOCSIN_PORT", help="Port to listen on.")
+    ] = 8080,
     forwarded_allow_ips: Annotated[
         str,
         typer.Option(help="Proxies whose X-Forwarded-For/-Proto to trust (comma list or *)."),
@@ -51,6 +58,7 @@ def serve(
     from tocsin.api.logs import configure_logging
     from tocsin.worker.loop import Worker
 
+    free_port(host, port)
     tocsin = local_app()
     first_admin(tocsin)
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
@@ -64,6 +72,22 @@ def serve(
     finally:
         if worker is not None:
             worker.stop()
+
+
+def free_port(host: str, port: int) -> None:
+    """Say in one line, with the fix, that the port is taken, before anything starts."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+            raise InvalidInput(
+                f"port {port} on {host} is in use (another Tocsin, or another program); "
+                f"choose another: tocsin serve --port {port + 1}, TOCSIN_PORT={port + 1}, "
+                f"or make run PORT={port + 1}"
+            ) from None
 
 
 def on_terminal() -> bool:
