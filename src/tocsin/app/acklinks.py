@@ -30,11 +30,11 @@ class AckLinks:
         claim = AckClaim(number, who, page, self._clock.now() + self._lifetime)
         return sign(self._secret, claim)
 
-    def link(self, number: int, page: str) -> str | None:
-        """The link a page carries; None without a public URL (the page says to use Tocsin)."""
+    def link(self, number: int, who: str, page: str) -> str | None:
+        """The link a page to `who` carries; None without a public URL (the page then says
+        to acknowledge in Tocsin)."""
         if self._base is None:
             return None
-        who = page.split(":")[4] if page.count(":") >= 5 else "on-call"
         return f"{self._base}/ack/{quote(self.token(number, who, page))}"
 
     def claim(self, token: str) -> AckClaim:

@@ -100,7 +100,7 @@ class AlertService:
 
         A resolve for a key never seen is kept as a resolved alert, unless the source says to
         drop it (PagerDuty accepts and drops acknowledge and resolve of unknown keys)."""
-        return self._commit([(integration, parsed, drop_unknown_resolves)])[0]
+        return self._transact([(integration, parsed, drop_unknown_resolves)])[0]
 
     def submit(
         self,
@@ -142,9 +142,6 @@ class AlertService:
                 job.future.set_exception(exc)
             else:
                 job.future.set_result(result)
-
-    def _commit(self, batches: list[tuple[str, Parsed, bool]]) -> list[IngestResult]:
-        return self._transact(batches)
 
     def _transact(self, batches: list[tuple[str, Parsed, bool]]) -> list[IngestResult]:
         """One transaction, run again whole when it lost a race to another process (two

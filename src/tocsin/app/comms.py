@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tocsin.app import messages
 from tocsin.app.delivery import Courier
@@ -101,26 +102,26 @@ class Comms:
     def _record(
         self,
         uow_factory: Callable[[], UnitOfWork],
-        p: dict[str, object],
+        p: dict[str, Any],
         channel: ContactMethod,
         note: Notification,
         attempt: int,
         template: str,
     ) -> None:
         done = self.courier.attempt(channel, note, attempt + 1)
-        status = {Next.DONE: "sent", Next.RETRY: "retry"}.get(done.decision.next, "failed")
         with uow_factory() as uow:
-            incident = uow.incidents.get(int(str(p["incident"])))
+            incident = uow.incidents.get(p["incident"])
             now = self.clock.now()
-            detail = done.delivery.detail if done.delivery else done.decision.reason
-            text = f"Post to #{p['channel']}: {status}" + (f" ({detail[:200]})" if detail else "")
+            text = f"Post to #{p['channel']}: {done.status}"
+            if done.detail:
+                text += f" ({done.detail[:200]})"
             data = {
                 "post": p["seq"],
                 "channel": p["channel"],
                 "attempt": attempt,
-                "status": status,
+                "status": done.status,
                 "template": template,
-                "remote_id": done.delivery.remote_id if done.delivery else None,
+                "remote_id": done.remote_id,
             }
             incident.record_page(now, text, data)
             if done.decision.next is Next.RETRY:

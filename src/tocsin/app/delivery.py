@@ -41,6 +41,23 @@ class Attempt:
     def waiting(self) -> bool:
         return self.delivery is None and self.decision.next is Next.RETRY
 
+    @property
+    def status(self) -> str:
+        """The word the timeline records: sent, retry or failed."""
+        return _STATUS.get(self.decision.next, "failed")
+
+    @property
+    def detail(self) -> str:
+        """The far side's words, or why nothing was sent."""
+        return self.delivery.detail if self.delivery else self.decision.reason
+
+    @property
+    def remote_id(self) -> str | None:
+        return self.delivery.remote_id if self.delivery else None
+
+
+_STATUS = {Next.DONE: "sent", Next.RETRY: "retry"}
+
 
 class Courier:
     def __init__(

@@ -53,7 +53,7 @@ class Paging:
     policy_for: PolicyFor
     directory: Directory
     courier: Courier
-    ack_link: Callable[[int, str], str | None] = field(default=lambda number, page: None)
+    ack_link: Callable[[int, str, str], str | None] = field(default=lambda n, who, page: None)
 
     def install(self, handlers: Handlers, jobs: JobHandlers, replace: bool = False) -> None:
         handlers.on(EntryKind.DECLARED, self._declared)
@@ -214,18 +214,11 @@ class Paging:
         with uow_factory() as uow:
             incident = uow.incidents.get(p["incident"])
             now = self.clock.now()
-            decision, delivery = attempt.decision, attempt.delivery
-            status = (
-                "sent"
-                if decision.next is Next.DONE
-                else ("retry" if decision.next is Next.RETRY else "failed")
-            )
+            decision, status = attempt.decision, attempt.status
             text = f"Page to {p['who']} by {_how(method)}: {status}"
-            detail = delivery.detail if delivery else decision.reason
-            if detail:
-                text += f" ({detail[:200]})"
-            remote = delivery.remote_id if delivery else None
-            incident.record_page(now, text, _data(p, status) | {"remote_id": remote})
+            if attempt.detail:
+                text += f" ({attempt.detail[:200]})"
+            incident.record_page(now, text, _data(p, status) | {"remote_id": attempt.remote_id})
             if decision.next is Next.RETRY:
                 retry = {**p, "attempt": p["attempt"] + 1}
                 key = f"page:{p['page']}#{retry['attempt']}"
@@ -244,7 +237,7 @@ class Paging:
             incident.id,
             incident.severity,
             urgent=p["urgent"] and self.severities.rank(incident.severity) == 0,
-            ack_url=self.ack_link(incident.number, p["page"]) if p["urgent"] else None,
+            ack_url=self.ack_link(incident.number, p["who"], p["page"]) if p["urgent"] else None,
             idempotency_key=f"{p['page']}#{p['attempt']}",
         )
 
