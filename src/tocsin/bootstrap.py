@@ -40,6 +40,8 @@ from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.postmortem_context import context as postmortem_context
+from tocsin.app.postmortems import PostmortemService, PostmortemSettings, no_action_items
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import RunbookRuns
 from tocsin.app.suggestions import Suggestions
@@ -47,13 +49,15 @@ from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
-from tocsin.core.errors import DomainError
+from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
+from tocsin.core.postmortem import DEFAULT_CATEGORIES
 from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
+from tocsin.integrations.postmortems.renderer import TemplateFile
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.runbook_files import RunbookDirectory
 from tocsin.integrations.source_parsers import SourceParsers
@@ -92,6 +96,7 @@ class Tocsin:
     runbooks: RunbookRuns
     audit: AuditLog
     actions: ActionService
+    postmortems: PostmortemService
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
@@ -162,6 +167,8 @@ def build(
     actions = aws_actions(env)
     runs = runbook_runs(config, path, env, clock, uow, reader, actions)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
+    postmortems = postmortem_service(config, path, clock, service, uow, reader)
+    postmortems.install(outbox.handlers)
     return Tocsin(
         config,
         path,
@@ -188,6 +195,7 @@ def build(
         runs,
         AuditLog(reader),
         ActionService(uow, clock, actions),
+        postmortems,
         adapters,
     )
 
@@ -235,6 +243,52 @@ def install_paging(
     paging.install(entry_handlers, job_handlers)
     comms = Comms(clock, severities, config.escalation.channels_for(keys), directory, courier)
     comms.install(entry_handlers, job_handlers)
+
+
+def postmortem_settings(config: TocsinConfig) -> PostmortemSettings:
+    """The outline (`postmortem.outline`, else the one `messages` names) and categories."""
+    outline = config.postmortem.outline or config.messages
+    categories = config.postmortem.categories or DEFAULT_CATEGORIES[outline]
+    return PostmortemSettings(outline, tuple(categories))
+
+
+def postmortem_template_path(config: TocsinConfig, config_path: Path) -> Path | None:
+    name = config.postmortem.template
+    return None if name is None else config_path.resolve().parent / name
+
+
+def postmortem_service(
+    config: TocsinConfig,
+    config_path: Path,
+    clock: Clock,
+    incidents: IncidentService,
+    uow: Callable[[], SqlUnitOfWork],
+    reader: Callable[[], SqlUnitOfWork],
+) -> PostmortemService:
+    settings = postmortem_settings(config)
+    template = TemplateFile(settings.outline, postmortem_template_path(config, config_path))
+    return PostmortemService(
+        uow, clock, incidents.severities, template, settings, no_action_items, reader
+    )
+
+
+def postmortem_problems(config: TocsinConfig, config_path: Path) -> list[ConfigProblem]:
+    """The team's post-mortem template: readable, parses (the line of a syntax error named),
+    and renders a sample incident's draft."""
+    settings = postmortem_settings(config)
+    path = postmortem_template_path(config, config_path)
+    if path is None:
+        return []
+    severity = config.severity_model().severities[0]
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    sample = Incident.declare(1, "Sample incident", severity, now, "tocsin")
+    sample.resolve(now, "tocsin", severity, "a cause", "a fix")
+    ctx = postmortem_context(sample, sample.pending, severity, "tocsin", None, settings.outline, [])
+    try:
+        TemplateFile(settings.outline, path).render(ctx)
+    except InvalidInput as exc:
+        return [ConfigProblem(None, "postmortem.template", str(exc))]
+    return []
 
 
 def roster_for(config: TocsinConfig) -> Roster:
