@@ -41,6 +41,7 @@ from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.postmortem_context import context as postmortem_context
+from tocsin.app.postmortem_reminders import PostmortemReminders, ReminderPolicy
 from tocsin.app.postmortems import PostmortemService, PostmortemSettings, no_action_items
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import RunbookRuns
@@ -169,6 +170,7 @@ def build(
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
     postmortems = postmortem_service(config, path, clock, service, uow, reader)
     postmortems.install(outbox.handlers)
+    postmortem_reminders(config, clock, oncall, adapters).install(outbox.handlers, handlers)
     return Tocsin(
         config,
         path,
@@ -270,6 +272,20 @@ def postmortem_service(
     return PostmortemService(
         uow, clock, incidents.severities, template, settings, no_action_items, reader
     )
+
+
+def postmortem_reminders(
+    config: TocsinConfig,
+    clock: Clock,
+    oncall: OncallService,
+    adapters: dict[ContactKind, Notifier],
+) -> PostmortemReminders:
+    """Reminders to the author (else the commander) before and after the due date."""
+    r = config.postmortem.reminders
+    channels = {c.name: contact_method(c) for c in config.channels}
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    policy = ReminderPolicy(r.before, r.every, r.max_after)
+    return PostmortemReminders(clock, policy, TeamDirectory(oncall, channels), courier)
 
 
 def postmortem_problems(config: TocsinConfig, config_path: Path) -> list[ConfigProblem]:
