@@ -41,6 +41,7 @@ from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.postmortem_context import context as postmortem_context
+from tocsin.app.postmortem_meeting import AttendeeRules, MeetingPlanner
 from tocsin.app.postmortem_reminders import PostmortemReminders, ReminderPolicy
 from tocsin.app.postmortems import PostmortemService, PostmortemSettings, no_action_items
 from tocsin.app.runbooks import Runbooks, RunSettings
@@ -98,6 +99,7 @@ class Tocsin:
     audit: AuditLog
     actions: ActionService
     postmortems: PostmortemService
+    meetings: MeetingPlanner
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
@@ -171,6 +173,8 @@ def build(
     postmortems = postmortem_service(config, path, clock, service, uow, reader)
     postmortems.install(outbox.handlers)
     postmortem_reminders(config, clock, oncall, adapters).install(outbox.handlers, handlers)
+    meetings = postmortem_meetings(config, clock, oncall, adapters, uow)
+    meetings.install(handlers)
     return Tocsin(
         config,
         path,
@@ -198,6 +202,7 @@ def build(
         AuditLog(reader),
         ActionService(uow, clock, actions),
         postmortems,
+        meetings,
         adapters,
     )
 
@@ -288,13 +293,40 @@ def postmortem_reminders(
     return PostmortemReminders(clock, policy, TeamDirectory(oncall, channels), courier)
 
 
+def postmortem_meetings(
+    config: TocsinConfig,
+    clock: Clock,
+    oncall: OncallService,
+    adapters: dict[ContactKind, Notifier],
+    uow: Callable[[], SqlUnitOfWork],
+) -> MeetingPlanner:
+    """Invitations through the e-mail notifier, from `notifiers.email.from`."""
+    a = config.postmortem.attendees
+    rules = AttendeeRules(
+        tuple(a.engineering), a.product_owner, a.devops_lead, tuple(a.customer_success)
+    )
+    channels = {c.name: contact_method(c) for c in config.channels}
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    email = config.notifiers.email
+    organizer = email.from_ if email else "tocsin@localhost"
+    return MeetingPlanner(uow, clock, rules, TeamDirectory(oncall, channels), courier, organizer)
+
+
 def postmortem_problems(config: TocsinConfig, config_path: Path) -> list[ConfigProblem]:
     """The team's post-mortem template: readable, parses (the line of a syntax error named),
     and renders a sample incident's draft."""
     settings = postmortem_settings(config)
     path = postmortem_template_path(config, config_path)
+    people = {p.handle for p in config.people}
+    a = config.postmortem.attendees
+    named = [*a.engineering, a.product_owner, a.devops_lead, *a.customer_success]
+    unknown = [
+        ConfigProblem(None, "postmortem.attendees", f"{h} is not in people:")
+        for h in named
+        if h and h not in people
+    ]
     if path is None:
-        return []
+        return unknown
     severity = config.severity_model().severities[0]
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     sample = Incident.declare(1, "Sample incident", severity, now, "tocsin")
@@ -303,8 +335,8 @@ def postmortem_problems(config: TocsinConfig, config_path: Path) -> list[ConfigP
     try:
         TemplateFile(settings.outline, path).render(ctx)
     except InvalidInput as exc:
-        return [ConfigProblem(None, "postmortem.template", str(exc))]
-    return []
+        return [*unknown, ConfigProblem(None, "postmortem.template", str(exc))]
+    return unknown
 
 
 def roster_for(config: TocsinConfig) -> Roster:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import stat
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,14 @@ def test_draft_edit_review_publish_close(
     assert cli("close", ref).code == 0
     code, listed = cli("postmortem", "list", "--overdue")
     assert (code, listed) == (0, [])
+    far = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%MZ")
+    code, out = cli("postmortem", "meeting", ref, "--at", far)
+    assert code == 2
+    assert "more than 48 hours after" in out["error"]
+    assert "--force" in out["error"]
+    code, out = cli("postmortem", "meeting", ref, "--at", far, "--force")
+    assert code == 1  # the preset names nobody with an e-mail address
+    assert "nobody to invite" in out["error"]
 
 
 def test_config_check_names_the_line_of_a_broken_template(cli: Cli, project: Path) -> None:

@@ -5,9 +5,11 @@ names (the same answers, through `/api/v1/…/postmortem`)."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
@@ -15,7 +17,18 @@ import typer
 from rich.markup import escape
 
 from tocsin.bootstrap import Tocsin
-from tocsin.cli.common import ActorOpt, IdArg, JsonOpt, actor, app, err, handled, out, print_json
+from tocsin.cli.common import (
+    ActorOpt,
+    IdArg,
+    JsonOpt,
+    actor,
+    app,
+    err,
+    handled,
+    local_app,
+    out,
+    print_json,
+)
 from tocsin.cli.remote import Remote
 from tocsin.core.errors import InvalidInput
 
@@ -213,3 +226,49 @@ def list_(
         out.print(
             f"{s['incident']:<8} due {s['due'] or '—':<20} {status:<10} v{s['version']}{late}"
         )
+
+
+@postmortem_commands.command()
+@handled
+def meeting(
+    ref: IdArg,
+    at: Annotated[str, typer.Option("--at", help="Start, ISO 8601 with zone: 2026-12-01T15:00Z.")],
+    duration: Annotated[str, typer.Option(help="How long: 30m, 1h, 1h30m.")] = "60m",
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow a time more than 48 h after the resolve.")
+    ] = False,
+    as_: ActorOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Schedule the post-mortem meeting: attendees from the incident's roles and
+    `postmortem.attendees` (customer success when customers were affected), and an
+    iCalendar invitation to each by e-mail (sent by the worker)."""
+    start = _moment(at)
+    made = local_app().meetings.schedule(ref, start, actor(as_), _duration(duration), force)
+    if as_json:
+        print_json(made.to_dict())
+        return
+    out.print(
+        f"Post-mortem meeting for {made.incident}: {made.to_dict()['start']} – "
+        f"{made.to_dict()['end']}"
+    )
+    for a in made.attendees:
+        where = escape(a.email) if a.email else "[yellow]no e-mail address: not invited[/yellow]"
+        out.print(f"  {escape(a.handle)} ({a.why}): {where}")
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"--at {text!r} is not a time; write e.g. 2026-12-01T15:00Z") from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"--at {text!r} has no time zone; add Z for UTC or e.g. +01:00")
+    return moment
+
+
+def _duration(text: str) -> timedelta:
+    found = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*", text)
+    if not found or not any(found.groups()):
+        raise InvalidInput(f"--duration {text!r}: write e.g. 45m, 1h or 1h30m")
+    return timedelta(hours=int(found.group(1) or 0), minutes=int(found.group(2) or 0))
