@@ -59,6 +59,7 @@ from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
+from tocsin.integrations.postmortems import markdown
 from tocsin.integrations.postmortems.renderer import TemplateFile
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.runbook_files import RunbookDirectory
@@ -310,6 +311,11 @@ def postmortem_meetings(
     email = config.notifiers.email
     organizer = email.from_ if email else "tocsin@localhost"
     return MeetingPlanner(uow, clock, rules, TeamDirectory(oncall, channels), courier, organizer)
+
+
+def markdown_html(text: str) -> str:
+    """The post-mortem preview (the web page): Markdown as HTML, raw HTML off."""
+    return markdown.to_html(text)
 
 
 def postmortem_problems(config: TocsinConfig, config_path: Path) -> list[ConfigProblem]:

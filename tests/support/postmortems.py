@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tocsin.core.incident import Incident
 from tocsin.core.scope import ALL_TENANTS, Impact, Scope
@@ -41,3 +42,14 @@ def scripted(severity: Severity) -> Incident:
         "Split the migration into batches of 1000 rows",
     )  # fmt: skip
     return inc
+
+
+def publish(tocsin: Any, ref: str, actor: str = "ann") -> None:
+    """Draft, review and publish the post-mortem, so a resolved P1/P2 incident may close."""
+    tocsin.postmortems.draft(ref, actor)
+    tocsin.postmortems.move(ref, "review", actor)
+    tocsin.postmortems.move(ref, "publish", actor)
+
+
+CLI_PUBLISH = (("postmortem", "draft"), ("postmortem", "review"), ("postmortem", "publish"))
+"""The same through the CLI: each followed by the incident id."""
