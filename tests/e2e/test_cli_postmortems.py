@@ -85,11 +85,12 @@ def test_draft_edit_review_publish_close(
 def test_config_check_names_the_line_of_a_broken_template(cli: Cli, project: Path) -> None:
     (project / "pm.md.j2").write_text("# {{ incident.id }}\n{% if x %}\n", encoding="utf-8")
     with (project / "tocsin.yaml").open("a", encoding="utf-8") as file:
-        file.write("postmortem:\n  template: pm.md.j2\n")
+        file.write("postmortem:\n  template: pm.md.j2\n  attendees: {product_owner: nobody}\n")
     code, out = cli("config", "check")
     assert code == 1
     assert "postmortem.template" in out["error"]
     assert "pm.md.j2: line 2" in out["error"]
+    assert "nobody is not in people:" in out["error"]
 
 
 @pytest.fixture

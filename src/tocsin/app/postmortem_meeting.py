@@ -169,7 +169,8 @@ class MeetingPlanner:
                     f"nobody to invite to the post-mortem of {incident.id}: "
                     + _unreachable(meeting)
                 )
-            incident.note(now, actor, _note(meeting))
+            if incident.status is Status.RESOLVED:  # a closed incident takes no notes
+                incident.note(now, actor, _note(meeting))
             for a in meeting.invited:
                 payload = {
                     "incident": number,
@@ -179,7 +180,8 @@ class MeetingPlanner:
                 }
                 key = f"pm-invite:{number}:{meeting.uid}:{a.handle}"
                 uow.jobs.schedule(JobSpec(INVITE_JOB, payload, now, number, key))
-            uow.incidents.save(incident)
+            if incident.pending:
+                uow.incidents.save(incident)
             uow.commit()
         return meeting
 
