@@ -63,7 +63,7 @@ BAD = [
     ("put", "/postmortem", {"text": "x"}),
     ("put", "/postmortem", {"text": "x", "version": 1, "extra": 1}),
     ("post", "/postmortem/draft", {"category": "gremlins"}),
-    ("post", "/postmortem/bless", {}),
+    ("post", "/postmortem/review", {"version": "two"}),
 ]
 
 

@@ -85,7 +85,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{INC}/postmortem/history"): "viewer",
     ("POST", f"{INC}/postmortem/draft"): "responder",
     ("PUT", f"{INC}/postmortem"): "responder",
-    ("POST", f"{INC}/postmortem/{{action}}"): "responder",
+    ("POST", f"{INC}/postmortem/review"): "responder",
+    ("POST", f"{INC}/postmortem/return"): "responder",
+    ("POST", f"{INC}/postmortem/publish"): "responder",
     ("GET", f"{API}/postmortems"): "viewer",
 }  # fmt: skip
 

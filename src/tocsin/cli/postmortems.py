@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -116,7 +117,7 @@ def draft(
     if as_json:
         print_json(made)
         return
-    out.print(made["text"], markup=False, end="")
+    sys.stdout.write(made["text"])  # as it is: no Rich markup or emoji codes
     _said(made, "drafted")
 
 
@@ -128,7 +129,7 @@ def show(ref: IdArg, version: VersionOpt = None, as_json: JsonOpt = False) -> No
     if as_json:
         print_json(found)
         return
-    out.print(found["text"], markup=False, end="")
+    sys.stdout.write(found["text"])
     err.print(f"version {found['version']} ({found['status']}), author {escape(found['author'])}")
 
 

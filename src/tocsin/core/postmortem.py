@@ -36,7 +36,9 @@ from tocsin.core.lifecycle import Status
 from tocsin.core.timeline import EntryKind, TimelineEntry, parse_iso
 
 K = EntryKind
-TEXT_MAX = 200_000  # characters of Markdown in one version
+TEXT_MAX = 80_000  # characters of Markdown in one version: even as JSON \u escapes of
+# characters outside the BMP (12 bytes each) one more than that fits the API's 1 MiB body limit,
+# so too long is 422, not 413
 
 
 class PostmortemStatus(StrEnum):

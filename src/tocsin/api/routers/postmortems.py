@@ -5,9 +5,9 @@ the answer is 409 and nothing is stored."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -18,7 +18,6 @@ from tocsin.api.schemas import Strict
 from tocsin.core.postmortem import TEXT_MAX
 
 router = APIRouter(tags=["postmortems"], responses=r.ERRORS)
-Action = Annotated[Literal["review", "return", "publish"], Path(description="the status move")]
 
 
 class DraftIn(Strict):
@@ -71,11 +70,19 @@ def edit_postmortem(ref: Ref, body: EditIn, tocsin: App, who: Responder) -> dict
     return made.to_dict()
 
 
-@router.post("/incidents/{ref}/postmortem/{action}")
-def move_postmortem(
-    ref: Ref, action: Action, body: MoveIn, tocsin: App, who: Responder
-) -> dict[str, Any]:
-    return tocsin.postmortems.move(ref, action, who.name, body.version).to_dict()
+def _mover(action: str, doc: str) -> None:
+    """One route per move (not a path parameter: POST …/history stays 405)."""
+
+    @router.post(
+        f"/incidents/{{ref}}/postmortem/{action}", name=f"{action}_postmortem", description=doc
+    )
+    def move(ref: Ref, body: MoveIn, tocsin: App, who: Responder) -> dict[str, Any]:
+        return tocsin.postmortems.move(ref, action, who.name, body.version).to_dict()
+
+
+_mover("review", "draft → in review")
+_mover("return", "in review → draft")
+_mover("publish", "in review → published (kept unchanged; a later edit makes a new draft)")
 
 
 @router.get("/postmortems")
