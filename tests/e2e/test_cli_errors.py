@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Cli, flat, sha256
+from tests.support.postmortems import CLI_PUBLISH
 
 Declare = Callable[..., dict[str, Any]]
 
@@ -187,6 +188,8 @@ def test_acknowledging_twice_is_refused(cli: Cli, declare: Declare) -> None:
 def test_a_closed_incident_only_allows_reopen(cli: Cli, declare: Declare) -> None:
     declare()
     assert cli("resolve", "INC-1").code == 0
+    for command in CLI_PUBLISH:
+        assert cli(*command, "INC-1").code == 0, command
     assert cli("close", "INC-1").code == 0
     entries = len(cli("timeline", "INC-1").out)
 
