@@ -98,6 +98,7 @@ def wired(home: Path, database_url: str, clock: ManualClock) -> Iterator[Tocsin]
         3, "Task", FAST, clock,
     )  # fmt: skip
     yield tocsin
+    tocsin.exports.close()
     tocsin.engine.dispose()
 
 

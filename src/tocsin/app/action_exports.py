@@ -86,6 +86,10 @@ class Exports:
         jobs.register(SYNC_JOB, self.handle_sync)
         self._items.on_change.append(self._reexport)
 
+    def close(self) -> None:
+        for tracker in self.trackers.values():
+            tracker.close()
+
     def recurring(self) -> list[Recurring]:
         return [self.chain] if self.trackers else []
 
