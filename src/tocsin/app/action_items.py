@@ -48,6 +48,10 @@ class ActionItemRepository(Protocol):
     def save(self, item: ActionItem) -> None: ...
     def find(self, query: ItemFilter) -> list[ActionItem]: ...  # by deadline, none last
     def put_export(self, item_id: int, export: Export) -> None: ...
+    def closed_between(self, start: datetime, end: datetime) -> int:
+        """Items closed (done or won't do) in [start, end) and still closed: the review's
+        "action items closed"."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
