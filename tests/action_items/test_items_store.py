@@ -202,3 +202,23 @@ def test_unknown_incident_and_item_are_not_found(wired: Tocsin) -> None:
         wired.action_items.get("AI-5")
     with pytest.raises(InvalidInput, match="ids look like AI-12"):
         wired.action_items.get("XY-5")
+
+
+def test_one_worker_at_a_time_may_create_an_items_issue(
+    wired: Tocsin, add_item: Callable[..., ActionItem], clock: ManualClock
+) -> None:
+    item = add_item()
+    now, gh = clock.now(), TrackerKind.GITHUB
+    until = now + timedelta(minutes=5)
+    with SqlUnitOfWork(wired.engine) as uow:
+        first = uow.action_items.claim_create(item.id, gh, now, until)
+        second = uow.action_items.claim_create(item.id, gh, now, now + timedelta(minutes=6))
+        uow.commit()
+    assert (first.granted, second.granted, second.until) == (True, False, until)
+    with SqlUnitOfWork(wired.engine) as uow:  # the holder died: its claim runs out
+        late = uow.action_items.claim_create(item.id, gh, until, until + timedelta(minutes=5))
+        uow.action_items.record_export(item.id, gh, ("12", "https://gh/12", "open"), until)
+        after = uow.action_items.claim_create(item.id, gh, until, until + timedelta(minutes=9))
+        uow.commit()
+    assert late.granted
+    assert (after.granted, after.external_id) == (False, "12")

@@ -295,3 +295,39 @@ def test_jira_rate_limit_and_a_field_it_refuses(
     [job] = export_jobs(wired)
     assert job.status is JobStatus.DEAD
     assert "project: valid project is required" in (job.last_error or "")
+
+
+def test_the_sync_job_runs_every_interval_and_schedules_the_next(
+    wired: Tocsin, github: FakeGitHub, add_item: Callable[..., ActionItem], clock: ManualClock
+) -> None:
+    item = add_item()
+    wired.exports.export([item.ref], "github")
+    run_jobs(wired)
+    github.close_issue(1)
+    assert wired.exports.chain in wired.recurring()
+    assert wired.jobs.seed([wired.exports.chain]) == 1
+    run_jobs(wired)
+    assert wired.action_items.get(item.id).status is ItemStatus.DONE
+    queued = [j for j in wired.jobs.find((JobStatus.QUEUED,)) if j.kind == "actions.sync"]
+    assert [j.due for j in queued] == [wired.exports.chain.after(clock.now()).due]
+
+
+def test_while_another_worker_creates_the_issue_an_export_waits_for_it(
+    wired: Tocsin, github: FakeGitHub, add_item: Callable[..., ActionItem], clock: ManualClock
+) -> None:
+    from tocsin.store.uow import SqlUnitOfWork
+
+    item = add_item()
+    until = clock.now() + timedelta(minutes=5)
+    with SqlUnitOfWork(wired.engine) as uow:  # another worker holds the right to create
+        assert uow.action_items.claim_create(item.id, GH, clock.now(), until).granted
+        uow.commit()
+    wired.exports.export([item.ref], "github")
+    run_jobs(wired)
+    [job] = export_jobs(wired)
+    assert job.due >= until
+    assert "another worker is creating the github issue" in (job.last_error or "")
+    assert github.requests == []
+    clock.set(job.due)  # that worker died: after its claim, this one looks, then creates
+    run_jobs(wired)
+    assert len(github.issues) == 1

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 EXPORT_JOB = "actions.export"
 SYNC_JOB = "actions.sync"
 MAX_ERROR = 500
+CREATE_LEASE = timedelta(minutes=5)  # how long one worker may take to find or create an issue
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,39 +133,56 @@ class Exports:
         tracker = self._tracker(kind)
         with uow() as tx:
             item = self._item(tx, int(job.payload["item"]))
-        state = item.export(kind) or Export(kind)
         issue = self.issue(item, kind)
+        state = item.export(kind)
         try:
-            remote = self._push(tracker, state, issue, item)
+            if state is not None and state.external_id is not None:
+                remote = tracker.update(state.external_id, issue)
+            else:
+                remote = self._first(tracker, item, issue)
         except (TrackerUnavailable, TrackerRefused) as exc:
-            self._store(item.id, replace(state, last_error=str(exc)[:MAX_ERROR]))
+            with self._uow() as tx:
+                tx.action_items.note_error(item.id, kind, str(exc)[:MAX_ERROR])
+                tx.commit()
             raise
-        now = self._clock.now()
-        seen = remote.status or state.remote_status  # Jira's update does not say its status
-        self._store(item.id, Export(kind, remote.external_id, remote.url, seen, None, now,
-                                    state.synced_at))  # fmt: skip
+        self._record(item.id, kind, remote)
 
-    def _push(self, tracker: Tracker, state: Export, issue: Issue, item: ActionItem) -> Remote:
-        if state.external_id is not None:
-            return tracker.update(state.external_id, issue)
-        found = tracker.find(issue)
-        if found is None:
-            created = tracker.create(issue)
-            self._store(item.id, Export(state.tracker, created.external_id, created.url,
-                                        created.status, None, self._clock.now()))  # fmt: skip
-            if not issue.closed:
-                return created
-            found = created
-        else:
-            log.info("%s: adopting %s %s found by its marker", item.ref, tracker.kind, found)
-            self._store(item.id, Export(state.tracker, found.external_id, found.url,
-                                        found.status, None, self._clock.now()))  # fmt: skip
+    def _first(self, tracker: Tracker, item: ActionItem, issue: Issue) -> Remote:
+        """No issue id is stored: claim the right to create (one worker at a time), look
+        for an issue a lost answer made, and create only when there is none."""
+        now = self._clock.now()
+        with self._uow() as tx:
+            claim = tx.action_items.claim_create(item.id, tracker.kind, now, now + CREATE_LEASE)
+            tx.commit()
+        if claim.external_id is not None:  # another job stored it meanwhile
+            return tracker.update(claim.external_id, issue)
+        if not claim.granted:
+            words = f"another worker is creating the {tracker.kind} issue for {item.ref}"
+            raise TrackerUnavailable(f"{words}; this export runs after it", claim.until)
+        assert claim.until is not None  # noqa: S101 - granted
+        try:
+            found = tracker.find(issue)
+            created = found is None
+            if found is None:
+                found = tracker.create(issue)
+            else:
+                log.info("%s: adopting %s %s found by its marker", item.ref, tracker.kind, found)
+        except (TrackerUnavailable, TrackerRefused):
+            with self._uow() as tx:  # the next attempt looks for the issue first
+                tx.action_items.release_create(item.id, tracker.kind, claim.until)
+                tx.commit()
+            raise
+        self._record(item.id, tracker.kind, found)
+        if created and not issue.closed:
+            return found  # made from this revision: nothing more to say
         updated = tracker.update(found.external_id, issue)
         return replace(updated, url=updated.url or found.url, status=updated.status or found.status)
 
-    def _store(self, item_id: int, state: Export) -> None:
+    def _record(self, item_id: int, kind: TrackerKind, remote: Remote) -> None:
         with self._uow() as tx:
-            tx.action_items.put_export(item_id, state)
+            tx.action_items.record_export(
+                item_id, kind, (remote.external_id, remote.url, remote.status), self._clock.now()
+            )
             tx.commit()
 
     def issue(self, item: ActionItem, kind: TrackerKind) -> Issue:
@@ -241,9 +259,7 @@ class Exports:
                     tx.action_items.save(moved)
                     text = f"Action item {item.ref} is {new.value} in {tracker.kind.value}"
                     note_on_incident(tx, item.incident, "tocsin", text, now)
-            tx.action_items.put_export(item.id, replace(
-                state, url=remote.url or state.url, remote_status=remote.status,
-                last_error=None, synced_at=now))  # fmt: skip
+            tx.action_items.record_sync(item.id, tracker.kind, remote.url, remote.status, now)
             tx.commit()
         return moved
 

@@ -42,12 +42,46 @@ class ItemFilter:
     limit: int = 500
 
 
+@dataclass(frozen=True, slots=True)
+class CreateClaim:
+    """Who may create an item's issue in a tracker: `granted` to this caller until `until`;
+    else the issue exists (`external_id`) or another worker is creating it until `until`."""
+
+    granted: bool
+    external_id: str | None
+    until: datetime | None
+
+
 class ActionItemRepository(Protocol):
     def add(self, item: ActionItem) -> int: ...  # the new id
     def get(self, item_id: int, lock: bool = False) -> ActionItem | None: ...
     def save(self, item: ActionItem) -> None: ...
     def find(self, query: ItemFilter) -> list[ActionItem]: ...  # by deadline, none last
     def put_export(self, item_id: int, export: Export) -> None: ...
+    def claim_create(
+        self, item_id: int, tracker: TrackerKind, now: datetime, until: datetime
+    ) -> CreateClaim:
+        """Under the row's lock: the right to create the issue, unless it exists or another
+        worker holds that right until a later time."""
+        ...
+
+    def release_create(self, item_id: int, tracker: TrackerKind, until: datetime) -> None: ...
+    def record_export(
+        self,
+        item_id: int,
+        tracker: TrackerKind,
+        remote: tuple[str, str | None, str | None],
+        now: datetime,
+    ) -> None:
+        """The issue's id, link and (when known) status after a create or update: clears the
+        error and any claim to create; leaves what it does not know as it is."""
+        ...
+
+    def note_error(self, item_id: int, tracker: TrackerKind, error: str) -> None: ...
+    def record_sync(
+        self, item_id: int, tracker: TrackerKind, url: str | None, status: str | None,
+        now: datetime,
+    ) -> None: ...  # fmt: skip
     def closed_between(self, start: datetime, end: datetime) -> int:
         """Items closed (done or won't do) in [start, end) and still closed: the review's
         "action items closed"."""

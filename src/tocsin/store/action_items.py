@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from tocsin.app.action_items import ItemFilter
+from tocsin.app.action_items import CreateClaim, ItemFilter
 from tocsin.core.action_items import (
     ActionItem,
     Category,
@@ -65,12 +65,65 @@ class SqlActionItemRepository:
         return [_item(r, exports.get(r["id"], ())) for r in rows]
 
     def put_export(self, item_id: int, export: Export) -> None:
-        values = _export_row(export)
-        key = and_(_e.item == item_id, _e.tracker == export.tracker.value)
+        self._upsert(item_id, export.tracker, _export_row(export))
+
+    def claim_create(
+        self, item_id: int, tracker: TrackerKind, now: datetime, until: datetime
+    ) -> CreateClaim:
+        key = and_(_e.item == item_id, _e.tracker == tracker.value)
+        row = self._conn.execute(
+            select(_e.external_id, _e.creating_until).where(key).with_for_update()
+        ).first()
+        if row is None:
+            self._conn.execute(insert(action_item_exports).values(
+                item=item_id, tracker=tracker.value, creating_until=until))  # fmt: skip
+            return CreateClaim(True, None, until)
+        busy = utc_from_db(row.creating_until)
+        if row.external_id is not None:
+            return CreateClaim(False, row.external_id, None)
+        if busy is not None and busy > now:
+            return CreateClaim(False, None, busy)
+        self._conn.execute(update(action_item_exports).where(key).values(creating_until=until))
+        return CreateClaim(True, None, until)
+
+    def release_create(self, item_id: int, tracker: TrackerKind, until: datetime) -> None:
+        key = and_(_e.item == item_id, _e.tracker == tracker.value, _e.creating_until == until)
+        self._conn.execute(update(action_item_exports).where(key).values(creating_until=None))
+
+    def record_export(
+        self,
+        item_id: int,
+        tracker: TrackerKind,
+        remote: tuple[str, str | None, str | None],
+        now: datetime,
+    ) -> None:
+        external_id, url, status = remote
+        values: dict[str, Any] = {"external_id": external_id, "last_error": None,
+                                  "exported_at": now, "creating_until": None}  # fmt: skip
+        if url is not None:
+            values["url"] = url
+        if status is not None:
+            values["remote_status"] = status
+        self._upsert(item_id, tracker, values)
+
+    def record_sync(
+        self, item_id: int, tracker: TrackerKind, url: str | None, status: str | None,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        values: dict[str, Any] = {"remote_status": status, "synced_at": now, "last_error": None}
+        if url is not None:
+            values["url"] = url
+        self._upsert(item_id, tracker, values)
+
+    def note_error(self, item_id: int, tracker: TrackerKind, error: str) -> None:
+        self._upsert(item_id, tracker, {"last_error": error})
+
+    def _upsert(self, item_id: int, tracker: TrackerKind, values: dict[str, Any]) -> None:
+        key = and_(_e.item == item_id, _e.tracker == tracker.value)
         if self._conn.execute(update(action_item_exports).where(key).values(values)).rowcount:
             return
         self._conn.execute(
-            insert(action_item_exports).values(item=item_id, tracker=export.tracker.value, **values)
+            insert(action_item_exports).values(item=item_id, tracker=tracker.value, **values)
         )
 
     def closed_between(self, start: datetime, end: datetime) -> int:

@@ -346,4 +346,5 @@ action_item_exports = Table(
     Column("last_error", Text),
     Column("exported_at", UTCDateTime),
     Column("synced_at", UTCDateTime),
+    Column("creating_until", UTCDateTime),  # one worker at a time may create the issue
 )

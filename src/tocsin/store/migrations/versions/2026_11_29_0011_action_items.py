@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text),
         sa.Column("exported_at", UTCDateTime),
         sa.Column("synced_at", UTCDateTime),
+        sa.Column("creating_until", UTCDateTime),
     )
 
 
