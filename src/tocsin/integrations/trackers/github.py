@@ -1,12 +1,12 @@
 """GitHub Issues (and GitHub Enterprise Server, whose API is under `/api/v3`).
 
 Create: `POST /repos/{owner}/{repo}/issues` → 201 `{number, html_url, state}`; update:
-`PATCH /repos/{owner}/{repo}/issues/{number}` (title, body, labels, assignees, state and
-`state_reason`); read: `GET` the same. An issue's body ends with a hidden marker
-`<!-- tocsin-item-N -->`; after a lost answer, the issue is found again by listing the
-repository's issues with the item's first label updated since the item was made (`GET
-/repos/{owner}/{repo}/issues?labels=incident&state=all&since=…`, which, unlike the search
-API, sees an issue as soon as it is made) and reading their bodies.
+`PATCH /repos/{owner}/{repo}/issues/{number}` (title, body, assignees, state and
+`state_reason`; labels are set at create only); read: `GET` the same. An issue's body ends
+with a hidden marker `<!-- tocsin-item-N -->`; after a lost answer, the issue is found again
+by listing the repository's issues with the item's first label updated since the item was
+made (`GET /repos/{owner}/{repo}/issues?labels=incident&state=all&since=…`, which, unlike
+the search API, sees an issue as soon as it is made) and reading their bodies.
 """
 
 from __future__ import annotations
@@ -53,9 +53,12 @@ class GitHubTracker:
     def create(self, issue: Issue) -> Remote:
         fields = self._fields(issue)
         del fields["state"], fields["state_reason"]  # a new issue is open
+        fields["labels"] = list(issue.labels)
         return self._remote(self._http.call("POST", self._path, json=fields), "POST")
 
     def update(self, external_id: str, issue: Issue) -> Remote:
+        """Labels are left as they are (the issue's labels may have grown in GitHub), and so
+        are the assignees unless the owner maps to a login."""
         path = f"{self._path}/{external_id}"
         return self._remote(self._http.call("PATCH", path, json=self._fields(issue)), "PATCH")
 
@@ -88,8 +91,7 @@ class GitHubTracker:
         return {
             "title": issue.title,
             "body": f"{issue.body}\n\n{hidden_marker(issue.marker)}",
-            "labels": list(issue.labels),
-            "assignees": [issue.assignee] if issue.assignee else [],
+            **({"assignees": [issue.assignee]} if issue.assignee else {}),
             "state": "closed" if issue.closed else "open",
             "state_reason": state_reason,
         }

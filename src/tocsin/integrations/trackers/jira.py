@@ -56,7 +56,7 @@ class JiraTracker:
 
     def create(self, issue: Issue) -> Remote:
         fields = {"project": {"key": self._project}, "issuetype": {"name": self._issue_type},
-                  **self._fields(issue)}  # fmt: skip
+                  "labels": [*issue.labels, issue.marker], **self._fields(issue)}  # fmt: skip
         path = f"{self._root}/issue"
         data = self._http.json(self._http.call("POST", path, json={"fields": fields}), "POST", path)
         key = str(data.get("key") or "")
@@ -65,6 +65,7 @@ class JiraTracker:
         return Remote(key, self._browse(key), "new")
 
     def update(self, external_id: str, issue: Issue) -> Remote:
+        """Labels (the marker among them) are set at create only: those people add stay."""
         self._http.call("PUT", f"{self._root}/issue/{external_id}",
                         json={"fields": self._fields(issue)})  # fmt: skip
         return Remote(external_id, self._browse(external_id), None)
@@ -89,7 +90,6 @@ class JiraTracker:
     def _fields(self, issue: Issue) -> dict[str, Any]:
         fields: dict[str, Any] = {
             "summary": issue.title,
-            "labels": [*issue.labels, issue.marker],
             "description": adf(issue.body) if self._api == 3 else issue.body,
             "duedate": issue.deadline.isoformat() if issue.deadline else None,
         }
