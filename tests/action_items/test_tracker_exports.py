@@ -73,6 +73,7 @@ def test_an_edit_after_export_updates_the_same_issue_and_never_creates_another(
     assert len(github.creates()) == 1
     assert [p.path for p in github.patches()] == ["/repos/acme/platform/issues/1"] * 2
     assert github.issues[1]["title"] == "New title"
+    assert "labels" not in github.patches()[0].json()  # labels people add in GitHub stay
     assert (github.issues[1]["state"], github.issues[1]["state_reason"]) == (
         "closed",
         "not_planned",
