@@ -222,3 +222,31 @@ def test_one_worker_at_a_time_may_create_an_items_issue(
         uow.commit()
     assert late.granted
     assert (after.granted, after.external_id) == (False, "12")
+
+
+def test_items_closed_in_a_period_are_counted_by_when_they_closed(
+    wired: Tocsin, add_item: Callable[..., ActionItem], clock: ManualClock
+) -> None:
+    start = clock.now()
+    first, second, reopened = add_item("One"), add_item("Two"), add_item("Three")
+    wired.action_items.set_status(first.ref, "done", "alice")
+    clock.advance(timedelta(days=40))
+    wired.action_items.set_status(second.ref, "wont_do", "alice")
+    wired.action_items.set_status(reopened.ref, "done", "alice")
+    wired.action_items.set_status(reopened.ref, "open", "alice")
+    with SqlUnitOfWork(wired.engine, write=False) as uow:
+        early = uow.action_items.closed_between(start, start + timedelta(days=30))
+        late = uow.action_items.closed_between(
+            start + timedelta(days=30), clock.now() + timedelta(1)
+        )
+    assert (early, late) == (1, 1)
+
+
+@SQLITE_ONLY
+def test_changing_the_category_to_update_runbooks_links_the_runbook(
+    wired: Tocsin, add_item: Callable[..., ActionItem]
+) -> None:
+    item = add_item("Document the failover")
+    assert item.runbook is None
+    changed = wired.action_items.edit(item.ref, Changes(category="update runbooks"), "alice")
+    assert changed.runbook == "runbooks/payments-down.md"
