@@ -171,7 +171,9 @@ class ActionItems:
         now = self._clock.now()
         category = rules.category(draft.category)
         runbook = rules.choose_runbook(
-            category, draft.runbook, self._runbooks(incident.scope.services)
+            category,
+            draft.runbook,
+            self._candidates(category, draft.runbook, incident.scope.services),
         )
         item = ActionItem(
             id=0,
@@ -218,6 +220,14 @@ class ActionItems:
     def set_status(self, ref: str | int, status: str, actor: str) -> ActionItem:
         return self.edit(ref, Changes(status=status), actor)
 
+    def _candidates(
+        self, category: rules.Category, given: str | None, services: Sequence[str]
+    ) -> dict[str, str]:
+        """The services' runbooks, read only when the link needs them (not for every item)."""
+        if category is rules.Category.UPDATE_RUNBOOKS or given:
+            return self._runbooks(services)
+        return {}
+
     def _apply(self, uow: UnitOfWork, item: ActionItem, c: Changes) -> ActionItem:
         out = item
         if c.title is not None:
@@ -234,7 +244,9 @@ class ActionItems:
             category = rules.category(c.category) if c.category is not None else out.category
             services = uow.incidents.get(item.incident).scope.services
             given = c.runbook if c.runbook is not None else out.runbook
-            runbook = rules.choose_runbook(category, given, self._runbooks(services))
+            runbook = rules.choose_runbook(
+                category, given, self._candidates(category, given, services)
+            )
             out = replace(out, category=category, runbook=runbook)
         return out
 
