@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
 from tocsin.app.acklinks import AckLinks
+from tocsin.app.action_exports import Exports
+from tocsin.app.action_items import ActionItems, for_postmortem
 from tocsin.app.actions import ActionService
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
@@ -43,14 +45,16 @@ from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, Password
 from tocsin.app.postmortem_context import context as postmortem_context
 from tocsin.app.postmortem_meeting import AttendeeRules, MeetingPlanner
 from tocsin.app.postmortem_reminders import PostmortemReminders, ReminderPolicy
-from tocsin.app.postmortems import PostmortemService, PostmortemSettings, no_action_items
+from tocsin.app.postmortems import PostmortemService, PostmortemSettings
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import RunbookRuns
 from tocsin.app.suggestions import Suggestions
+from tocsin.app.trackers import Tracker
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
+from tocsin.core.action_items import TrackerKind
 from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
@@ -64,6 +68,9 @@ from tocsin.integrations.postmortems.renderer import TemplateFile
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.runbook_files import RunbookDirectory
 from tocsin.integrations.source_parsers import SourceParsers
+from tocsin.integrations.trackers.github import GitHubTracker
+from tocsin.integrations.trackers.http import Credential
+from tocsin.integrations.trackers.jira import JiraTracker
 from tocsin.store import database, reads
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
@@ -101,11 +108,13 @@ class Tocsin:
     actions: ActionService
     postmortems: PostmortemService
     meetings: MeetingPlanner
+    action_items: ActionItems
+    exports: Exports
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
-        """The chains every worker seeds at start: each health check, and pruning."""
-        return [*self.health.recurring(), PRUNE]
+        """The chains every worker seeds at start: each health check, pruning, tracker sync."""
+        return [*self.health.recurring(), PRUNE, *self.exports.recurring()]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -176,6 +185,9 @@ def build(
     postmortem_reminders(config, clock, oncall, adapters).install(outbox.handlers, handlers)
     meetings = postmortem_meetings(config, clock, oncall, adapters, uow)
     meetings.install(handlers)
+    items = ActionItems(uow, clock, runbook_index(config, runs), reader)
+    exports = tracker_exports(config, env, clock, uow, items)
+    exports.install(handlers)
     return Tocsin(
         config,
         path,
@@ -204,6 +216,8 @@ def build(
         ActionService(uow, clock, actions),
         postmortems,
         meetings,
+        items,
+        exports,
         adapters,
     )
 
@@ -276,7 +290,7 @@ def postmortem_service(
     settings = postmortem_settings(config)
     template = TemplateFile(settings.outline, postmortem_template_path(config, config_path))
     return PostmortemService(
-        uow, clock, incidents.severities, template, settings, no_action_items, reader
+        uow, clock, incidents.severities, template, settings, for_postmortem, reader
     )
 
 
@@ -391,6 +405,73 @@ def runbook_runs(
     return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions)
 
 
+def runbook_index(
+    config: TocsinConfig, runs: RunbookRuns
+) -> Callable[[Sequence[str]], dict[str, str]]:
+    """The runbooks for some services: name -> the file's path as tocsin.yaml sees it
+    (`runbooks/NAME.md`), for an "update runbooks" action item's link."""
+
+    def index(services: Sequence[str]) -> dict[str, str]:
+        wanted = {s.casefold() for s in services}
+        return {
+            rb.name: f"{config.runbooks.dir}/{rb.name}.md"
+            for rb in runs.runbooks.readable()
+            if wanted & {s.casefold() for s in rb.services}
+        }
+
+    return index
+
+
+def trackers(
+    config: TocsinConfig, env: Mapping[str, str], clock: Clock
+) -> dict[TrackerKind, Tracker]:
+    """One adapter per tracker in `trackers:` whose token is set (`tocsin config check`
+    names the missing ones). Adapters connect on first use."""
+    t = config.trackers
+    timeouts = adapters.Timeouts(
+        t.timeouts.connect.total_seconds(), t.timeouts.read.total_seconds()
+    )
+    found: dict[TrackerKind, Tracker] = {}
+    if t.github and (token := env.get(t.github.token_env, "").strip()):
+        g = t.github
+        found[TrackerKind.GITHUB] = GitHubTracker(
+            g.repo, Credential(token, g.token_env), g.base_url, timeouts, clock
+        )
+    if t.jira and (token := env.get(t.jira.token_env, "").strip()):
+        j = t.jira
+        found[TrackerKind.JIRA] = JiraTracker(
+            j.base_url, j.project, Credential(token, j.token_env), j.email, j.api,
+            j.issue_type, timeouts, clock,
+        )  # fmt: skip
+    return found
+
+
+def tracker_exports(
+    config: TocsinConfig,
+    env: Mapping[str, str],
+    clock: Clock,
+    uow: Callable[[], SqlUnitOfWork],
+    items: ActionItems,
+) -> Exports:
+    t = config.trackers
+    default = t.default_tracker()
+    public = (env.get("TOCSIN_PUBLIC_URL") or "").rstrip("/")
+    assignees = {
+        TrackerKind.GITHUB: dict(t.github.assignees) if t.github else {},
+        TrackerKind.JIRA: dict(t.jira.assignees) if t.jira else {},
+    }
+    return Exports(
+        uow,
+        clock,
+        items,
+        trackers(config, env, clock),
+        None if default is None else TrackerKind(default),
+        assignees,
+        lambda number: f"{public}/incidents/INC-{number}" if public else None,
+        t.sync_every,
+    )
+
+
 def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:
     """TOCSIN_SECRET_KEY, else a key made once and kept in .tocsin/secret_key beside
     tocsin.yaml (mode 0600). Processes on several hosts must share TOCSIN_SECRET_KEY."""
@@ -500,7 +581,7 @@ def notifiers(
 def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
     """Each channel secret whose environment variable is unset: found by `config check`,
     not by the first page at 3 a.m."""
-    return config.notifiers.missing_secrets(env)
+    return config.notifiers.missing_secrets(env) + config.trackers.missing_secrets(env)
 
 
 def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:

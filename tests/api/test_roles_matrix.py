@@ -16,6 +16,7 @@ from tests.support.oncall import oncall_config, wire
 from tocsin.api.deps import CSRF_HEADER, SESSION_COOKIE
 from tocsin.app.clock import ManualClock
 from tocsin.bootstrap import Tocsin
+from tocsin.core.action_items import Draft
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 
 API = "/api/v1"
@@ -89,6 +90,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{INC}/postmortem/return"): "responder",
     ("POST", f"{INC}/postmortem/publish"): "responder",
     ("GET", f"{API}/postmortems"): "viewer",
+    ("GET", f"{INC}/action-items"): "viewer",
+    ("POST", f"{INC}/action-items"): "responder",
+    ("GET", f"{API}/action-items"): "viewer",
+    ("GET", f"{API}/action-items/{{item}}"): "viewer",
+    ("PATCH", f"{API}/action-items/{{item}}"): "responder",
+    ("POST", f"{API}/action-items/{{item}}/export"): "responder",
 }  # fmt: skip
 
 # A valid body for each mutating route, so an allowed caller gets past validation.
@@ -126,6 +133,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", f"{API}/oncall/feeds"): {"target": "schedule", "name": "primary"},
     ("PUT", f"{INC}/postmortem"): {"text": "# Matrix", "version": 1},
+    ("POST", f"{INC}/action-items"): {"title": "Matrix item", "owner": "ann"},
+    ("PATCH", f"{API}/action-items/{{item}}"): {"priority": "P2"},
 }  # fmt: skip
 
 
@@ -168,6 +177,7 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
     now = tocsin.clock.now()
     override = tocsin.oncall.add_override("primary", "ann", now, now + timedelta(hours=1), "t")
     feed, _ = tocsin.oncall.add_feed("person", "ann", "tests")
+    item = tocsin.action_items.add(created.json()["id"], Draft("Matrix item", "ann"), "tests")
     return {
         "ref": created.json()["id"],
         "username": "spare",
@@ -181,6 +191,7 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
         "name": "no-such-runbook",
         "run_id": "999999",
         "action": "ecs.scale",
+        "item": item.ref,
     }
 
 

@@ -10,6 +10,7 @@ from tocsin.api.limits import BodyLimit
 from tocsin.api.routers import (
     accounts,
     ack,
+    action_items,
     alerting,
     callbacks,
     incidents,
@@ -46,6 +47,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(oncall.router)
     api.include_router(runbooks.router)
     api.include_router(postmortems.router)
+    api.include_router(action_items.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)

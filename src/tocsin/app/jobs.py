@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tocsin.app.ports import Clock, UnitOfWork
-from tocsin.core.errors import InvalidInput, NotFound
+from tocsin.core.errors import ErrorKind, InvalidInput, NotFound, TocsinError
 from tocsin.core.jobs import (
     DEFAULT_RETRY,
     Job,
@@ -36,6 +36,24 @@ BATCH = 5
 MAX_ERROR = 2000  # characters of an exception kept in last_error
 DONE_KEPT = timedelta(days=2)  # done jobs older than this are deleted (keys stay longer than
 # any interval, so a slot's key is not reused while its chain could still see it)
+
+
+class RetryNotBefore(TocsinError):
+    """A handler's far side said when to come back (429 with Retry-After): the job is retried
+    with the usual backoff, but never before `not_before`."""
+
+    kind = ErrorKind.UNAVAILABLE
+
+    def __init__(self, message: str, not_before: datetime | None = None) -> None:
+        super().__init__(message)
+        self.not_before = not_before
+
+
+class GiveUp(TocsinError):
+    """Trying again cannot help (a rejected credential, a missing project): the job is dead
+    at once, its error saying the fix; `tocsin jobs retry` once it is fixed."""
+
+    kind = ErrorKind.UNAVAILABLE
 
 
 JobHandler = Callable[[Job, Callable[[], UnitOfWork]], None]
@@ -170,19 +188,37 @@ class JobRunner:
             return
         try:
             handler(job, self._uow)
+        except GiveUp as exc:
+            log.warning("job %s (%s) cannot succeed: %s", job.id, job.kind, exc)
+            self._finish(job, owner, f"{type(exc).__name__}: {exc}"[:MAX_ERROR], retry=False)
+            return
+        except RetryNotBefore as exc:
+            log.warning("job %s (%s) deferred on attempt %s", job.id, job.kind, job.attempts)
+            self._finish(job, owner, f"{type(exc).__name__}: {exc}"[:MAX_ERROR],
+                         not_before=exc.not_before)  # fmt: skip
+            return
         except Exception as exc:
             log.warning("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
             self._finish(job, owner, f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
             return
         self._finish(job, owner, None)
 
-    def _finish(self, job: Job, owner: str, error: str | None, retry: bool = True) -> None:
+    def _finish(
+        self,
+        job: Job,
+        owner: str,
+        error: str | None,
+        retry: bool = True,
+        not_before: datetime | None = None,
+    ) -> None:
         now = self._clock.now()
         with self._uow() as uow:
             if error is None:
                 kept = uow.jobs.complete(job.id, owner)
             else:
                 again = next_attempt(job.attempts, now, self._rng, self.policy) if retry else None
+                if again is not None and not_before is not None:
+                    again = max(again, not_before)
                 kept = uow.jobs.fail(job.id, owner, error, again)
                 if again is None:
                     log.error("job %s (%s) is dead: %s", job.id, job.kind, error)

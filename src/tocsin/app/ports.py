@@ -23,6 +23,7 @@ from tocsin.core.timeline import TimelineEntry
 
 if TYPE_CHECKING:
     from tocsin.app.accounts import ApiToken, Session, User
+    from tocsin.app.action_items import ActionItemRepository
     from tocsin.app.alert_records import AlertGroup, AlertRow, Integration, Suggestion
     from tocsin.app.oncall_records import CalendarFeed, OverrideRecord
     from tocsin.core.alerts import AlertStatus
@@ -308,6 +309,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def postmortems(self) -> PostmortemRepository: ...
+
+    @property
+    def action_items(self) -> ActionItemRepository: ...
 
 
 class RunbookLibrary(Protocol):

@@ -13,7 +13,10 @@ from tocsin.cli.common import ActorOpt, JsonOpt, actor, handled, local_app, out,
 from tocsin.core.access import AccessRole, Principal
 from tocsin.core.errors import InvalidInput
 
-action_commands = typer.Typer(help="Typed actions (AWS) for an incident, with a dry run.")
+action_commands = typer.Typer(
+    help="Typed actions (AWS) for an incident, with a dry run. "
+    "For action items (follow-up work) see `tocsin actions`."
+)
 
 
 @action_commands.command("list")

@@ -7,6 +7,7 @@ import typer
 from tocsin import __version__
 from tocsin.cli import (
     accounts,
+    action_items,
     actions,
     admin,
     alerting,
@@ -49,6 +50,7 @@ app.add_typer(runbooks.runbook_commands, name="runbook")
 app.add_typer(runbooks.audit_commands, name="audit")
 app.add_typer(actions.action_commands, name="action")
 app.add_typer(postmortems.postmortem_commands, name="postmortem")
+app.add_typer(action_items.action_items_commands, name="actions")
 
 
 def _version(value: bool) -> None:

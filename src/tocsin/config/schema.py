@@ -40,6 +40,7 @@ from tocsin.config.routing import (
 )
 from tocsin.config.runbooks import RunbooksConfig
 from tocsin.config.sections import DatabaseConfig, ServiceConfig, TemplatesConfig
+from tocsin.config.trackers import TrackersConfig
 from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
 from tocsin.core.severity import Severity, SeverityModel
@@ -146,6 +147,7 @@ class TocsinConfig(BaseModel):
     notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
     runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
+    trackers: TrackersConfig = Field(default_factory=TrackersConfig)
 
     @field_validator("severities")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -338,4 +339,43 @@ postmortem_versions = Table(
     Column("saved_by", String(200), nullable=False),
     Column("saved_at", UTCDateTime, nullable=False),
     Column("action", String(16), nullable=False),
+)
+
+# Action items (core/action_items.py) and where each is tracked (one row per tracker).
+action_items = Table(
+    "action_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("deadline", Date),
+    Column("priority", String(4), nullable=False),
+    Column("labels", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("runbook", Text),
+    Column("postmortem", String(200)),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("closed_at", UTCDateTime),  # when it became done or won't do; None while open
+    Index("ix_action_items_incident", "incident"),
+    Index("ix_action_items_owner", "owner"),
+    Index("ix_action_items_status_deadline", "status", "deadline"),
+)
+
+action_item_exports = Table(
+    "action_item_exports",
+    metadata,
+    Column("item", Integer, ForeignKey("action_items.id"), primary_key=True),
+    Column("tracker", String(16), primary_key=True),
+    Column("external_id", String(100)),
+    Column("url", Text),
+    Column("remote_status", String(40)),
+    Column("last_error", Text),
+    Column("exported_at", UTCDateTime),
+    Column("synced_at", UTCDateTime),
+    Column("creating_until", UTCDateTime),  # one worker at a time may create the issue
 )

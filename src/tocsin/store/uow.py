@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from tocsin.app.errors import DatabaseCorrupt, DatabaseUnavailable, WriteConflict
 from tocsin.app.uow import Outbox
 from tocsin.store.accounts import SqlAccountRepository
+from tocsin.store.action_items import SqlActionItemRepository
 from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     runs: SqlRunRepository
     audit: SqlAuditLog
     postmortems: SqlPostmortemRepository
+    action_items: SqlActionItemRepository
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
         self.runs = SqlRunRepository(self._conn)
         self.audit = SqlAuditLog(self._conn)
         self.postmortems = SqlPostmortemRepository(self._conn)
+        self.action_items = SqlActionItemRepository(self._conn)
         return self
 
     def __exit__(

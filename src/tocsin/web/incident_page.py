@@ -14,6 +14,7 @@ from tocsin.bootstrap import Tocsin
 from tocsin.core.errors import ErrorKind, InvalidInput, NotFound
 from tocsin.core.scope import Role
 from tocsin.core.timeline import EntryKind, TimelineEntry
+from tocsin.web.action_items_view import items_for_page
 from tocsin.web.auth import PageSession, WebSession
 from tocsin.web.rendering import page
 from tocsin.web.runbooks_page import runbooks_for_page
@@ -30,6 +31,7 @@ NOTICES = {
     "note": "Note added.",
     "runbook": "Step queued: its output appears on the timeline when it has run.",
     "runbook-approval": "Step waits for a second person: `tocsin runbook approve` or the API.",
+    "action-item": "Action item added.",
 }
 
 
@@ -85,6 +87,7 @@ def incident_page(
         "severities": tocsin.incidents.severities.severities,
         "roles": [r.value for r in Role],
         "runbooks": runbooks_for_page(tocsin) if session.can_respond else [],
+        "ai": items_for_page(tocsin, incident.number),
         "alerts": tocsin.alert_admin.alerts(
             AlertFilter(incident=incident.number, limit=LINKED_ALERTS)
         ),

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tocsin.app.answers import ANSWERS
 from tocsin.web import (
+    action_items_page,
     actions,
     alerts_page,
     dashboard,
@@ -42,6 +43,7 @@ for module in (
     incident_page,
     runbooks_page,
     postmortem_page,  # before actions: /incidents/{ref}/postmortem is not an action
+    action_items_page,  # before actions: /incidents/{ref}/action-items is not an {action}
     actions,
 ):
     router.include_router(module.router)

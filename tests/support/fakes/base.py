@@ -52,6 +52,7 @@ class Answer:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False  # the work is done, but no answer comes (a lost 201): as HANG after
 
     @classmethod
     def json(cls, status: int, data: Any, **headers: str) -> Answer:
@@ -131,6 +132,9 @@ class FakeServer:
             def do_PUT(self) -> None:
                 self._serve()
 
+            def do_PATCH(self) -> None:
+                self._serve()
+
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -158,6 +162,10 @@ class FakeServer:
                     answer = fake._fault_answer(fault)
                 else:
                     answer = fake._handle(recorded)
+                if answer.hang:
+                    fake._release.wait(HANG_LIMIT)
+                    self.close_connection = True
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
