@@ -71,6 +71,7 @@ class Stamped(FakeReceiver):
     def __init__(self) -> None:
         super().__init__()
         self.arrivals: dict[str, float] = {}  # subject -> first arrival
+        self.wall: dict[str, float] = {}  # subject -> first arrival, epoch seconds
         self.repeats = 0
 
     def _answer(self, request: Request) -> Answer:
@@ -80,11 +81,13 @@ class Stamped(FakeReceiver):
             self.repeats += 1
         else:
             self.arrivals[subject] = at
+            self.wall[subject] = time.time()
         return super()._answer(request)
 
     def reset(self) -> None:
         """A new cell: its incidents are numbered from INC-1 again."""
         self.arrivals.clear()
+        self.wall.clear()
 
     def wait_for(self, subjects: set[str], timeout: float = WAIT_S) -> bool:
         deadline = time.monotonic() + timeout
@@ -209,36 +212,47 @@ def declare_one(tocsin: Tocsin, i: int) -> tuple[str, float, float]:
     return ref, start, time.perf_counter()
 
 
-def latency(tocsin: Tocsin, receiver: Stamped, idle: int, burst: int) -> dict[str, Any]:
-    """Idle: one declaration at a time, each waiting for its page. Burst: `burst` threads
-    declare at once (a barrier). From the declare call, and from its COMMIT (its return), to
+def latency(
+    tocsin: Tocsin, receiver: Stamped, idle: int, burst: int, threads: int
+) -> dict[str, Any]:
+    """Idle: one declaration at a time, each waiting for its page. Burst: `burst`
+    declarations at once from `threads` threads (started together at a barrier). From the
+    declare call, and from its COMMIT (its return), to
     the page at the receiver; and the step's lateness from the timeline (fired - due)."""
     out: dict[str, Any] = {}
     idle_refs = []
-    from_call, from_commit = [], []
+    from_call, from_commit, commit_wall = [], [], {}
     for i in range(idle):
         ref, start, committed = declare_one(tocsin, i)
+        commit_wall[ref] = time.time()
         if not receiver.wait_for({ref}):
             raise RuntimeError(f"no page for {ref}")
         from_call.append((receiver.arrivals[ref] - start) * 1000)
         from_commit.append((receiver.arrivals[ref] - committed) * 1000)
         idle_refs.append(ref)
     out["idle"] = {"from_declare_ms": stats(from_call), "from_commit_ms": stats(from_commit),
-                   "lateness_ms": stats(lateness(tocsin, idle_refs))}  # fmt: skip
-    gate = threading.Barrier(burst)
+                   "lateness_ms": stats(lateness(tocsin, idle_refs)),
+                   "split_p50_ms": split(tocsin, receiver, commit_wall)}  # fmt: skip
     found: list[tuple[str, float, float]] = []
     lock = threading.Lock()
+    gate = threading.Barrier(threads)
+    todo = iter(range(idle, idle + burst))
 
-    def one(i: int) -> None:
+    def declaring() -> None:
         gate.wait()
-        result = declare_one(tocsin, idle + i)
-        with lock:
-            found.append(result)
+        while True:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            result = declare_one(tocsin, i)
+            with lock:
+                found.append(result)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(burst)]
-    for t in threads:
+    running = [threading.Thread(target=declaring) for _ in range(threads)]
+    for t in running:
         t.start()
-    for t in threads:
+    for t in running:
         t.join()
     if not receiver.wait_for({ref for ref, _, _ in found}):
         raise RuntimeError("pages missing after the burst")
@@ -251,6 +265,24 @@ def latency(tocsin: Tocsin, receiver: Stamped, idle: int, burst: int) -> dict[st
         "lateness_ms": stats(lateness(tocsin, [r for r, _, _ in found])),
     }
     return out
+
+
+def split(tocsin: Tocsin, receiver: Stamped, committed: dict[str, float]) -> dict[str, Any]:
+    """Where an idle hand-off's time goes (p50 of each part, wall clock): the declare's
+    COMMIT returned → the step fired (wake-up, claim) → the page's marker (the step's own
+    transaction, its job marked done, the page claimed) → the receiver has it (the marker's
+    COMMIT, rendering, the HTTP request)."""
+    parts: dict[str, list[float]] = {"commit_to_step": [], "step_to_marker": [],
+                                     "marker_to_receiver": []}  # fmt: skip
+    for ref, at in committed.items():
+        entries = tocsin.incidents.timeline(ref)
+        step = next(e.at for e in entries if e.kind is EntryKind.ESCALATION
+                    and e.data["event"] == "step").timestamp()  # fmt: skip
+        marker = next(e.at for e in entries if e.kind is EntryKind.PAGE).timestamp()
+        parts["commit_to_step"].append((step - at) * 1000)
+        parts["step_to_marker"].append((marker - step) * 1000)
+        parts["marker_to_receiver"].append((receiver.wall[ref] - marker) * 1000)
+    return {name: percentile(values, 50) for name, values in parts.items()}
 
 
 def lateness(tocsin: Tocsin, refs: list[str]) -> list[float]:
@@ -267,7 +299,7 @@ def lateness(tocsin: Tocsin, refs: list[str]) -> list[float]:
 
 
 def latency_cell(name: str, url: str, receiver: Stamped, work: Path, mode: str,
-                 idle: int, burst: int) -> dict[str, Any]:  # fmt: skip
+                 idle: int, burst: int, threads: int) -> dict[str, Any]:  # fmt: skip
     """mode: `in-process` (a worker thread beside the declarations, as `tocsin serve`
     runs it: woken by JobSignal) or `process` (one `tocsin worker`, woken by NOTIFY)."""
     with tocsin_project(work, url, receiver) as env:
@@ -279,14 +311,14 @@ def latency_cell(name: str, url: str, receiver: Stamped, work: Path, mode: str,
         else:
             workers = Workers(env, work, 1)
         try:
-            found = latency(tocsin, receiver, idle, burst)
+            found = latency(tocsin, receiver, idle, burst, threads)
         finally:
             if worker is not None:
                 worker.stop()
             if workers is not None:
                 workers.stop()
             tocsin.engine.dispose()
-    return {"cell": name, "mode": mode, **found}
+    return {"cell": name, "mode": mode, "burst_threads": threads, **found}
 
 
 def throughput_cell(name: str, url: str, receiver: Stamped, work: Path, count: int,
@@ -379,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--idle", type=int, default=50, help="declarations one at a time")
     parser.add_argument("--burst", type=int, default=100, help="declarations at once")
+    parser.add_argument(
+        "--sqlite-threads", type=int, default=16, help="threads declaring a SQLite burst"
+    )
     parser.add_argument("--pages", type=int, default=300, help="pages per throughput cell")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
@@ -393,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         print("baselines", json.dumps(baseline))
         sqlite = f"sqlite:///{work / 'sqlite' / 'tocsin.db'}"
         cells.append(latency_cell("sqlite in-process", sqlite, receiver, work / "sqlite",
-                                  "in-process", args.idle, args.burst))  # fmt: skip
+                                  "in-process", args.idle, args.burst,
+                                  args.sqlite_threads))  # fmt: skip
         print(json.dumps(cells[-1]))
         if not args.skip_postgres:
             with running_postgres(work / "pg") as admin:
@@ -401,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, mode in (("pg in-process", "in-process"), ("pg 1 worker", "process")):
                     url = fresh_database(admin, name.replace(" ", "_").replace("-", "_"))
                     cells.append(latency_cell(name, url, receiver, work / name, mode,
-                                              args.idle, args.burst))  # fmt: skip
+                                              args.idle, args.burst, args.burst))  # fmt: skip
                     print(json.dumps(cells[-1]))
                 for count in (1, 3):
                     name = f"pg throughput w{count}"
