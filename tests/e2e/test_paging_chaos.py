@@ -112,11 +112,15 @@ def unfinished(engine: Engine) -> list[str]:
     return [f"{j.kind} {j.key} {j.status.value}" for j in jobs if j.kind in (STEP_JOB, PAGE_JOB)]
 
 
-def wait_until(what: str, done: Callable[[], bool], workers: Workers) -> None:
+def wait_until(
+    what: str, done: Callable[[], bool], workers: Workers, detail: Callable[[], object] = str
+) -> None:
     deadline = time.monotonic() + WITHIN_S
     while not done():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {WITHIN_S} s:\n{workers.tail()}")
+            raise AssertionError(
+                f"{what} did not happen within {WITHIN_S} s: {detail()}\n{workers.tail()}"
+            )
         time.sleep(0.05)  # polling for an outcome, not timing anything
 
 
@@ -149,7 +153,9 @@ def chaos(
                 )
                 workers.kill_one()
             ids = list(declared)
-        wait_until("every page", lambda: len(pages(receiver)) >= expected, workers)
+        wanted = {(who, f"INC-{n}") for who in PEOPLE for n in range(1, incidents + 1)}
+        missing = lambda: sorted(wanted - pages(receiver).keys())[:10]  # noqa: E731
+        wait_until("every page", lambda: not missing(), workers, missing)
         wait_until("no step or page left", lambda: not unfinished(engine), workers)
     finally:
         codes = workers.stop()
