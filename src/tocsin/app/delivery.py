@@ -74,6 +74,11 @@ class Courier:
         self._limiter = limiter or RateLimiter()
         self._policy = policy
 
+    def repeats_safely(self, kind: ContactKind) -> bool:
+        """Whether this kind's notifier hands the far side the notification's idempotency
+        key, so a repeat is dropped there (an adapter says so with `idempotent = True`)."""
+        return getattr(self._notifiers.get(kind), "idempotent", False) is True
+
     def attempt(self, to: ContactMethod, notification: Notification, attempts: int) -> Attempt:
         """Send once, unless the rate limit says not yet. `attempts` counts the sends made so
         far including this one (a WAIT does not count)."""

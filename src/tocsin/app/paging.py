@@ -7,7 +7,11 @@ running one and unacknowledged, records the step, schedules one page job per per
 contact method (by their notification rules) and the next step. A page job writes its
 attempt on the timeline and commits *before* it calls the notifier, so a worker that dies
 mid-send leaves a marker: the job run again after the lease sees it and does not send a
-second time. Acknowledging or resolving stops the escalation in the same transaction.
+second time, unless the channel carries the page's idempotency key to a receiver that drops
+repeats (webhooks: the CloudEvents id), where it sends again with the same key; otherwise the
+timeline says the outcome is unknown. A page's transactions are run again from a fresh read
+when a sibling page or step of the same incident committed first (`_retrying`).
+Acknowledging or resolving stops the escalation in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
-from tocsin.app.delivery import Courier
+from tocsin.app.delivery import Attempt, Courier
 from tocsin.app.jobs import JobHandlers
 from tocsin.app.ports import Clock, Directory, UnitOfWork
 from tocsin.app.uow import Handlers
 from tocsin.core.delivery import Next
+from tocsin.core.errors import ConcurrentChange
 from tocsin.core.escalation import Policy, TargetKind
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec
@@ -41,7 +47,13 @@ STEP_JOB = "escalation.step"
 BREACH_JOB = "escalation.breach"
 PAGE_JOB = "page.send"
 RETRY_BASE = timedelta(seconds=5)
+CONFLICT_TRIES = 5
+CUT_SHORT = (
+    "the worker sending it stopped before recording what came back; not sent again, "
+    "as it may have gone out and this channel cannot tell a repeat"
+)
 
+T = TypeVar("T")
 PolicyFor = Callable[[Sequence[str], str], Policy | None]
 """The policy for an incident's services and severity (routing), or None: nobody is paged."""
 
@@ -101,25 +113,26 @@ class Paging:
     # -- jobs ---------------------------------------------------------------------------
 
     def run_step(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
-        p = job.payload
+        _retrying(uow_factory, lambda uow: self._step(uow, job.payload))
+
+    def _step(self, uow: UnitOfWork, p: dict[str, Any]) -> None:
         policy, round_, index = Policy.from_dict(p["policy"]), p["round"], p["index"]
-        with uow_factory() as uow:
-            incident = uow.incidents.get(p["incident"])
-            if _stale(incident, p["gen"]):
-                return
-            now = self.clock.now()
-            step = policy.steps[index]
-            if step.when.holds(incident.severity, bool(incident.impact.customer_impact)):
-                self._fire(uow, incident, p, now)
-            else:
-                text = f"Step {index + 1} skipped: it applies to {step.when.describe()}"
-                incident.record_escalation(now, "skipped", text, {"round": round_, "index": index})
-            following = policy.after(round_, index)
-            if following is not None:
-                nxt = {**p, "round": following[0], "index": following[1]}
-                uow.jobs.schedule(self._step_spec(incident.number, policy, nxt))
-            uow.incidents.save(incident)
-            uow.commit()
+        incident = uow.incidents.get(p["incident"])
+        if _stale(incident, p["gen"]):
+            return
+        now = self.clock.now()
+        step = policy.steps[index]
+        if step.when.holds(incident.severity, bool(incident.impact.customer_impact)):
+            self._fire(uow, incident, p, now)
+        else:
+            text = f"Step {index + 1} skipped: it applies to {step.when.describe()}"
+            incident.record_escalation(now, "skipped", text, {"round": round_, "index": index})
+        following = policy.after(round_, index)
+        if following is not None:
+            nxt = {**p, "round": following[0], "index": following[1]}
+            uow.jobs.schedule(self._step_spec(incident.number, policy, nxt))
+        uow.incidents.save(incident)
+        uow.commit()
 
     def _fire(self, uow: UnitOfWork, incident: Incident, p: dict[str, Any], now: datetime) -> None:
         step = Policy.from_dict(p["policy"]).steps[p["index"]]
@@ -202,32 +215,55 @@ class Paging:
         method = ContactMethod(
             ContactKind(p["method"]["kind"]), p["method"]["address"], p["method"]["label"]
         )
-        with uow_factory() as uow:  # the marker: committed before anything goes out
-            incident = uow.incidents.get(p["incident"])
-            if _stale(incident, p["gen"]) or _attempted(uow, incident.number, p):
-                return
-            now = self.clock.now()
-            incident.record_page(now, f"Paging {p['who']} by {_how(method)}", _data(p, "sending"))
-            uow.incidents.save(incident)
-            uow.commit()
+        # The marker, committed before anything goes out.
+        incident = _retrying(uow_factory, lambda uow: self._mark(uow, p, method))
+        if incident is None:
+            return
         attempt = self.courier.attempt(method, self._note(incident, p), p["attempt"] + 1)
-        with uow_factory() as uow:
-            incident = uow.incidents.get(p["incident"])
-            now = self.clock.now()
-            decision, status = attempt.decision, attempt.status
-            text = f"Page to {p['who']} by {_how(method)}: {status}"
-            if attempt.detail:
-                text += f" ({attempt.detail[:200]})"
-            incident.record_page(now, text, _data(p, status) | {"remote_id": attempt.remote_id})
-            if decision.next is Next.RETRY:
-                retry = {**p, "attempt": p["attempt"] + 1}
-                key = f"page:{p['page']}#{retry['attempt']}"
-                due = decision.at or now + RETRY_BASE
-                uow.jobs.schedule(JobSpec(PAGE_JOB, retry, due, incident.number, key))
-            elif decision.next is Next.NEXT_METHOD:
-                self._fall_back(uow, incident, p, now)
-            uow.incidents.save(incident)
-            uow.commit()
+        _retrying(uow_factory, lambda uow: self._outcome(uow, p, method, attempt))
+
+    def _mark(self, uow: UnitOfWork, p: dict[str, Any], method: ContactMethod) -> Incident | None:
+        """Record the attempt and return the incident to send for; None: send nothing."""
+        incident = uow.incidents.get(p["incident"])
+        if _stale(incident, p["gen"]):
+            return None
+        now = self.clock.now()
+        state = _attempt_state(uow, incident.number, p)
+        if state is _Attempt.DONE:
+            return None
+        text = f"Paging {p['who']} by {_how(method)}"
+        if state is _Attempt.CUT_SHORT:  # a worker died between the marker and the outcome
+            if not self.courier.repeats_safely(method.kind):
+                text = f"Page to {p['who']} by {_how(method)}: unknown ({CUT_SHORT})"
+                incident.record_page(now, text, _data(p, "unknown"))
+                uow.incidents.save(incident)
+                uow.commit()
+                return None
+            text += " again, with the same id (the worker sending it stopped)"
+        incident.record_page(now, text, _data(p, "sending"))
+        uow.incidents.save(incident)
+        uow.commit()
+        return incident
+
+    def _outcome(
+        self, uow: UnitOfWork, p: dict[str, Any], method: ContactMethod, attempt: Attempt
+    ) -> None:
+        incident = uow.incidents.get(p["incident"])
+        now = self.clock.now()
+        decision, status = attempt.decision, attempt.status
+        text = f"Page to {p['who']} by {_how(method)}: {status}"
+        if attempt.detail:
+            text += f" ({attempt.detail[:200]})"
+        incident.record_page(now, text, _data(p, status) | {"remote_id": attempt.remote_id})
+        if decision.next is Next.RETRY:
+            retry = {**p, "attempt": p["attempt"] + 1}
+            key = f"page:{p['page']}#{retry['attempt']}"
+            due = decision.at or now + RETRY_BASE
+            uow.jobs.schedule(JobSpec(PAGE_JOB, retry, due, incident.number, key))
+        elif decision.next is Next.NEXT_METHOD:
+            self._fall_back(uow, incident, p, now)
+        uow.incidents.save(incident)
+        uow.commit()
 
     def _note(self, incident: Incident, p: dict[str, Any]) -> Notification:
         return Notification(
@@ -278,15 +314,39 @@ def _stale(incident: Incident, gen: int) -> bool:
     return not incident.status.is_open
 
 
-def _attempted(uow: UnitOfWork, number: int, p: dict[str, Any]) -> bool:
-    """This attempt started before (the worker may have died mid-send: never send twice),
-    or an earlier attempt of the page was delivered."""
-    return any(
-        entry.kind is EntryKind.PAGE
-        and entry.data.get("page") == p["page"]
-        and (entry.data.get("attempt") == p["attempt"] or entry.data.get("status") == "sent")
+class _Attempt(Enum):
+    NEW = "new"
+    CUT_SHORT = "cut short"  # its marker is stored, its outcome is not
+    DONE = "done"  # its outcome is stored, or an earlier attempt of the page was delivered
+
+
+def _attempt_state(uow: UnitOfWork, number: int, p: dict[str, Any]) -> _Attempt:
+    """Where this attempt of the page stands, from the timeline."""
+    ours = [
+        entry.data
         for entry in uow.incidents.timeline(number)
-    )
+        if entry.kind is EntryKind.PAGE and entry.data.get("page") == p["page"]
+    ]
+    if any(d.get("status") == "sent" for d in ours):
+        return _Attempt.DONE
+    this = [d.get("status") for d in ours if d.get("attempt") == p["attempt"]]
+    if not this:
+        return _Attempt.NEW
+    return _Attempt.CUT_SHORT if set(this) == {"sending"} else _Attempt.DONE
+
+
+def _retrying(uow_factory: Callable[[], UnitOfWork], work: Callable[[UnitOfWork], T]) -> T:
+    """`work` in a transaction of its own, run again from a fresh read when another
+    transaction changed the incident meanwhile (a sibling page, a step, an update): a
+    conflict neither delays the page by a job retry nor loses the outcome."""
+    for tries in range(1, CONFLICT_TRIES + 1):
+        try:
+            with uow_factory() as uow:
+                return work(uow)
+        except ConcurrentChange:
+            if tries == CONFLICT_TRIES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _data(p: dict[str, Any], status: str) -> dict[str, Any]:

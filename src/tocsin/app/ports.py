@@ -338,7 +338,8 @@ class ActionRunner(Protocol):
 class Notifier(Protocol):
     """One channel's adapter (integrations/notifiers/): renders and delivers. It never
     raises for the far side's trouble: every outcome is a Delivery, so a caller retries or
-    falls back to the person's next method."""
+    falls back to the person's next method. An adapter whose far side drops a repeat of the
+    same idempotency key says so with a class attribute `idempotent = True` (Courier)."""
 
     kind: ContactKind
 

@@ -36,6 +36,7 @@ class Webhook:
 
 class WebhookNotifier:
     kind = ContactKind.WEBHOOK
+    idempotent = True  # the CloudEvents id is the idempotency key: receivers drop repeats
 
     def __init__(
         self,

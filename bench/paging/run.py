@@ -1,0 +1,495 @@
+"""Paging benchmarks (issue 10): declaration → page handed to the notifier (idle and 100 at
+once), escalation lateness under that load, and pages per second through a local notifier
+server with one and three `tocsin worker` processes on PostgreSQL, with the server CPU per
+page. Baselines measured in the same run: the notifier's own round trip to the same server,
+and Alertmanager's alert → webhook hand-off when `prometheus-alertmanager` is installed.
+See README.md beside this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+ROOT = Path(__file__).resolve().parents[2]
+for path in (ROOT, ROOT / "src"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.api_latency.load import machine_busy_seconds  # noqa: E402
+from bench.jobs.cpu import own_seconds, process_seconds, tree_seconds  # noqa: E402
+from tests.support.fakes.base import Answer, Request, running  # noqa: E402
+from tests.support.fakes.receiver import FakeReceiver  # noqa: E402
+from tests.support.paging import paging_yaml  # noqa: E402
+from tests.support.postgres import fresh_database, running_postgres  # noqa: E402
+from tocsin.bootstrap import Tocsin, build  # noqa: E402
+from tocsin.core.notify import ContactKind, ContactMethod, Notification, Purpose  # noqa: E402
+from tocsin.core.timeline import EntryKind  # noqa: E402
+from tocsin.integrations.notifiers.webhook import Webhook, WebhookNotifier  # noqa: E402
+from tocsin.store import database  # noqa: E402
+from tocsin.worker.loop import Worker  # noqa: E402
+
+RESULTS = ROOT / ".bench" / "paging.json"
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+PEOPLE = ("ann",)  # one page per incident: the on-call person's webhook
+GOALS = {"idle_p99_ms": 10.0, "burst_p99_ms": 100.0, "lateness_p99_ms": 100.0}
+WAIT_S = 120.0
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))], 2)
+
+
+def stats(values: list[float]) -> dict[str, float | int | None]:
+    return {"n": len(values), "p50": percentile(values, 50), "p99": percentile(values, 99),
+            "max": round(max(values), 2) if values else None}  # fmt: skip
+
+
+class Stamped(FakeReceiver):
+    """The webhook receiver, noting when each request arrived (perf_counter) and for what:
+    the path (the person or `/am`) and the CloudEvents subject (the incident)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: dict[str, float] = {}  # subject -> first arrival
+        self.wall: dict[str, float] = {}  # subject -> first arrival, epoch seconds
+        self.repeats = 0
+
+    def _answer(self, request: Request) -> Answer:
+        at = time.perf_counter()
+        subject = _subject(request)
+        if subject in self.arrivals:
+            self.repeats += 1
+        else:
+            self.arrivals[subject] = at
+            self.wall[subject] = time.time()
+        return super()._answer(request)
+
+    def reset(self) -> None:
+        """A new cell: its incidents are numbered from INC-1 again."""
+        self.arrivals.clear()
+        self.wall.clear()
+
+    def wait_for(self, subjects: set[str], timeout: float = WAIT_S) -> bool:
+        deadline = time.monotonic() + timeout
+        while not subjects <= self.arrivals.keys():
+            if time.monotonic() > deadline:
+                return False
+            self.wait_for_requests(len(self.requests) + 1, 0.05)
+        return True
+
+
+def _subject(request: Request) -> str:
+    body = request.json()
+    if isinstance(body, dict) and "subject" in body:
+        return str(body["subject"])
+    return "am:" + body["alerts"][0]["labels"]["alertname"]  # Alertmanager's webhook
+
+
+# -- baselines -----------------------------------------------------------------------------
+
+
+def notifier_round_trip(receiver: Stamped, count: int = 200) -> dict[str, Any]:
+    """Tocsin's webhook notifier alone: send → the receiver has it, and the whole send."""
+    notifier = WebhookNotifier({"x": Webhook(f"{receiver.url}/x")})
+    to = ContactMethod(ContactKind.WEBHOOK, "x")
+    arrive, whole = [], []
+    for i in range(count + 10):
+        n = Notification(Purpose.PAGE, "t", "x", f"RT-{i}", "P1", idempotency_key=f"rt{i}")
+        start = time.perf_counter()
+        notifier.send(to, n)
+        end = time.perf_counter()
+        if i >= 10:  # the first ones open the connection
+            arrive.append((receiver.arrivals[f"RT-{i}"] - start) * 1000)
+            whole.append((end - start) * 1000)
+    notifier.close()
+    return {"hand_off_ms": stats(arrive), "send_ms": stats(whole)}
+
+
+def alertmanager_hand_off(receiver: Stamped, work: Path, count: int = 100) -> dict[str, Any]:
+    """Alertmanager's POST /api/v2/alerts → its webhook at the receiver, one alert at a time
+    (each its own group, group_wait 0s)."""
+    if not Path(ALERTMANAGER).exists():
+        return {"skipped": f"{ALERTMANAGER} is not installed"}
+    config = work / "alertmanager.yml"
+    config.write_text(
+        "route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 0s\n"
+        "  group_interval: 1h\n  repeat_interval: 4h\nreceivers:\n  - name: hook\n"
+        f"    webhook_configs:\n      - url: {receiver.url}/am\n        send_resolved: false\n"
+    )
+    port = _free_port()
+    command = [ALERTMANAGER, f"--config.file={config}", f"--storage.path={work / 'am'}",
+               f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+               "--log.level=warn"]  # fmt: skip
+    with (work / "alertmanager.log").open("ab") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=log)  # noqa: S603 - fixed binary
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(timeout=5) as client:
+            _until(lambda: _ok(client, f"{base}/-/ready"), "Alertmanager ready")
+            times = []
+            for i in range(count + 5):
+                name = f"a{i}"
+                alert = [{"labels": {"alertname": name, "severity": "critical"}}]
+                start = time.perf_counter()
+                client.post(f"{base}/api/v2/alerts", json=alert).raise_for_status()
+                if not receiver.wait_for({f"am:{name}"}, 10):
+                    return {"error": f"alert {name} never reached the webhook"}
+                if i >= 5:
+                    times.append((receiver.arrivals[f"am:{name}"] - start) * 1000)
+        return {"hand_off_ms": stats(times)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+# -- Tocsin --------------------------------------------------------------------------------
+
+
+@contextmanager
+def tocsin_project(work: Path, url: str, receiver: Stamped) -> Iterator[dict[str, str]]:
+    work.mkdir(parents=True, exist_ok=True)
+    receiver.reset()
+    (work / "tocsin.yaml").write_text(paging_yaml(receiver.url, PEOPLE), encoding="utf-8")
+    engine = database.create(url)
+    database.upgrade(engine)
+    engine.dispose()
+    env = {"TOCSIN_CONFIG": str(work / "tocsin.yaml"), "TOCSIN_DATABASE_URL": url}
+    yield env
+
+
+class Workers:
+    """`tocsin worker` processes (the command as users run it), from this checkout."""
+
+    def __init__(self, env: dict[str, str], work: Path, count: int) -> None:
+        full = {**os.environ, **env, "PYTHONPATH": str(ROOT / "src")}
+        full.pop("TOCSIN_URL", None)
+        self.log = work / "workers.log"
+        with self.log.open("ab") as out:
+            self.procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "tocsin", "worker", "--poll", "2"],
+                    env=full,
+                    stdout=out,
+                    stderr=out,
+                )
+                for _ in range(count)
+            ]
+        _until(lambda: self.log.read_text().count("listening for jobs") >= count, "workers")
+
+    def cpu_s(self) -> float:
+        return sum(process_seconds(p.pid) or 0.0 for p in self.procs)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            p.wait(timeout=30)
+
+
+def declare_one(tocsin: Tocsin, i: int) -> tuple[str, float, float]:
+    start = time.perf_counter()
+    ref = tocsin.incidents.declare("bench", f"Outage {i}", "P3").incident.id
+    return ref, start, time.perf_counter()
+
+
+def latency(
+    tocsin: Tocsin, receiver: Stamped, idle: int, burst: int, threads: int
+) -> dict[str, Any]:
+    """Idle: one declaration at a time, each waiting for its page. Burst: `burst`
+    declarations at once from `threads` threads (started together at a barrier). From the
+    declare call, and from its COMMIT (its return), to
+    the page at the receiver; and the step's lateness from the timeline (fired - due)."""
+    out: dict[str, Any] = {}
+    idle_refs = []
+    from_call, from_commit, commit_wall = [], [], {}
+    for i in range(idle):
+        ref, start, committed = declare_one(tocsin, i)
+        commit_wall[ref] = time.time()
+        if not receiver.wait_for({ref}):
+            raise RuntimeError(f"no page for {ref}")
+        from_call.append((receiver.arrivals[ref] - start) * 1000)
+        from_commit.append((receiver.arrivals[ref] - committed) * 1000)
+        idle_refs.append(ref)
+    out["idle"] = {"from_declare_ms": stats(from_call), "from_commit_ms": stats(from_commit),
+                   "lateness_ms": stats(lateness(tocsin, idle_refs)),
+                   "split_p50_ms": split(tocsin, receiver, commit_wall)}  # fmt: skip
+    found: list[tuple[str, float, float]] = []
+    lock = threading.Lock()
+    gate = threading.Barrier(threads)
+    todo = iter(range(idle, idle + burst))
+
+    def declaring() -> None:
+        gate.wait()
+        while True:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            result = declare_one(tocsin, i)
+            with lock:
+                found.append(result)
+
+    running = [threading.Thread(target=declaring) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    if not receiver.wait_for({ref for ref, _, _ in found}):
+        raise RuntimeError("pages missing after the burst")
+    first = min(start for _, start, _ in found)
+    out["burst"] = {
+        "from_declare_ms": stats([(receiver.arrivals[r] - s) * 1000 for r, s, _ in found]),
+        "from_commit_ms": stats([(receiver.arrivals[r] - c) * 1000 for r, _, c in found]),
+        "from_burst_start_ms": stats([(receiver.arrivals[r] - first) * 1000 for r, _, _ in found]),
+        "declare_ms": stats([(c - s) * 1000 for _, s, c in found]),
+        "lateness_ms": stats(lateness(tocsin, [r for r, _, _ in found])),
+    }
+    return out
+
+
+def split(tocsin: Tocsin, receiver: Stamped, committed: dict[str, float]) -> dict[str, Any]:
+    """Where an idle hand-off's time goes (p50 of each part, wall clock): the declare's
+    COMMIT returned → the step fired (wake-up, claim) → the page's marker (the step's own
+    transaction, its job marked done, the page claimed) → the receiver has it (the marker's
+    COMMIT, rendering, the HTTP request)."""
+    parts: dict[str, list[float]] = {"commit_to_step": [], "step_to_marker": [],
+                                     "marker_to_receiver": []}  # fmt: skip
+    for ref, at in committed.items():
+        entries = tocsin.incidents.timeline(ref)
+        step = next(e.at for e in entries if e.kind is EntryKind.ESCALATION
+                    and e.data["event"] == "step").timestamp()  # fmt: skip
+        marker = next(e.at for e in entries if e.kind is EntryKind.PAGE).timestamp()
+        parts["commit_to_step"].append((step - at) * 1000)
+        parts["step_to_marker"].append((marker - step) * 1000)
+        parts["marker_to_receiver"].append((receiver.wall[ref] - marker) * 1000)
+    return {name: percentile(values, 50) for name, values in parts.items()}
+
+
+def lateness(tocsin: Tocsin, refs: list[str]) -> list[float]:
+    """Step 1 fired minus due (due: the declaration, `after: 0m`), in Tocsin's own clock."""
+    late = []
+    for ref in refs:
+        entries = tocsin.incidents.timeline(ref)
+        due = next(e.at for e in entries if e.kind is EntryKind.DECLARED)
+        fired = next(
+            e.at for e in entries if e.kind is EntryKind.ESCALATION and e.data["event"] == "step"
+        )
+        late.append((fired - due).total_seconds() * 1000)
+    return late
+
+
+def latency_cell(name: str, url: str, receiver: Stamped, work: Path, mode: str,
+                 idle: int, burst: int, threads: int) -> dict[str, Any]:  # fmt: skip
+    """mode: `in-process` (a worker thread beside the declarations, as `tocsin serve`
+    runs it: woken by JobSignal) or `process` (one `tocsin worker`, woken by NOTIFY)."""
+    with tocsin_project(work, url, receiver) as env:
+        tocsin = build(env=env, cwd=work)
+        worker = workers = None
+        if mode == "in-process":
+            worker = Worker.wired(tocsin)
+            worker.start()
+        else:
+            workers = Workers(env, work, 1)
+        try:
+            found = latency(tocsin, receiver, idle, burst, threads)
+        finally:
+            if worker is not None:
+                worker.stop()
+            if workers is not None:
+                workers.stop()
+            tocsin.engine.dispose()
+    return {"cell": name, "mode": mode, "burst_threads": threads, **found}
+
+
+def throughput_cell(name: str, url: str, receiver: Stamped, work: Path, count: int,
+                    pages: int, postmaster: int | None) -> dict[str, Any]:  # fmt: skip
+    """`count` `tocsin worker` processes; `pages` incidents declared from 4 threads as fast
+    as they go; pages/s from the first declaration to the last page; CPU of the workers,
+    PostgreSQL and this process (the declarations and the receiver) over that span."""
+    with tocsin_project(work, url, receiver) as env:
+        tocsin = build(env=env, cwd=work)
+        workers = Workers(env, work, count)
+        try:
+            cpu0 = (workers.cpu_s(), _pg_s(postmaster), own_seconds(), machine_busy_seconds())
+            start = time.perf_counter()
+            refs: list[str] = []
+            lock = threading.Lock()
+
+            def declare(offset: int) -> None:
+                for i in range(offset, pages, 4):
+                    ref = tocsin.incidents.declare("bench", f"Load {i}", "P3").incident.id
+                    with lock:
+                        refs.append(ref)
+
+            threads = [threading.Thread(target=declare, args=(k,)) for k in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            declared = time.perf_counter() - start
+            if not receiver.wait_for(set(refs)):
+                raise RuntimeError(f"{name}: pages missing")
+            span = max(receiver.arrivals[r] for r in refs) - start
+            cpu1 = (workers.cpu_s(), _pg_s(postmaster), own_seconds(), machine_busy_seconds())
+        finally:
+            workers.stop()
+            tocsin.engine.dispose()
+    workers_s, pg_s, bench_s, busy_s = (b - a for a, b in zip(cpu0, cpu1, strict=True))
+    return {
+        "cell": name, "workers": count, "pages": pages, "seconds": round(span, 2),
+        "declared_in_s": round(declared, 2), "pages_per_s": round(pages / span, 1),
+        "workers_cpu_ms_per_page": round(workers_s / pages * 1000, 2),
+        "postgresql_cpu_ms_per_page": round(pg_s / pages * 1000, 2),
+        "load_generator_cpu_ms_per_page": round(bench_s / pages * 1000, 2),
+        "server_cpu_ms_per_page": round((workers_s + pg_s) / pages * 1000, 2),
+        "other_cores": round((busy_s - workers_s - pg_s - bench_s) / span, 2),
+    }  # fmt: skip
+
+
+def _pg_s(postmaster: int | None) -> float:
+    return tree_seconds(postmaster) if postmaster else 0.0
+
+
+def _postmaster(url: str) -> int | None:
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname="postgres") as conn:
+        row = conn.execute(
+            "SELECT setting FROM pg_settings WHERE name = 'data_directory'"
+        ).fetchone()
+    if row is None:
+        return None
+    try:
+        return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError):
+        return None  # the data directory is not readable to us: no PostgreSQL CPU
+
+
+def _until(done: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: not ready within {timeout} s")
+        time.sleep(0.05)
+
+
+def _ok(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(url).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--idle", type=int, default=50, help="declarations one at a time")
+    parser.add_argument("--burst", type=int, default=100, help="declarations at once")
+    parser.add_argument(
+        "--sqlite-threads", type=int, default=16, help="threads declaring a SQLite burst"
+    )
+    parser.add_argument("--pages", type=int, default=300, help="pages per throughput cell")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    cells: list[dict[str, Any]] = []
+    started = time.monotonic()
+    busy0, t0 = machine_busy_seconds(), time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bench-paging-") as tmp, running(Stamped()) as server:
+        receiver = cast(Stamped, server)
+        work = Path(tmp)
+        baseline = {"notifier": notifier_round_trip(receiver),
+                    "alertmanager": alertmanager_hand_off(receiver, work)}  # fmt: skip
+        print("baselines", json.dumps(baseline))
+        sqlite = f"sqlite:///{work / 'sqlite' / 'tocsin.db'}"
+        cells.append(latency_cell("sqlite in-process", sqlite, receiver, work / "sqlite",
+                                  "in-process", args.idle, args.burst,
+                                  args.sqlite_threads))  # fmt: skip
+        print(json.dumps(cells[-1]))
+        if not args.skip_postgres:
+            with running_postgres(work / "pg") as admin:
+                postmaster = _postmaster(admin)
+                for name, mode in (("pg in-process", "in-process"), ("pg 1 worker", "process")):
+                    url = fresh_database(admin, name.replace(" ", "_").replace("-", "_"))
+                    cells.append(latency_cell(name, url, receiver, work / name, mode,
+                                              args.idle, args.burst, args.burst))  # fmt: skip
+                    print(json.dumps(cells[-1]))
+                for count in (1, 3):
+                    name = f"pg throughput w{count}"
+                    url = fresh_database(admin, f"tp{count}")
+                    cells.append(throughput_cell(name, url, receiver, work / name, count,
+                                                 args.pages, postmaster))  # fmt: skip
+                    print(json.dumps(cells[-1]))
+        repeats = receiver.repeats
+    other = (machine_busy_seconds() - busy0) / (time.monotonic() - t0)
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(), "python": platform.python_version(), "cpus": os.cpu_count(),
+        "load_before": os.getloadavg(), "machine_busy_cores": round(other, 2),
+        "seconds": round(time.monotonic() - started, 1), "baseline": baseline, "cells": cells,
+        "repeated_pages": repeats, "goals": GOALS,
+    }  # fmt: skip
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print_table(report)
+    return 0
+
+
+def print_table(report: dict[str, Any]) -> None:
+    base = report["baseline"]
+    rt = base["notifier"]["hand_off_ms"]
+    am = base["alertmanager"].get("hand_off_ms")
+    print(f"\nnotifier round trip alone: p50 {rt['p50']} ms, p99 {rt['p99']} ms")
+    if am:
+        print(f"Alertmanager alert -> webhook: p50 {am['p50']} ms, p99 {am['p99']} ms")
+    print("\n| cell | phase | from declare p50/p99 ms | from commit p50/p99 ms | lateness p99 ms |")
+    print("|---|---|---:|---:|---:|")
+    for cell in report["cells"]:
+        for phase in ("idle", "burst"):
+            if phase in cell:
+                c = cell[phase]
+                print(f"| {cell['cell']} | {phase} | {c['from_declare_ms']['p50']} / "
+                      f"{c['from_declare_ms']['p99']} | {c['from_commit_ms']['p50']} / "
+                      f"{c['from_commit_ms']['p99']} | {c['lateness_ms']['p99']} |")  # fmt: skip
+        if "pages_per_s" in cell:
+            print(f"| {cell['cell']} | {cell['pages']} pages | {cell['pages_per_s']} pages/s | "
+                  f"server CPU {cell['server_cpu_ms_per_page']} ms/page | |")  # fmt: skip
+    print(
+        f"\nmachine busy (all processes): {report['machine_busy_cores']} cores; "
+        f"load before {report['load_before']}; {report['seconds']} s"
+    )
+
+
+def _commit() -> str:
+    command = ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    return done.stdout.strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
