@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from tocsin.app import messages
 from tocsin.app.accounts import AccountService
 from tocsin.app.acklinks import AckLinks
-from tocsin.app.actions import ActionService
+from tocsin.app.actions import ActionService, RoutedActions
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.audit import AuditLog
@@ -47,9 +47,11 @@ from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
+from tocsin.core.actions import ACTIONS, ActionSpec
 from tocsin.core.errors import DomainError
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
+from tocsin.integrations.actions.http import HttpActions
 from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
@@ -159,8 +161,8 @@ def build(
     acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
     adapters = notifiers(config, env, clock)
     install_paging(config, clock, service, oncall, acks, adapters, outbox.handlers, handlers)
-    actions = aws_actions(env)
-    runs = runbook_runs(config, path, env, clock, uow, reader, actions)
+    specs, actions = typed_actions(config, env)
+    runs = runbook_runs(config, path, env, clock, uow, reader, actions, specs)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
     return Tocsin(
         config,
@@ -187,7 +189,7 @@ def build(
         Suggestions(uow, clock, service, reader),
         runs,
         AuditLog(reader),
-        ActionService(uow, clock, actions),
+        ActionService(uow, clock, actions, specs),
         adapters,
     )
 
@@ -262,6 +264,20 @@ def aws_actions(env: Mapping[str, str]) -> Callable[[], ActionRunner]:
     return get
 
 
+def typed_actions(
+    config: TocsinConfig, env: Mapping[str, str]
+) -> tuple[dict[str, ActionSpec], Callable[[], ActionRunner]]:
+    """The built-in AWS actions and tocsin.yaml's `runbooks.http_actions`, each name routed
+    to its adapter (boto3 loaded only when an AWS action first runs)."""
+    defs = config.runbooks.http_defs()
+    http = HttpActions(defs, env)
+    aws = aws_actions(env)
+    routes: dict[str, Callable[[], ActionRunner]] = {name: aws for name in ACTIONS}
+    routes.update({name: (lambda: http) for name in defs})
+    router = RoutedActions(routes)
+    return {**ACTIONS, **{n: d.spec for n, d in defs.items()}}, lambda: router
+
+
 def runbook_runs(
     config: TocsinConfig,
     config_path: Path,
@@ -270,6 +286,7 @@ def runbook_runs(
     uow: Callable[[], SqlUnitOfWork],
     reader: Callable[[], SqlUnitOfWork],
     actions: Callable[[], ActionRunner] | None = None,
+    specs: Mapping[str, ActionSpec] | None = None,
 ) -> RunbookRuns:
     """Runbooks from `runbooks.dir` (beside tocsin.yaml), run by bash from that folder with a
     clean environment (integrations/actions/shell.py)."""
@@ -278,6 +295,7 @@ def runbook_runs(
     settings = RunSettings(
         rb.shell, rb.output_limit, rb.timeout, dict(rb.values), dict(rb.secrets),
         frozenset(s.casefold() for s in rb.approval), tuple(rb.redact),
+        dict(ACTIONS if specs is None else specs),
     )  # fmt: skip
     library = Runbooks(RunbookDirectory(home / rb.dir), settings)
     return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions)

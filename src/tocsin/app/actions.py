@@ -18,7 +18,7 @@ from tocsin.app.runs import ConfirmationRequired
 from tocsin.core.access import AccessRole, Forbidden, Principal
 from tocsin.core.actions import ACTIONS, ActionResult, ActionSpec, action_spec
 from tocsin.core.audit import Action
-from tocsin.core.errors import IllegalTransition
+from tocsin.core.errors import IllegalTransition, NotFound
 from tocsin.core.lifecycle import allowed_actions, is_allowed
 
 
@@ -28,13 +28,15 @@ class ActionService:
         uow: Callable[[], UnitOfWork],
         clock: Clock,
         runner: Callable[[], ActionRunner],
+        specs: Mapping[str, ActionSpec] | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._runner = runner  # built on first use: boto3 loads only when an action runs
+        self._specs = ACTIONS if specs is None else specs
 
     def catalogue(self) -> list[ActionSpec]:
-        return list(ACTIONS.values())
+        return list(self._specs.values())
 
     def run(
         self,
@@ -49,7 +51,7 @@ class ActionService:
         if not principal.role.allows(AccessRole.RESPONDER):
             self._refuse(principal, number, name, dict(params), f"{principal.role.value} role")
             raise Forbidden(principal, AccessRole.RESPONDER)
-        spec = action_spec(name)
+        spec = action_spec(name, self._specs)
         parsed = spec.parse(params)
         with self._uow() as uow:
             incident = uow.incidents.get(number)
@@ -91,3 +93,17 @@ class ActionService:
 
 def _args(params: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+class RoutedActions:
+    """One ActionRunner over several: each action name goes to the runner that knows it
+    (AWS or HTTP), built when first used."""
+
+    def __init__(self, routes: Mapping[str, Callable[[], ActionRunner]]) -> None:
+        self._routes = routes
+
+    def run(self, name: str, params: dict[str, Any], dry_run: bool) -> ActionResult:
+        route = self._routes.get(name)
+        if route is None:
+            raise NotFound(f"no runner for action {name!r}")
+        return route().run(name, params, dry_run)

@@ -382,7 +382,8 @@ class RunbookRuns:
         started = time.monotonic()
         try:
             name, raw = action_params(run.command)
-            params = action_spec(name).parse({k: fill(v, env) for k, v in raw.items()})
+            spec = action_spec(name, self.settings.actions)
+            params = spec.parse({k: fill(v, env) for k, v in raw.items()})
             if self._actions is None:
                 raise DomainError("no action runner is configured")
             done = self._actions().run(name, params, False)

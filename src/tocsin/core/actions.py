@@ -128,11 +128,12 @@ ACTIONS: dict[str, ActionSpec] = {
 }  # fmt: skip
 
 
-def action_spec(name: str) -> ActionSpec:
+def action_spec(name: str, actions: Mapping[str, ActionSpec] | None = None) -> ActionSpec:
+    known = ACTIONS if actions is None else actions
     try:
-        return ACTIONS[name]
+        return known[name]
     except KeyError:
-        raise NotFound(f"no action {name!r}; actions: {', '.join(ACTIONS)}") from None
+        raise NotFound(f"no action {name!r}; actions: {', '.join(known)}") from None
 
 
 def action_params(body: str) -> tuple[str, dict[str, str]]:
