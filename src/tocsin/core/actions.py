@@ -124,6 +124,12 @@ ACTIONS: dict[str, ActionSpec] = {
                     _p("limit", "int", 50))),
         ActionSpec("rds.status", "diagnostic", "RDS: an instance's status",
                    (_p("db_instance"),)),
+        ActionSpec("cloudtrail.events", "diagnostic",
+                   "CloudTrail: recent management events (who changed what)",
+                   (_p("lookup", default="", help_="one Key=Value: EventName, EventSource, "
+                       "ResourceName, ResourceType, Username, AccessKeyId, EventId, ReadOnly"),
+                    _p("minutes", "int", 60), _p("limit", "int", 50),
+                    _p("writes_only", "bool", True, "leave out read-only calls"))),
     )
 }  # fmt: skip
 
