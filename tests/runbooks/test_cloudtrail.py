@@ -71,7 +71,7 @@ class Trail(ThreadingHTTPServer):
 class TrailHandler(BaseHTTPRequestHandler):
     server: Trail
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append((dict(self.headers), body))
         if self.headers.get("X-Amz-Target") != TARGET:
