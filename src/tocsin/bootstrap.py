@@ -41,7 +41,7 @@ from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.runbooks import Runbooks, RunSettings
-from tocsin.app.runs import RunbookRuns
+from tocsin.app.runs import REAP, RunbookRuns
 from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
@@ -52,7 +52,7 @@ from tocsin.core.errors import DomainError
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
 from tocsin.integrations.actions.http import HttpActions
-from tocsin.integrations.actions.shell import ShellRunner
+from tocsin.integrations.actions.shell import LocalProcesses, ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
@@ -98,7 +98,7 @@ class Tocsin:
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
-        return [*self.health.recurring(), PRUNE]
+        return [*self.health.recurring(), PRUNE, REAP]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -298,7 +298,8 @@ def runbook_runs(
         dict(ACTIONS if specs is None else specs),
     )  # fmt: skip
     library = Runbooks(RunbookDirectory(home / rb.dir), settings)
-    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions)
+    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions,
+                       LocalProcesses())  # fmt: skip
 
 
 def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:
