@@ -59,7 +59,7 @@ def _size(value: Any) -> int:
 
 ByteSize = Annotated[int, BeforeValidator(_size)]
 
-ACTION_NAME = r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$"
+ACTION_NAME = r"^(?=.{3,64}$)[a-z][a-z0-9]*(\.[a-z0-9_-]+)+$"  # as the API's path takes them
 ActionName = Annotated[
     str,
     AfterValidator(
@@ -71,7 +71,7 @@ ActionName = Annotated[
 ParamName = Annotated[
     str,
     AfterValidator(
-        matching(r"^[a-z_][a-z0-9_]{0,63}$", "param_name",
+        matching(r"^[a-z_][a-z0-9_]{0,39}$", "param_name",
                  "invalid parameter name {value}: use lowercase letters, digits and _, e.g. flag")
     ),
 ]  # fmt: skip
