@@ -164,6 +164,7 @@ def build(
     specs, actions = typed_actions(config, env)
     runs = runbook_runs(config, path, env, clock, uow, reader, actions, specs)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
+    rb_timeout_s = runs.settings.timeout.total_seconds()
     return Tocsin(
         config,
         path,
@@ -189,7 +190,7 @@ def build(
         Suggestions(uow, clock, service, reader),
         runs,
         AuditLog(reader),
-        ActionService(uow, clock, actions, specs),
+        ActionService(uow, clock, actions, specs, runs.settings.approval, rb_timeout_s),
         adapters,
     )
 

@@ -23,6 +23,7 @@ from tocsin.bootstrap import Tocsin, build
 from tocsin.config import render_preset
 from tocsin.config.runbooks import RunbooksConfig
 from tocsin.core.access import AccessRole, Forbidden, Principal
+from tocsin.core.errors import DomainError
 from tocsin.core.execution import RunStatus
 from tocsin.core.scope import Scope
 from tocsin.core.timeline import EntryKind
@@ -316,3 +317,32 @@ def test_configuration_mistakes_name_the_field(change: dict[str, str], words: st
         RunbooksConfig.model_validate(
             {"http_actions": {"ecs.scale": {"base_url": "http://x", "path": "/"}}}
         )
+
+
+def test_a_direct_mitigation_on_p1_waits_for_a_second_person_with_its_values_as_data(
+    app: Tocsin, admin: AdminApi
+) -> None:
+    ref = declare(app, "P1")
+    sneaky = "new-checkout\nenabled: true"
+    params = {"flag": sneaky, "enabled": "off"}
+    waiting = app.actions.run(ref, "feature.set", params, ANN, confirm=True)
+    assert waiting.awaiting_approval is not None
+    assert waiting.summary == (
+        f"feature.set waits for a second person: tocsin runbook approve {waiting.awaiting_approval}"
+    )
+    assert admin.seen == []
+    dry = app.actions.run(ref, "feature.set", params, ANN, dry_run=True)  # a dry run still shows
+    assert dry.summary.startswith("would POST")
+    with pytest.raises(DomainError, match="a second person must approve"):
+        app.runbooks.approve(waiting.awaiting_approval, ANN)
+    approved = app.runbooks.approve(waiting.awaiting_approval, BOB)
+    done = app.runbooks.execute(approved.id)
+    assert done.status is RunStatus.SUCCEEDED, done.output
+    assert json.loads(admin.seen[-1].body) == {"flag": sneaky, "enabled": False,
+                                               "why": "incident (Tocsin)"}  # fmt: skip
+    (entry,) = [e for e in app.incidents.timeline(ref) if e.kind is EntryKind.COMMAND]
+    assert entry.text.startswith("Feature flag: turn one on or off (mitigation): exit 0")
+    assert entry.data["approved_by"] == "bob"
+    assert [r.action for r in app.audit.records()] == [
+        "runbook.approval_requested", "runbook.refused", "runbook.approved", "runbook.executed"
+    ]  # fmt: skip

@@ -518,7 +518,8 @@ class RunbookRuns:
             else f"exit {run.exit_code} in {(run.duration_ms or 0) / 1000:.1f} s"
             if run.exit_code is not None else f"did not run: {run.note}"
         )  # fmt: skip
-        text = f"{run.title} ({run.runbook} step {run.step}, {run.kind}): {outcome}"
+        where = f"{run.runbook} step {run.step}, " if run.runbook else ""  # or a typed action
+        text = f"{run.title} ({where}{run.kind}): {outcome}"
         data = {
             "run": run.id, "runbook": run.runbook, "step": run.step, "title": run.title,
             "kind": run.kind, "command": redact(run.command), "status": run.status.value,

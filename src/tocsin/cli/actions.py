@@ -70,6 +70,8 @@ def run(
         result = asdict(local_app().actions.run(incident, name, params, who, yes, dry_run))
     if as_json:
         print_json(result)
+    elif result.get("awaiting_approval"):
+        out.print(f"[yellow]{escape(result['summary'])}[/yellow]")
     else:
         style = "green" if result["ok"] else "red"
         out.print(f"[{style}]{escape(result['summary'])}[/]")

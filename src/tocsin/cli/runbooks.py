@@ -312,7 +312,8 @@ def runs_(
         return
     for r in rows:
         code = "" if r["exit_code"] is None else f" exit {r['exit_code']}"
-        out.print(f"run {r['id']}: {r['runbook']} step {r['step']} ({r['kind']}) {r['status']}"
+        what = f"{r['runbook']} step {r['step']}" if r["runbook"] else f"action {r['action']}"
+        out.print(f"run {r['id']}: {what} ({r['kind']}) {r['status']}"
                   f"{code} by {escape(r['requested_by'])} at {r['requested_at']}")  # fmt: skip
 
 

@@ -86,6 +86,7 @@ class ActionResult:
     after: dict[str, Any] = field(default_factory=dict)
     output: str = ""  # what a diagnostic found, as text
     error: str = ""
+    awaiting_approval: int | None = None  # nothing ran yet: this run waits for a second person
 
 
 def _p(name: str, type_: str = "str", default: Any = None, help_: str = "") -> Param:
