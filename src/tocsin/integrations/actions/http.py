@@ -19,15 +19,15 @@ from typing import Any
 import httpx
 
 from tocsin.core.actions import ActionResult
-from tocsin.core.errors import InvalidInput
+from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.core.http_actions import HttpActionDef, HttpRequest, build, mask, undo_line
 
 MAX_BODY = 64 * 1024  # of an answer, kept
 SHOWN_BODY = 2000  # of an answer, in an error
 
 
-class Failed(Exception):
-    """The far side did not do it, in words for the timeline."""
+class Failed(DomainError):
+    """The far side did not do it, in words for the timeline (caught here: a result)."""
 
 
 class HttpActions:
