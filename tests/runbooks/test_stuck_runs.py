@@ -84,6 +84,7 @@ def test_a_mitigation_whose_worker_died_is_failed_once_and_never_run_again(
         assert [j for j in uow.jobs.find() if j.kind == "runbook.run"] == []  # nothing queued
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_live_process_and_another_hosts_run_within_its_time_are_left_alone(
     wired: Tocsin, write_runbook: Callable[[str, str], Path], clock: ManualClock
 ) -> None:
@@ -96,6 +97,7 @@ def test_a_live_process_and_another_hosts_run_within_its_time_are_left_alone(
     assert wired.runbooks.get(mine.id).status is RunStatus.RUNNING  # its process is there
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_diagnostic_whose_worker_died_runs_once_more_and_no_more(
     wired: Tocsin, write_runbook: Callable[[str, str], Path], dead_pid: int
 ) -> None:
