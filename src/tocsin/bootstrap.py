@@ -410,9 +410,9 @@ def notifiers(
 
 
 def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
-    """Each channel secret whose environment variable is unset: found by `config check`,
-    not by the first page at 3 a.m."""
-    return config.notifiers.missing_secrets(env)
+    """Each channel secret (and HTTP action credential) whose environment variable is unset:
+    found by `config check`, not by the first page at 3 a.m."""
+    return [*config.notifiers.missing_secrets(env), *config.runbooks.missing_secrets(env)]
 
 
 def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:

@@ -12,14 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
-from tests.conftest import FAST_HASHER
+from tests.conftest import FAST_HASHER, preset_config
 from tests.runbooks.conftest import RUNBOOKS
 from tests.support.fakes.admin_api import AdminApi, admin_api
 from tocsin.app.clock import ManualClock
 from tocsin.app.runs import ConfirmationRequired, Request
-from tocsin.bootstrap import Tocsin, build
+from tocsin.bootstrap import Tocsin, build, notifier_problems
 from tocsin.config import render_preset
 from tocsin.config.runbooks import RunbooksConfig
 from tocsin.core.access import AccessRole, Forbidden, Principal
@@ -195,8 +196,6 @@ def test_values_reach_the_body_and_path_as_data_never_as_syntax_or_placeholders(
 @pytest.fixture
 def adapter(admin: AdminApi) -> Callable[..., HttpActions]:
     """The adapter alone, from the same configuration, with a short timeout."""
-    import yaml
-
     section = yaml.safe_load("runbooks:\n" + http_actions(admin.url))["runbooks"]
     defs = RunbooksConfig.model_validate(section).http_defs()
 
@@ -346,3 +345,17 @@ def test_a_direct_mitigation_on_p1_waits_for_a_second_person_with_its_values_as_
     assert [r.action for r in app.audit.records()] == [
         "runbook.approval_requested", "runbook.refused", "runbook.approved", "runbook.executed"
     ]  # fmt: skip
+
+
+def test_config_check_names_an_unset_credential(admin: AdminApi) -> None:
+    section = yaml.safe_load("runbooks:\n" + http_actions(admin.url))["runbooks"]
+    config = preset_config("p1-p4").model_copy(
+        update={"runbooks": RunbooksConfig.model_validate(section)}
+    )
+    problems = notifier_problems(config, {})
+    assert [p.field for p in problems] == [
+        f"runbooks.http_actions.{name}.auth.env"
+        for name in ("feature.set", "tenant.suspend", "tenant.resume", "feature.get")
+    ]
+    assert "ADMIN_API_TOKEN is not set" in problems[0].message
+    assert notifier_problems(config, {"ADMIN_API_TOKEN": TOKEN}) == []

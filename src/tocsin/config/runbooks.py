@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from tocsin.config.duration import Duration
 from tocsin.config.fields import matching
+from tocsin.config.problems import ConfigProblem
 from tocsin.core.actions import ACTIONS, ActionSpec, Param
 from tocsin.core.http_actions import HttpActionDef, HttpCall, placeholders
 
@@ -206,6 +208,17 @@ class RunbooksConfig(BaseModel):
                     {"name": name, "undo": action.undo, "known": ", ".join(self.http_actions)},
                 )  # fmt: skip
         return self
+
+    def missing_secrets(self, env: Mapping[str, str]) -> list[ConfigProblem]:
+        """Each HTTP action whose credential's variable is unset (`config check`)."""
+        found = []
+        for name, action in self.http_actions.items():
+            if action.auth is not None and not env.get(action.auth.env, "").strip():
+                why = (f"the environment variable {action.auth.env} is not set; export it for "
+                       f"Tocsin (the credential stays out of tocsin.yaml), or {name} sends "
+                       "nothing")  # fmt: skip
+                found.append(ConfigProblem(None, f"runbooks.http_actions.{name}.auth.env", why))
+        return found
 
     def http_defs(self) -> dict[str, HttpActionDef]:
         return {name: action.to_core(name) for name, action in self.http_actions.items()}
