@@ -61,6 +61,11 @@ class Api:
         """`timeout_s`: longer for what the server does while we wait (a typed action)."""
         return self._send("POST", path, actor=actor, about=about, json=body, timeout=timeout_s)
 
+    def put(
+        self, path: str, body: dict[str, Any], actor: str | None = None, about: str | None = None
+    ) -> Any:
+        return self._send("PUT", path, actor=actor, about=about, json=body)
+
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self._send("PATCH", path, json=body)
 

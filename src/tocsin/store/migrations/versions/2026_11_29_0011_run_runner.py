@@ -1,8 +1,8 @@
 """Which process runs a runbook step (`runner`: host:pid), so a run whose process died is
 found and marked failed; an index on the runs' status for that search.
 
-Revision ID: 0010_run_runner
-Revises: 0009_runbooks
+Revision ID: 0011_run_runner
+Revises: 0010_postmortems
 Create Date: 2026-11-29
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_run_runner"
-down_revision = "0009_runbooks"
+revision = "0011_run_runner"
+down_revision = "0010_postmortems"
 branch_labels = None
 depends_on = None
 
