@@ -106,7 +106,8 @@ class Tocsin:
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
-        """The chains every worker seeds at start: each health check, and pruning."""
+        """The chains every worker seeds at start: each health check, pruning, and the look
+        for runbook runs whose worker died."""
         return [*self.health.recurring(), PRUNE, REAP]
 
 
