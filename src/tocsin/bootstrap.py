@@ -17,7 +17,7 @@ from tocsin.app.accounts import AccountService
 from tocsin.app.acklinks import AckLinks
 from tocsin.app.action_exports import Exports
 from tocsin.app.action_items import ActionItems, for_postmortem
-from tocsin.app.actions import ActionService
+from tocsin.app.actions import ActionService, RoutedActions
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
 from tocsin.app.audit import AuditLog
@@ -47,7 +47,7 @@ from tocsin.app.postmortem_meeting import AttendeeRules, MeetingPlanner
 from tocsin.app.postmortem_reminders import PostmortemReminders, ReminderPolicy
 from tocsin.app.postmortems import PostmortemService, PostmortemSettings
 from tocsin.app.runbooks import Runbooks, RunSettings
-from tocsin.app.runs import RunbookRuns
+from tocsin.app.runs import REAP, RunbookRuns
 from tocsin.app.suggestions import Suggestions
 from tocsin.app.trackers import Tracker
 from tocsin.app.uow import Handlers, Outbox
@@ -55,11 +55,13 @@ from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_co
 from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
 from tocsin.core.action_items import TrackerKind
+from tocsin.core.actions import ACTIONS, ActionSpec
 from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind
 from tocsin.core.postmortem import DEFAULT_CATEGORIES
-from tocsin.integrations.actions.shell import ShellRunner
+from tocsin.integrations.actions.http import HttpActions
+from tocsin.integrations.actions.shell import LocalProcesses, ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
@@ -113,8 +115,9 @@ class Tocsin:
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
-        """The chains every worker seeds at start: each health check, pruning, tracker sync."""
-        return [*self.health.recurring(), PRUNE, *self.exports.recurring()]
+        """The chains every worker seeds at start: each health check, pruning, tracker sync,
+        and the look for runbook runs whose worker died."""
+        return [*self.health.recurring(), PRUNE, *self.exports.recurring(), REAP]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -177,9 +180,10 @@ def build(
     acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
     adapters = notifiers(config, env, clock)
     install_paging(config, clock, service, oncall, acks, adapters, outbox.handlers, handlers)
-    actions = aws_actions(env)
-    runs = runbook_runs(config, path, env, clock, uow, reader, actions)
+    specs, actions = typed_actions(config, env)
+    runs = runbook_runs(config, path, env, clock, uow, reader, actions, specs)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
+    rb_timeout_s = runs.settings.timeout.total_seconds()
     postmortems = postmortem_service(config, path, clock, service, uow, reader)
     postmortems.install(outbox.handlers)
     postmortem_reminders(config, clock, oncall, adapters).install(outbox.handlers, handlers)
@@ -213,7 +217,7 @@ def build(
         Suggestions(uow, clock, service, reader),
         runs,
         AuditLog(reader),
-        ActionService(uow, clock, actions),
+        ActionService(uow, clock, actions, specs, runs.settings.approval, rb_timeout_s),
         postmortems,
         meetings,
         items,
@@ -384,6 +388,20 @@ def aws_actions(env: Mapping[str, str]) -> Callable[[], ActionRunner]:
     return get
 
 
+def typed_actions(
+    config: TocsinConfig, env: Mapping[str, str]
+) -> tuple[dict[str, ActionSpec], Callable[[], ActionRunner]]:
+    """The built-in AWS actions and tocsin.yaml's `runbooks.http_actions`, each name routed
+    to its adapter (boto3 loaded only when an AWS action first runs)."""
+    defs = config.runbooks.http_defs()
+    http = HttpActions(defs, env)
+    aws = aws_actions(env)
+    routes: dict[str, Callable[[], ActionRunner]] = {name: aws for name in ACTIONS}
+    routes.update({name: (lambda: http) for name in defs})
+    router = RoutedActions(routes)
+    return {**ACTIONS, **{n: d.spec for n, d in defs.items()}}, lambda: router
+
+
 def runbook_runs(
     config: TocsinConfig,
     config_path: Path,
@@ -392,6 +410,7 @@ def runbook_runs(
     uow: Callable[[], SqlUnitOfWork],
     reader: Callable[[], SqlUnitOfWork],
     actions: Callable[[], ActionRunner] | None = None,
+    specs: Mapping[str, ActionSpec] | None = None,
 ) -> RunbookRuns:
     """Runbooks from `runbooks.dir` (beside tocsin.yaml), run by bash from that folder with a
     clean environment (integrations/actions/shell.py)."""
@@ -400,9 +419,11 @@ def runbook_runs(
     settings = RunSettings(
         rb.shell, rb.output_limit, rb.timeout, dict(rb.values), dict(rb.secrets),
         frozenset(s.casefold() for s in rb.approval), tuple(rb.redact),
+        dict(ACTIONS if specs is None else specs),
     )  # fmt: skip
     library = Runbooks(RunbookDirectory(home / rb.dir), settings)
-    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions)
+    return RunbookRuns(uow, clock, library, ShellRunner(env, cwd=home), env, reader, actions,
+                       LocalProcesses())  # fmt: skip
 
 
 def runbook_index(
@@ -579,9 +600,13 @@ def notifiers(
 
 
 def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
-    """Each channel secret whose environment variable is unset: found by `config check`,
-    not by the first page at 3 a.m."""
-    return config.notifiers.missing_secrets(env) + config.trackers.missing_secrets(env)
+    """Each channel, tracker and HTTP action secret whose environment variable is unset:
+    found by `config check`, not by the first page at 3 a.m."""
+    return [
+        *config.notifiers.missing_secrets(env),
+        *config.trackers.missing_secrets(env),
+        *config.runbooks.missing_secrets(env),
+    ]
 
 
 def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:

@@ -74,6 +74,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("DELETE", f"{API}/oncall/feeds/{{feed_id}}"): "responder",
     ("GET", f"{API}/runbooks"): "viewer",
     ("GET", f"{API}/runbooks/{{name}}"): "viewer",
+    ("GET", f"{API}/runbooks/{{name}}/lint"): "viewer",
     ("POST", f"{INC}/runbooks/{{name}}/run"): "responder",
     ("GET", f"{INC}/runbook-runs"): "viewer",
     ("GET", f"{API}/runbook-runs/{{run_id}}"): "viewer",

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from tocsin.app.jobs import JobHandlers
 from tocsin.app.ports import AlertFilter, Clock, UnitOfWork
-from tocsin.app.runs import RUN_JOB, SYSTEM, MissingVariables, Request, RunbookRuns
+from tocsin.app.runs import REAP, RUN_JOB, SYSTEM, MissingVariables, Request, RunbookRuns
 from tocsin.app.uow import Handlers
 from tocsin.core.errors import TocsinError
 from tocsin.core.execution import RunRecord, RunStatus
@@ -45,6 +45,7 @@ class Diagnostics:
         handlers.on(EntryKind.ALERTS, self._alerts)
         jobs.register(DIAGNOSTICS_JOB, self.run_job)
         jobs.register(RUN_JOB, lambda job, _uow: self._run_one(job))
+        jobs.register(REAP.kind, lambda _job, _uow: self._reap())
 
     # -- inside the declaring transaction ------------------------------------------------
 
@@ -90,8 +91,8 @@ class Diagnostics:
             if step.kind is not StepKind.DIAGNOSTIC or not step.auto:
                 continue
             run = self._prepare(incident, name, step.number)
-            if run is not None and run.status is RunStatus.QUEUED:
-                self.runs.execute(run.id, "tocsin")
+            if run is not None and run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+                self.runs.execute(run.id, "tocsin")  # running: a retried job; reaped if dead
 
     def _prepare(self, incident: int, name: str, number: int) -> RunRecord | None:
         key = f"diag:{incident}:{name}:{number}"
@@ -103,6 +104,11 @@ class Diagnostics:
 
     def _run_one(self, job: Job) -> None:
         self.runs.execute(job.payload["run"])
+
+    def _reap(self) -> None:
+        for run in self.runs.reap():
+            log.warning("run %s (%s step %s) marked failed: %s", run.id, run.runbook, run.step,
+                        run.note)  # fmt: skip
 
 
 def _runbook_name(url: str) -> str:

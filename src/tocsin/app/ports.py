@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from tocsin.core.access import AccessRole
 from tocsin.core.actions import ActionResult
 from tocsin.core.audit import AuditRecord
-from tocsin.core.execution import Execution, RunRecord
+from tocsin.core.execution import Execution, RunRecord, RunStatus
 from tocsin.core.health import Sample
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec, JobStatus
@@ -253,7 +253,17 @@ class RunRepository(Protocol):
     def get(self, run_id: int) -> RunRecord | None: ...
     def by_key(self, key: str) -> RunRecord | None: ...
     def save(self, run: RunRecord) -> None: ...
+    def save_if(self, run: RunRecord, status: RunStatus) -> bool: ...  # False: it changed
+    def running(self, limit: int = 100) -> list[RunRecord]: ...
     def for_incident(self, incident: int, limit: int = 100) -> list[RunRecord]: ...
+
+
+class ProcessTable(Protocol):
+    """Whether the process running a step (`host:pid`) is still there: True, False, or None
+    when this host cannot tell (another host's process)."""
+
+    def me(self) -> str: ...
+    def alive(self, runner: str) -> bool | None: ...
 
 
 class AuditRepository(Protocol):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tocsin.app.ports import RunbookLibrary
+from tocsin.core.actions import ACTIONS, ActionSpec
 from tocsin.core.errors import InvalidInput, TocsinError
 from tocsin.core.runbook import Problem, Runbook, lint, parse
 from tocsin.core.runbook_import import Imported, normalise
@@ -27,6 +28,7 @@ class RunSettings:
     secrets: Mapping[str, str] = field(default_factory=dict)  # NAME -> environment variable
     approval: frozenset[str] = frozenset()  # casefolded severity keys
     redact: tuple[str, ...] = ()
+    actions: Mapping[str, ActionSpec] = field(default_factory=lambda: dict(ACTIONS))
 
     @property
     def known(self) -> set[str]:
@@ -51,7 +53,7 @@ class Runbooks:
             cached = self._parsed.get(name)
             if cached is not None and cached[0] == text:
                 return cached[1]
-        runbook = parse(text, name)
+        runbook = parse(text, name, self.settings.actions)
         with self._lock:
             self._parsed[name] = (text, runbook)
         return runbook

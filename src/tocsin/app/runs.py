@@ -8,6 +8,15 @@ a second person waits for `approve`. Each accepted step is a `runbook_runs` row;
 marks it running (committed, so a second worker does not run it again), runs the command
 outside any transaction, then records the outcome on the incident's timeline, in the row and
 in the audit log, in one transaction.
+
+A run whose process died mid-command (a worker killed, a host lost) would stay `running`.
+`reap` (at worker start, every minute, and when a retried job meets the run) marks it
+failed, on the timeline and in the audit log: "worker … died …; the command may have partly
+run — check before rerunning". Dead means: its process, on this host, is gone; on another
+host, it is past its timeout plus `REAP_GRACE` (the runner kills a step at its timeout, so
+a live worker has finished by then). A mitigation is never run again by itself. A
+diagnostic (read-only) is run once more, as a new run keyed `again:ID`; a second death is
+only recorded.
 """
 
 from __future__ import annotations
@@ -16,12 +25,13 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from tocsin.app.audit import append
-from tocsin.app.ports import ActionRunner, Clock, CommandRunner, UnitOfWork
+from tocsin.app.jobs import Recurring
+from tocsin.app.ports import ActionRunner, Clock, CommandRunner, ProcessTable, UnitOfWork
 from tocsin.app.refs import parse_ref
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.core import audit
@@ -34,8 +44,12 @@ from tocsin.core.jobs import JobSpec
 from tocsin.core.lifecycle import allowed_actions, is_allowed
 from tocsin.core.redact import Redactor
 from tocsin.core.runbook import INCIDENT_VARIABLES, Runbook, Step, StepKind
+from tocsin.core.timeline import iso
 
 RUN_JOB = "runbook.run"
+REAP = Recurring("runbook.reap", "runbook.reap", timedelta(minutes=1))
+REAP_GRACE = timedelta(minutes=2)
+AGAIN = "again:"  # the key of a diagnostic's second run after its worker died
 SYSTEM = Principal("tocsin", AccessRole.RESPONDER, "local")
 
 
@@ -95,8 +109,10 @@ class RunbookRuns:
         environ: Mapping[str, str],
         reader: Callable[[], UnitOfWork] | None = None,
         actions: Callable[[], ActionRunner] | None = None,
+        processes: ProcessTable | None = None,
     ) -> None:
         self._actions = actions
+        self._processes = processes
         self._uow = uow
         self._read = reader or uow
         self._clock = clock
@@ -349,6 +365,12 @@ class RunbookRuns:
     def execute(self, run_id: int, actor: str | None = None) -> RunRecord:
         """Run a queued run once; any other state is returned as it is (a second worker,
         a retried job)."""
+        with self._read() as uow:
+            found = uow.runs.get(run_id)
+        if found is None:
+            raise NotFound(f"no runbook run {run_id}")
+        if found.status is RunStatus.RUNNING:  # a retried job: did its worker die?
+            return self._reap(found) or found
         with self._uow() as uow:
             run = uow.runs.get(run_id)
             if run is None:
@@ -356,7 +378,9 @@ class RunbookRuns:
             if run.status is not RunStatus.QUEUED:
                 return run
             run.status, run.started_at = RunStatus.RUNNING, self._clock.now()
-            uow.runs.save(run)
+            run.runner = self._processes.me() if self._processes else ""
+            if not uow.runs.save_if(run, RunStatus.QUEUED):
+                return uow.runs.get(run_id) or run  # another worker took it first
             uow.commit()
         env = dict(run.values)
         unset = []
@@ -374,7 +398,7 @@ class RunbookRuns:
         else:
             result = self._runner.run(run.command, env, run.timeout_s)
         secrets = [env[n] for n in run.secrets if env.get(n)]
-        return self._finish(run_id, result, self._redact.with_secrets(secrets), actor)
+        return self._finish(run.id, result, self._redact.with_secrets(secrets), actor)
 
     def _typed(self, run: RunRecord, env: dict[str, str]) -> Execution:
         """A ```tocsin step: its parameters with the variables filled in, run by the action
@@ -382,7 +406,8 @@ class RunbookRuns:
         started = time.monotonic()
         try:
             name, raw = action_params(run.command)
-            params = action_spec(name).parse({k: fill(v, env) for k, v in raw.items()})
+            spec = action_spec(name, self.settings.actions)
+            params = spec.parse({k: fill(v, env) for k, v in raw.items()})
             if self._actions is None:
                 raise DomainError("no action runner is configured")
             done = self._actions().run(name, params, False)
@@ -427,18 +452,74 @@ class RunbookRuns:
             uow.commit()
         return run
 
-    def _timeline(self, uow: UnitOfWork, run: RunRecord, actor: str, redact: Redactor) -> None:
+    # -- runs whose process died ------------------------------------------------------------
+
+    def reap(self) -> list[RunRecord]:
+        """Mark failed every `running` run whose process is gone (see the module's note)."""
+        with self._read() as uow:
+            running = uow.runs.running()
+        return [done for run in running if (done := self._reap(run)) is not None]
+
+    def _reap(self, run: RunRecord) -> RunRecord | None:
+        now = self._clock.now()
+        alive = self._processes.alive(run.runner) if self._processes and run.runner else None
+        due = (run.started_at or run.requested_at) + timedelta(seconds=run.timeout_s)
+        if alive or (alive is None and now < due + REAP_GRACE):
+            return None
+        why = (f"worker {run.runner or '(unknown)'} died at or before {iso(now)}; the command "
+               "may have partly run — check before rerunning")  # fmt: skip
+        run.status, run.finished_at, run.note = RunStatus.FAILED, now, why
+        with self._uow() as uow:
+            if not uow.runs.save_if(run, RunStatus.RUNNING):
+                return None  # finished, or reaped by another worker, meanwhile
+            again = None
+            if run.kind == StepKind.DIAGNOSTIC.value and not (run.key or "").startswith(AGAIN):
+                again = self._again(uow, run, now)
+            outcome = why + (
+                f"; run once more as run {again.id}" if again
+                else "; not run again (a mitigation never is by itself)"
+                if run.kind == StepKind.MITIGATION.value else "; not run again"
+            )  # fmt: skip
+            self._timeline(uow, run, "tocsin", self._redact, outcome)
+            detail = {"run": run.id, "runbook": run.runbook, "step": run.step,
+                      "kind": run.kind, "runner": run.runner, "started_at": iso(run.started_at),
+                      "command": self._redact(run.command),
+                      "again": again.id if again else None}  # fmt: skip
+            self._audit(uow, "tocsin", audit.Action.WORKER_DIED, run.incident, detail)
+            uow.commit()
+        return run
+
+    def _again(self, uow: UnitOfWork, run: RunRecord, now: datetime) -> RunRecord | None:
+        copy = replace(run, id=0, status=RunStatus.QUEUED, key=f"{AGAIN}{run.id}",
+                       requested_at=now, started_at=None, finished_at=None, runner="",
+                       note="", output="", output_bytes=0)  # fmt: skip
+        made = uow.runs.add(copy)
+        if made is None:
+            return None
+        copy.id = made
+        self.schedule(uow, copy, now)
+        return copy
+
+    def _timeline(
+        self,
+        uow: UnitOfWork,
+        run: RunRecord,
+        actor: str,
+        redact: Redactor,
+        outcome: str | None = None,
+    ) -> None:
         incident = uow.incidents.get(run.incident)
         if not is_allowed(incident.status, "command"):
             return  # closed meanwhile: the run and the audit log keep it
         shown, cut = truncate(run.output, self.settings.output_limit)
-        outcome = (
+        outcome = outcome or (
             f"skipped: {run.note}" if run.status is RunStatus.SKIPPED
             else f"timed out after {run.timeout_s:g} s" if run.status is RunStatus.TIMED_OUT
             else f"exit {run.exit_code} in {(run.duration_ms or 0) / 1000:.1f} s"
             if run.exit_code is not None else f"did not run: {run.note}"
         )  # fmt: skip
-        text = f"{run.title} ({run.runbook} step {run.step}, {run.kind}): {outcome}"
+        where = f"{run.runbook} step {run.step}, " if run.runbook else ""  # or a typed action
+        text = f"{run.title} ({where}{run.kind}): {outcome}"
         data = {
             "run": run.id, "runbook": run.runbook, "step": run.step, "title": run.title,
             "kind": run.kind, "command": redact(run.command), "status": run.status.value,

@@ -1,15 +1,19 @@
-"""`tocsin action list|run`: typed actions (ECS, API Gateway, SSM, CloudWatch, Logs, RDS)
-for an incident, with a dry run, the state before recorded on the timeline, and the audit."""
+"""`tocsin action list|run`: typed actions (ECS, API Gateway, SSM, CloudWatch, Logs, RDS,
+CloudTrail, and tocsin.yaml's HTTP actions) for an incident, with a dry run, the state before
+recorded on the timeline, and the audit. With TOCSIN_URL they run on that server (its
+credentials, its catalogue, its audit log), as the API's caller."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from tocsin.cli.common import ActorOpt, JsonOpt, actor, handled, local_app, out, print_json
+from tocsin.cli.common import ActorOpt, JsonOpt, actor, app, handled, local_app, out, print_json
+from tocsin.cli.remote import Remote
 from tocsin.core.access import AccessRole, Principal
 from tocsin.core.errors import InvalidInput
 
@@ -23,13 +27,20 @@ action_commands = typer.Typer(
 @handled
 def list_(as_json: JsonOpt = False) -> None:
     """The typed actions and their parameters."""
-    specs = local_app().actions.catalogue()
+    target = app()
+    if isinstance(target, Remote):
+        specs = target.runbooks.actions()
+    else:
+        specs = [s.describe() for s in local_app().actions.catalogue()]
     if as_json:
-        print_json([s.describe() for s in specs])
+        print_json(specs)
         return
     for s in specs:
-        params = " ".join(p.name + ("" if p.default is None else f"={p.default}") for p in s.params)
-        out.print(f"[bold]{s.name}[/bold] ({s.kind}) {escape(s.summary)}: {escape(params)}")
+        params = " ".join(
+            p["name"] + ("" if p["default"] is None else f"={p['default']}") for p in s["params"]
+        )
+        out.print(f"[bold]{s['name']}[/bold] ({s['kind']}) {escape(s['summary'])}: "
+                  f"{escape(params)}")  # fmt: skip
 
 
 @action_commands.command()
@@ -52,18 +63,24 @@ def run(
         if not sep:
             raise InvalidInput(f"--param {pair!r}: write NAME=VALUE")
         params[key.strip()] = value
-    who = Principal(actor(as_), AccessRole.ADMIN, "local")
-    result = local_app().actions.run(incident, name, params, who, yes, dry_run)
-    if as_json:
-        print_json({"action": result.action, "dry_run": result.dry_run, "ok": result.ok,
-                    "summary": result.summary, "before": result.before, "after": result.after,
-                    "output": result.output, "error": result.error})  # fmt: skip
+    target = app()
+    result: dict[str, Any]
+    if isinstance(target, Remote):
+        body = {"params": params, "confirm": yes, "dry_run": dry_run}
+        result = target.runbooks.action(incident, name, body, actor(as_))
     else:
-        style = "green" if result.ok else "red"
-        out.print(f"[{style}]{escape(result.summary)}[/]")
-        if result.before:
-            out.print(f"before: {escape(json.dumps(result.before))}")
-        if result.output:
-            out.print(escape(result.output))
-    if not result.ok:
+        who = Principal(actor(as_), AccessRole.ADMIN, "local")
+        result = asdict(local_app().actions.run(incident, name, params, who, yes, dry_run))
+    if as_json:
+        print_json(result)
+    elif result.get("awaiting_approval"):
+        out.print(f"[yellow]{escape(result['summary'])}[/yellow]")
+    else:
+        style = "green" if result["ok"] else "red"
+        out.print(f"[{style}]{escape(result['summary'])}[/]")
+        if result["before"]:
+            out.print(f"before: {escape(json.dumps(result['before']))}")
+        if result["output"]:
+            out.print(escape(result["output"]))
+    if not result["ok"]:
         raise typer.Exit(1)

@@ -51,9 +51,15 @@ class Api:
         return self._send("GET", path, about=about, params=params)
 
     def post(
-        self, path: str, body: dict[str, Any], actor: str | None = None, about: str | None = None
+        self,
+        path: str,
+        body: dict[str, Any],
+        actor: str | None = None,
+        about: str | None = None,
+        timeout_s: float = TIMEOUT_S,
     ) -> Any:
-        return self._send("POST", path, actor=actor, about=about, json=body)
+        """`timeout_s`: longer for what the server does while we wait (a typed action)."""
+        return self._send("POST", path, actor=actor, about=about, json=body, timeout=timeout_s)
 
     def put(
         self, path: str, body: dict[str, Any], actor: str | None = None, about: str | None = None
@@ -84,7 +90,7 @@ class Api:
         try:
             response = self._http.request(method, path, headers=headers, **kw)
         except httpx.TimeoutException:
-            raise self._timed_out(method) from None
+            raise self._timed_out(method, kw.get("timeout", TIMEOUT_S)) from None
         except httpx.HTTPError as exc:
             raise ServerUnreachable(
                 f"cannot reach the Tocsin server at {self.url} ({exc}); check TOCSIN_URL "
@@ -103,8 +109,8 @@ class Api:
                 "other than JSON; is TOCSIN_URL the address of a Tocsin server?"
             ) from None
 
-    def _timed_out(self, method: str) -> ServerUnreachable:
-        message = f"the Tocsin server at {self.url} did not answer within {TIMEOUT_S:g} s"
+    def _timed_out(self, method: str, timeout_s: float) -> ServerUnreachable:
+        message = f"the Tocsin server at {self.url} did not answer within {timeout_s:g} s"
         if method != "GET":
             message += "; the change may have been made: check with `tocsin show`"
         return ServerUnreachable(message)

@@ -30,7 +30,6 @@ from tocsin.core.access import AccessRole, Principal
 from tocsin.core.errors import InvalidInput
 from tocsin.core.execution import RunRecord, RunStatus
 from tocsin.core.runbook import Heading, Prose, Step, StepKind
-from tocsin.core.timeline import iso
 
 runbook_commands = typer.Typer(help="Runbooks: Markdown steps run from an incident, recorded.")
 audit_commands = typer.Typer(help="The audit log of runbook runs: list it, verify its chain.")
@@ -96,6 +95,9 @@ def show(name: NameArg, as_json: JsonOpt = False) -> None:
                       f"{escape(s['title'])}")  # fmt: skip
             for line in s["command"].splitlines():
                 out.print(f"  {escape(line)}")
+        for p in shown.get("problems", []):
+            err.print(f"[{'red' if p['error'] else 'yellow'}]line {p['line']}: "
+                      f"{escape(p['message'])}[/]")  # fmt: skip
         return
     rb = local_app().runbooks.runbooks.get(name)
     if as_json:
@@ -135,13 +137,19 @@ def lint(
     as_json: JsonOpt = False,
 ) -> None:
     """Report unparseable blocks (with their line), unknown variables, unmarked mitigations.
-    Exits 1 when a runbook has errors (it would not run); warnings alone exit 0."""
-    books = local_app().runbooks.runbooks
+    Exits 1 when a runbook has errors (it would not run); warnings alone exit 0. With
+    TOCSIN_URL: the server's runbooks, with the server's settings."""
     report: dict[str, list[dict[str, Any]]] = {}
-    for name in names or books.names():
-        report[name] = [
-            {"line": p.line, "message": p.message, "error": p.error} for p in books.lint(name)
-        ]
+    remote = _remote()
+    if remote is not None:
+        for name in names or [book["name"] for book in remote.listed()]:
+            report[name] = remote.lint(name)
+    else:
+        books = local_app().runbooks.runbooks
+        for name in names or books.names():
+            report[name] = [
+                {"line": p.line, "message": p.message, "error": p.error} for p in books.lint(name)
+            ]
     errors = sum(1 for problems in report.values() for p in problems if p["error"])
     if as_json:
         print_json(report)
@@ -166,7 +174,15 @@ def import_(
     as_json: JsonOpt = False,
 ) -> None:
     """Bring an existing document in: repair its encoding (UTF-8 read as cp1252), add front
-    matter, write it to the runbooks directory, and say what was understood."""
+    matter, write it to the runbooks directory, and say what was understood. Local only."""
+    if _remote() is not None:
+        raise InvalidInput(
+            "runbook import runs locally only: it writes the runbook into this host's runbooks "
+            "directory, and a server's runbooks are never written through its API (they are "
+            "read from its own directory, kept in git). Unset TOCSIN_URL to import here "
+            "(`env -u TOCSIN_URL tocsin runbook import FILE`), then commit the file where the "
+            "server reads its runbooks"
+        )
     try:
         raw = file.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
@@ -296,7 +312,8 @@ def runs_(
         return
     for r in rows:
         code = "" if r["exit_code"] is None else f" exit {r['exit_code']}"
-        out.print(f"run {r['id']}: {r['runbook']} step {r['step']} ({r['kind']}) {r['status']}"
+        what = f"{r['runbook']} step {r['step']}" if r["runbook"] else f"action {r['action']}"
+        out.print(f"run {r['id']}: {what} ({r['kind']}) {r['status']}"
                   f"{code} by {escape(r['requested_by'])} at {r['requested_at']}")  # fmt: skip
 
 
@@ -314,18 +331,26 @@ def output(run_id: Annotated[int, typer.Argument(help="The run's id.")]) -> None
 @audit_commands.command()
 @handled
 def verify(as_json: JsonOpt = False) -> None:
-    """Check the audit log's hash chain; name the first broken record (exit 1)."""
-    verdict = local_app().audit.verify()
-    if as_json:
-        broken = verdict.broken
-        print_json({"checked": verdict.checked, "ok": broken is None,
-                    "broken": None if broken is None else {"seq": broken.seq,
-                                                           "reason": broken.reason}})  # fmt: skip
-    elif verdict.broken is None:
-        out.print(f"Audit log intact: {verdict.checked} record(s), each chained to the one before")
+    """Check the audit log's hash chain; name the first broken record (exit 1). With
+    TOCSIN_URL: the server's log, checked by the server (an admin token)."""
+    remote = _remote()
+    if remote is not None:
+        found = remote.audit_verify()
     else:
-        err.print(f"[red]Audit log broken[/red] at {escape(str(verdict.broken))}")
-    if verdict.broken is not None:
+        verdict = local_app().audit.verify()
+        broken = verdict.broken
+        found = {"checked": verdict.checked, "ok": broken is None,
+                 "broken": None if broken is None else {"seq": broken.seq,
+                                                        "reason": broken.reason}}  # fmt: skip
+    if as_json:
+        print_json(found)
+    elif found["ok"]:
+        out.print(f"Audit log intact: {found['checked']} record(s), each chained to the one before")
+    else:
+        broken_at = found["broken"]
+        err.print(f"[red]Audit log broken[/red] at record {broken_at['seq']}: "
+                  f"{escape(broken_at['reason'])}")  # fmt: skip
+    if not found["ok"]:
         raise typer.Exit(1)
 
 
@@ -336,16 +361,20 @@ def audit_list(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     as_json: JsonOpt = False,
 ) -> None:
-    """Audit records, oldest first."""
-    records = local_app().audit.records(after, limit)
+    """Audit records, oldest first (with TOCSIN_URL: the server's, for an admin token)."""
+    remote = _remote()
+    if remote is not None:
+        records = remote.audit_records(after, limit)
+    else:
+        records = [r.to_dict() for r in local_app().audit.records(after, limit)]
     if as_json:
-        print_json([r.to_dict() for r in records])
+        print_json(records)
         return
     for r in records:
-        inc = f" INC-{r.incident}" if r.incident else ""
+        inc = f" INC-{r['incident']}" if r["incident"] else ""
         shown = ("run", "step", "reason", "exit_code")
-        what = ", ".join(f"{k}={v}" for k, v in r.detail.items() if k in shown)
-        out.print(f"{r.seq} {iso(r.at)} {escape(r.actor)} {r.action}{inc} {escape(what)}")
+        what = ", ".join(f"{k}={v}" for k, v in r["detail"].items() if k in shown)
+        out.print(f"{r['seq']} {r['at']} {escape(r['actor'])} {r['action']}{inc} {escape(what)}")
 
 
 def _run_remote(

@@ -86,6 +86,7 @@ class ActionResult:
     after: dict[str, Any] = field(default_factory=dict)
     output: str = ""  # what a diagnostic found, as text
     error: str = ""
+    awaiting_approval: int | None = None  # nothing ran yet: this run waits for a second person
 
 
 def _p(name: str, type_: str = "str", default: Any = None, help_: str = "") -> Param:
@@ -124,15 +125,22 @@ ACTIONS: dict[str, ActionSpec] = {
                     _p("limit", "int", 50))),
         ActionSpec("rds.status", "diagnostic", "RDS: an instance's status",
                    (_p("db_instance"),)),
+        ActionSpec("cloudtrail.events", "diagnostic",
+                   "CloudTrail: recent management events (who changed what)",
+                   (_p("lookup", default="", help_="one Key=Value: EventName, EventSource, "
+                       "ResourceName, ResourceType, Username, AccessKeyId, EventId, ReadOnly"),
+                    _p("minutes", "int", 60), _p("limit", "int", 50),
+                    _p("writes_only", "bool", True, "leave out read-only calls"))),
     )
 }  # fmt: skip
 
 
-def action_spec(name: str) -> ActionSpec:
+def action_spec(name: str, actions: Mapping[str, ActionSpec] | None = None) -> ActionSpec:
+    known = ACTIONS if actions is None else actions
     try:
-        return ACTIONS[name]
+        return known[name]
     except KeyError:
-        raise NotFound(f"no action {name!r}; actions: {', '.join(ACTIONS)}") from None
+        raise NotFound(f"no action {name!r}; actions: {', '.join(known)}") from None
 
 
 def action_params(body: str) -> tuple[str, dict[str, str]]:

@@ -27,6 +27,7 @@ class Action:
     APPROVAL_REQUESTED = "runbook.approval_requested"
     APPROVED = "runbook.approved"
     ACTION = "action.executed"
+    WORKER_DIED = "runbook.worker_died"  # its process died mid-run: marked failed
 
 
 @dataclass(frozen=True, slots=True)

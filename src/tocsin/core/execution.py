@@ -62,6 +62,7 @@ class RunRecord:
     output_bytes: int = 0
     note: str = ""  # why it was skipped or could not start
     action: str = ""  # a typed action's name (the command holds its parameters)
+    runner: str = ""  # the process running it, host:pid (set when it starts)
 
     def to_dict(self, with_values: bool = False) -> dict[str, Any]:
         out = {

@@ -11,14 +11,21 @@ and variables (asked for when the step runs). Nothing here runs anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from tocsin.core import frontmatter
-from tocsin.core.actions import VARIABLE, action_params, action_spec, check_params
+from tocsin.core.actions import (
+    ACTIONS,
+    VARIABLE,
+    ActionSpec,
+    action_params,
+    action_spec,
+    check_params,
+)
 from tocsin.core.classify import classify
 from tocsin.core.errors import DomainError, ErrorKind, InvalidInput, NotFound
 from tocsin.core.shell import scan
@@ -190,16 +197,19 @@ class Runbook:
         }
 
 
-def parse(text: str, name: str) -> Runbook:
+def parse(text: str, name: str, actions: Mapping[str, ActionSpec] | None = None) -> Runbook:
     """The runbook the text describes. What cannot be read is a Problem with its line, never
-    an exception: lint lists them all, and a runbook with errors does not run."""
-    return _Parser(text.replace("\r\n", "\n").replace("\r", "\n"), name).parse()
+    an exception: lint lists them all, and a runbook with errors does not run. `actions`: the
+    typed actions ```tocsin blocks may name (the built-in ones, else)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _Parser(text, name, ACTIONS if actions is None else actions).parse()
 
 
 class _Parser:
-    def __init__(self, text: str, name: str) -> None:
+    def __init__(self, text: str, name: str, actions: Mapping[str, ActionSpec]) -> None:
         self.lines = text.split("\n")
         self.name = name
+        self.actions = actions
         self.problems: list[Problem] = []
         self.parts: list[Part] = []
         self.headings: list[Heading] = []
@@ -326,7 +336,7 @@ class _Parser:
         settings = self._settings(line, info)
         try:
             name, params = action_params(body)
-            spec = action_spec(name)
+            spec = action_spec(name, self.actions)
             check_params(spec, params)
         except (InvalidInput, NotFound) as exc:
             self.problems.append(Problem(line, f"typed action: {exc}"))

@@ -42,6 +42,15 @@ class SqlRunRepository:
     def save(self, run: RunRecord) -> None:
         self._conn.execute(update(runbook_runs).where(_r.id == run.id).values(_row(run)))
 
+    def save_if(self, run: RunRecord, status: RunStatus) -> bool:
+        """Save only if the stored run is still `status` (two workers: one wins)."""
+        stmt = update(runbook_runs).where(_r.id == run.id, _r.status == status.value)
+        return self._conn.execute(stmt.values(_row(run))).rowcount == 1
+
+    def running(self, limit: int = 100) -> list[RunRecord]:
+        stmt = select(runbook_runs).where(_r.status == RunStatus.RUNNING.value)
+        return [_run(r._mapping) for r in self._conn.execute(stmt.order_by(_r.id).limit(limit))]
+
     def for_incident(self, incident: int, limit: int = 100) -> list[RunRecord]:
         stmt = select(runbook_runs).where(_r.incident == incident).order_by(_r.id).limit(limit)
         return [_run(r._mapping) for r in self._conn.execute(stmt)]
@@ -72,6 +81,7 @@ def _row(run: RunRecord) -> dict[str, Any]:
         "output": run.output,
         "output_bytes": run.output_bytes,
         "note": run.note,
+        "runner": run.runner,
     }
 
 
@@ -86,7 +96,7 @@ def _run(m: Any) -> RunRecord:
         approved_by=m["approved_by"], approved_at=utc_from_db(m["approved_at"]),
         started_at=utc_from_db(m["started_at"]), finished_at=utc_from_db(m["finished_at"]),
         exit_code=m["exit_code"], duration_ms=m["duration_ms"], output=m["output"],
-        output_bytes=m["output_bytes"], note=m["note"], action=m["action"],
+        output_bytes=m["output_bytes"], note=m["note"], action=m["action"], runner=m["runner"],
     )  # fmt: skip
 
 

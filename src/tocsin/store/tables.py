@@ -293,7 +293,9 @@ runbook_runs = Table(
     Column("output", Text, nullable=False),  # the whole output, redacted
     Column("output_bytes", Integer, nullable=False),
     Column("note", Text, nullable=False),
+    Column("runner", String(300), nullable=False, server_default=""),  # host:pid running it
     Index("ix_runbook_runs_incident", "incident"),
+    Index("ix_runbook_runs_status", "status"),
 )
 
 # Append-only, each record chained to the one before by its hash (core/audit.py).

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from tocsin.app.jobs import JobAdmin, JobRunner, Recurring
@@ -42,6 +43,7 @@ class Worker:
         self._wakeups = wakeups
         self._poll_s = poll_s
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.on_start: Callable[[], object] | None = None
         self._stop = threading.Event()
         self.idle = threading.Event()  # set while every job thread sleeps (tests, stop)
         self._sleeping = 0
@@ -67,10 +69,16 @@ class Worker:
             poll_s,
         )
         tocsin.job_signal.listen(worker.wake)
+        worker.on_start = tocsin.runbooks.reap  # runs left `running` by a process that died
         return worker
 
     def start(self) -> None:
         self._seed()
+        if self.on_start is not None:
+            try:
+                self.on_start()
+            except Exception:
+                log.exception("worker %s: the start-up check failed; going on", self.name)
         for thread in self._threads:
             thread.start()
 

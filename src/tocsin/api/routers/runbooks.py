@@ -47,6 +47,15 @@ def get_runbook(name: Name, tocsin: App, _: Viewer) -> dict[str, Any]:
     return tocsin.runbooks.runbooks.get(name).summary()
 
 
+@router.get("/runbooks/{name}/lint")
+def lint_runbook(name: Name, tocsin: App, _: Viewer) -> dict[str, Any]:
+    """What `tocsin runbook lint` reports, with this server's settings (its values, secrets
+    and typed actions): problems with their line; `error` ones keep the runbook from running."""
+    problems = tocsin.runbooks.runbooks.lint(name)
+    return {"name": name, "problems": [{"line": p.line, "message": p.message, "error": p.error}
+                                       for p in problems]}  # fmt: skip
+
+
 @router.post(
     "/incidents/{ref}/runbooks/{name}/run",
     status_code=202,
@@ -84,7 +93,7 @@ def approve_run(run_id: RunId, tocsin: App, who: Viewer) -> JSONResponse:
 
 
 class ActionIn(Strict):
-    params: dict[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")],
+    params: dict[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,39}$")],
                  Annotated[str, Field(max_length=4096)]] = Field(default_factory=dict,
                                                                  max_length=20)  # fmt: skip
     confirm: bool = Field(default=False, description="required for a mitigation")
@@ -96,7 +105,7 @@ ActionName = Annotated[str, Path(pattern=r"^[a-z0-9]+\.[a-z0-9_.-]+$", max_lengt
 
 @router.get("/actions")
 def list_actions(tocsin: App, _: Viewer) -> list[dict[str, Any]]:
-    """The typed actions (AWS) and their parameters."""
+    """The typed actions (AWS, and tocsin.yaml's HTTP actions) and their parameters."""
     return [spec.describe() for spec in tocsin.actions.catalogue()]
 
 

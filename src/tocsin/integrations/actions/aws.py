@@ -38,6 +38,7 @@ class AwsActions:
             "cloudwatch.stats": self._cloudwatch_stats,
             "logs.filter": self._logs_filter,
             "rds.status": self._rds_status,
+            "cloudtrail.events": self._cloudtrail_events,
         }
 
     def run(self, name: str, params: dict[str, Any], dry_run: bool) -> ActionResult:
@@ -208,6 +209,54 @@ class AwsActions:
         status = found["DBInstances"][0]["DBInstanceStatus"]
         return ActionResult("rds.status", dry, True, f"{p['db_instance']}: {status}",
                             output=status)  # fmt: skip
+
+    def _cloudtrail_events(self, p: dict[str, Any], dry: bool) -> ActionResult:
+        """LookupEvents, newest first, a page of at most 50 at a time up to `limit`. It takes
+        one lookup attribute: without `lookup`, ReadOnly=false asks for changes only; with
+        one, read-only calls are left out here."""
+        key, _, value = p["lookup"].partition("=")
+        key, value = key.strip(), value.strip()
+        why = ""
+        if key and (key not in TRAIL_KEYS or not value):
+            why = f"lookup={p['lookup']!r}: write one Key=Value, Key one of {', '.join(TRAIL_KEYS)}"
+        elif not 1 <= p["limit"] <= MAX_TRAIL_EVENTS:
+            why = f"limit={p['limit']}: give 1 to {MAX_TRAIL_EVENTS}"
+        if why:
+            return ActionResult("cloudtrail.events", dry, False, why, error=why)
+        if not key and p["writes_only"]:
+            key, value = "ReadOnly", "false"
+        end = self._now()
+        kwargs: dict[str, Any] = {"StartTime": end - timedelta(minutes=p["minutes"]),
+                                  "EndTime": end}  # fmt: skip
+        if key:
+            kwargs["LookupAttributes"] = [{"AttributeKey": key, "AttributeValue": value}]
+        trail, events = self.client("cloudtrail"), list[dict[str, Any]]()
+        while len(events) < p["limit"]:
+            page = trail.lookup_events(**kwargs, MaxResults=min(50, p["limit"] - len(events)))
+            events += page.get("Events", [])
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        if p["writes_only"]:
+            events = [e for e in events if str(e.get("ReadOnly", "false")).lower() != "true"]
+        lines = [_trail_line(e) for e in events[: p["limit"]]]
+        writes = " (changes only)" if p["writes_only"] else ""
+        summary = f"CloudTrail: {len(lines)} event(s) in {p['minutes']} min{writes}"
+        return ActionResult("cloudtrail.events", dry, True, summary, output="\n".join(lines))
+
+
+MAX_TRAIL_EVENTS = 500
+TRAIL_KEYS = ("EventName", "EventSource", "ResourceName", "ResourceType", "Username",
+              "AccessKeyId", "EventId", "ReadOnly")  # fmt: skip
+
+
+def _trail_line(event: dict[str, Any]) -> str:
+    """`time  event  source  who  resources`, one line per event."""
+    at = event.get("EventTime")
+    when = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(at, datetime) else "?"
+    names = ",".join(r.get("ResourceName", "") for r in event.get("Resources", []) or [])
+    return "  ".join((when, event.get("EventName", "?"), event.get("EventSource", "?"),
+                      event.get("Username", "?"), names or "-"))  # fmt: skip
 
 
 def _would(what: str, dry: bool) -> str:

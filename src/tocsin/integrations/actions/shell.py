@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -102,3 +103,26 @@ class ShellRunner:
 def _kill_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+class LocalProcesses:
+    """Which process runs a step, as `host:pid`, and whether one on this host is still there
+    (another host's: None, this host cannot tell)."""
+
+    def __init__(self) -> None:
+        self._host = socket.gethostname()
+
+    def me(self) -> str:
+        return f"{self._host}:{os.getpid()}"
+
+    def alive(self, runner: str) -> bool | None:
+        host, _, pid = runner.rpartition(":")
+        if host != self._host or not pid.isdigit():
+            return None
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # there, another user's
+            return True
+        return True
