@@ -164,9 +164,13 @@ class ActionItems:
             uow.commit()
         return item
 
-    def create_within(self, uow: UnitOfWork, number: int, draft: Draft, actor: str) -> ActionItem:
+    def create_within(
+        self, uow: UnitOfWork, number: int, draft: Draft, actor: str, note: bool = True
+    ) -> ActionItem:
         """Create an item inside the caller's transaction (the post-mortem's, with
-        `draft.postmortem` naming it): the incident must exist."""
+        `draft.postmortem` naming it): the incident must exist. With `note`, a note on the
+        incident's timeline (the incident is saved: a caller holding the incident loads it
+        again afterwards, or passes note=False)."""
         incident = uow.incidents.get(number)
         now = self._clock.now()
         category = rules.category(draft.category)
@@ -192,9 +196,10 @@ class ActionItems:
             updated_at=now,
         )
         item = replace(item, id=uow.action_items.add(item))
-        due = f", due {item.deadline.isoformat()}" if item.deadline else ""
-        text = f"Action item {item.ref} added: {item.title} (owner @{item.owner}, "
-        note_on_incident(uow, number, actor, f"{text}{item.priority.value}{due})", now)
+        if note:
+            due = f", due {item.deadline.isoformat()}" if item.deadline else ""
+            text = f"Action item {item.ref} added: {item.title} (owner @{item.owner}, "
+            note_on_incident(uow, number, actor, f"{text}{item.priority.value}{due})", now)
         return item
 
     def edit(self, ref: str | int, changes: Changes, actor: str) -> ActionItem:
