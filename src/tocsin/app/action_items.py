@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from tocsin.app.ports import Clock, UnitOfWork
+from tocsin.app.postmortem_context import ActionItemView
 from tocsin.app.refs import parse_ref
 from tocsin.core import action_items as rules
 from tocsin.core.action_items import (
@@ -254,6 +255,26 @@ class ActionItems:
             )
             out = replace(out, category=category, runbook=runbook)
         return out
+
+
+def draft_items(uow: UnitOfWork, number: int) -> list[ActionItemView]:
+    """The incident's items as the post-mortem draft lists them (its ActionItemsSource)."""
+    return [_view(i) for i in ActionItems.for_incident(uow, number)]
+
+
+def _view(item: ActionItem) -> ActionItemView:
+    link = next((e.url for e in item.exports if e.url), None)
+    extra = {"ref": item.ref, "priority": item.priority.value, "labels": list(item.labels),
+             "runbook": item.runbook}  # fmt: skip
+    return ActionItemView(
+        item.title,
+        item.owner,
+        None if item.deadline is None else item.deadline.isoformat(),
+        item.status.value,
+        None if item.category is rules.Category.NONE else item.category.value,
+        link,
+        extra,
+    )
 
 
 def _found(uow: UnitOfWork, item_id: int, lock: bool = False) -> ActionItem:

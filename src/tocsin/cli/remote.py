@@ -26,6 +26,7 @@ from tocsin.cli.remote_action_items import RemoteActionItems, RemoteExports
 from tocsin.cli.remote_alerts import RemoteAlertAdmin, RemoteSuggestions
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
 from tocsin.cli.remote_oncall import RemoteOncall
+from tocsin.cli.remote_postmortems import RemotePostmortems
 from tocsin.cli.remote_runbooks import RemoteRunbooks
 from tocsin.core.access import AccessRole
 from tocsin.core.errors import InvalidInput
@@ -78,6 +79,7 @@ class Remote:
         self.oncall = RemoteOncall(self._api)
         self.suggestions = RemoteSuggestions(self._api)
         self.runbooks = RemoteRunbooks(self._api)
+        self.postmortems = RemotePostmortems(self._api)
         self.action_items = RemoteActionItems(self._api)
         self.exports = RemoteExports(self._api, self.action_items)
 

@@ -1,7 +1,7 @@
 """Action items and where each is tracked (GitHub Issues, Jira).
 
 Revision ID: 0011_action_items
-Revises: 0009_runbooks
+Revises: 0010_postmortems
 Create Date: 2026-11-29
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from tocsin.store.types import Json, UTCDateTime
 
 revision = "0011_action_items"
-down_revision = "0009_runbooks"
+down_revision = "0010_postmortems"
 branch_labels = None
 depends_on = None
 
