@@ -16,7 +16,7 @@ from tocsin.app import messages
 from tocsin.app.accounts import AccountService
 from tocsin.app.acklinks import AckLinks
 from tocsin.app.action_exports import Exports
-from tocsin.app.action_items import ActionItems, for_postmortem
+from tocsin.app.action_items import ActionItems, draft_items
 from tocsin.app.actions import ActionService, RoutedActions
 from tocsin.app.alert_admin import AlertAdmin
 from tocsin.app.alerts import AlertService
@@ -294,7 +294,7 @@ def postmortem_service(
     settings = postmortem_settings(config)
     template = TemplateFile(settings.outline, postmortem_template_path(config, config_path))
     return PostmortemService(
-        uow, clock, incidents.severities, template, settings, for_postmortem, reader
+        uow, clock, incidents.severities, template, settings, draft_items, reader
     )
 
 

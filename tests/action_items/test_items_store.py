@@ -250,3 +250,24 @@ def test_changing_the_category_to_update_runbooks_links_the_runbook(
     assert item.runbook is None
     changed = wired.action_items.edit(item.ref, Changes(category="update runbooks"), "alice")
     assert changed.runbook == "runbooks/payments-down.md"
+
+
+@SQLITE_ONLY
+def test_the_post_mortem_creates_items_inside_its_own_transaction(
+    wired: Tocsin, incident: int
+) -> None:
+    before = len(wired.incidents.timeline(incident))
+    with SqlUnitOfWork(wired.engine) as uow:
+        made = wired.action_items.create_within(
+            uow, incident, Draft("From the review", "bob", postmortem="PM-3"), "ann", note=False
+        )
+        assert [i.id for i in ActionItems.for_incident(uow, incident)] == [made.id]
+    assert wired.action_items.list(incident=incident) == []  # not committed: nothing stored
+    with SqlUnitOfWork(wired.engine) as uow:
+        wired.action_items.create_within(
+            uow, incident, Draft("From the review", "bob", postmortem="PM-3"), "ann", note=False
+        )
+        uow.commit()
+    [item] = wired.action_items.list(incident=incident)
+    assert item.postmortem == "PM-3"
+    assert len(wired.incidents.timeline(incident)) == before

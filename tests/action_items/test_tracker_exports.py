@@ -332,3 +332,22 @@ def test_while_another_worker_creates_the_issue_an_export_waits_for_it(
     clock.set(job.due)  # that worker died: after its claim, this one looks, then creates
     run_jobs(wired)
     assert len(github.issues) == 1
+
+
+def test_the_post_mortem_draft_lists_the_items_with_their_tracker_links(
+    wired: Tocsin, github: FakeGitHub, add_item: Callable[..., ActionItem], incident: int
+) -> None:
+    item = add_item("Alert on replica lag", deadline="2026-12-04", category="add-monitoring")
+    add_item("Step 3 of the runbook is wrong", category="update runbooks", owner="bob")
+    wired.exports.export([item.ref], "github")
+    run_jobs(wired)
+    wired.incidents.resolve(f"INC-{incident}", "alice")
+    text = wired.postmortems.preview(f"INC-{incident}", "alice")  # the first seed's outline
+    assert (
+        "### Update runbooks\n- [ ] Step 3 of the runbook is wrong — owner: bob, deadline: none"
+        in text
+    )
+    assert (
+        "### Add monitoring/alerts\n- [ ] Alert on replica lag — owner: alice, deadline: "
+        "2026-12-04 (https://github.com/acme/platform/issues/1)" in text
+    )

@@ -19,7 +19,6 @@ from tocsin.app.refs import parse_ref
 from tocsin.core import action_items as rules
 from tocsin.core.action_items import (
     ActionItem,
-    Category,
     Draft,
     Export,
     ItemStatus,
@@ -166,9 +165,13 @@ class ActionItems:
             uow.commit()
         return item
 
-    def create_within(self, uow: UnitOfWork, number: int, draft: Draft, actor: str) -> ActionItem:
+    def create_within(
+        self, uow: UnitOfWork, number: int, draft: Draft, actor: str, note: bool = True
+    ) -> ActionItem:
         """Create an item inside the caller's transaction (the post-mortem's, with
-        `draft.postmortem` naming it): the incident must exist."""
+        `draft.postmortem` naming it): the incident must exist. With `note`, a note on the
+        incident's timeline (the incident is saved: a caller holding the incident loads it
+        again afterwards, or passes note=False)."""
         incident = uow.incidents.get(number)
         now = self._clock.now()
         category = rules.category(draft.category)
@@ -194,9 +197,10 @@ class ActionItems:
             updated_at=now,
         )
         item = replace(item, id=uow.action_items.add(item))
-        due = f", due {item.deadline.isoformat()}" if item.deadline else ""
-        text = f"Action item {item.ref} added: {item.title} (owner @{item.owner}, "
-        note_on_incident(uow, number, actor, f"{text}{item.priority.value}{due})", now)
+        if note:
+            due = f", due {item.deadline.isoformat()}" if item.deadline else ""
+            text = f"Action item {item.ref} added: {item.title} (owner @{item.owner}, "
+            note_on_incident(uow, number, actor, f"{text}{item.priority.value}{due})", now)
         return item
 
     def edit(self, ref: str | int, changes: Changes, actor: str) -> ActionItem:
@@ -253,6 +257,26 @@ class ActionItems:
         return out
 
 
+def draft_items(uow: UnitOfWork, number: int) -> list[ActionItemView]:
+    """The incident's items as the post-mortem draft lists them (its ActionItemsSource)."""
+    return [_view(i) for i in ActionItems.for_incident(uow, number)]
+
+
+def _view(item: ActionItem) -> ActionItemView:
+    link = next((e.url for e in item.exports if e.url), None)
+    extra = {"ref": item.ref, "priority": item.priority.value, "labels": list(item.labels),
+             "runbook": item.runbook}  # fmt: skip
+    return ActionItemView(
+        item.title,
+        item.owner,
+        None if item.deadline is None else item.deadline.isoformat(),
+        item.status.value,
+        None if item.category is rules.Category.NONE else item.category.value,
+        link,
+        extra,
+    )
+
+
 def _found(uow: UnitOfWork, item_id: int, lock: bool = False) -> ActionItem:
     item = uow.action_items.get(item_id, lock=lock)
     if item is None:
@@ -266,19 +290,3 @@ def note_on_incident(uow: UnitOfWork, number: int, actor: str, text: str, now: d
     if is_allowed(incident.status, "note"):
         incident.note(now, actor, text)
         uow.incidents.save(incident)
-
-
-def for_postmortem(uow: UnitOfWork, number: int) -> list[ActionItemView]:
-    """The incident's items as a post-mortem draft lists them (its `action_items`): the
-    tracker's link once exported, else the runbook an "update runbooks" item points at."""
-    return [
-        ActionItemView(
-            title=item.title,
-            owner=item.owner,
-            deadline=item.deadline.isoformat() if item.deadline else None,
-            status=item.status.value,
-            category=None if item.category is Category.NONE else item.category.value,
-            link=next((e.url for e in item.exports if e.url), None) or item.runbook,
-        )
-        for item in ActionItems.for_incident(uow, number)
-    ]

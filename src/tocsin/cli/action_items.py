@@ -1,8 +1,9 @@
 """`tocsin actions add|list|set|done|export|sync`: action items after an incident, exported to
 GitHub Issues or Jira. (Not `tocsin action`, singular: that runs typed AWS actions.)
 
-These commands act on the local database (TOCSIN_DATABASE_URL or tocsin.yaml); exports are
-jobs, carried out by `tocsin worker` or `tocsin serve`.
+With TOCSIN_URL set they act on that server (`sync` excepted: it runs where the trackers'
+tokens are); otherwise on the local database. Exports are jobs, carried out by `tocsin
+worker` or `tocsin serve`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,21 @@ from rich.markup import escape
 
 from tocsin.app.action_items import Changes
 from tocsin.bootstrap import Tocsin
-from tocsin.cli.common import ActorOpt, IdArg, JsonOpt, actor, handled, local_app, out, print_json
+from tocsin.cli.common import (
+    ActorOpt,
+    IdArg,
+    JsonOpt,
+    actor,
+    app,
+    handled,
+    local_app,
+    out,
+    print_json,
+)
+from tocsin.cli.remote import Remote
 from tocsin.core import action_items as rules
 from tocsin.core.action_items import ActionItem, Draft
+from tocsin.core.errors import InvalidInput
 
 action_items_commands = typer.Typer(
     help="Action items after an incident (owner, deadline, priority, status), exported to "
@@ -65,7 +78,7 @@ def add(
     """Add an action item to an incident.
 
     An update-runbooks item links the runbook file of the incident's service."""
-    tocsin = local_app()
+    tocsin = app()
     draft = Draft(title, owner, deadline, priority, tuple(label or ()), category, runbook,
                   postmortem)  # fmt: skip
     item = tocsin.action_items.add(incident, draft, actor(as_))
@@ -84,7 +97,7 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """Action items by deadline, with where each is exported and how that went."""
-    tocsin = local_app()
+    tocsin = app()
     statuses = (rules.status(status),) if status else ()
     found = tocsin.action_items.list(incident, owner, overdue, statuses)
     today = tocsin.action_items.today()
@@ -113,7 +126,7 @@ def set_(
     as_json: JsonOpt = False,
 ) -> None:
     """Change an action item; one exported before is exported again."""
-    tocsin = local_app()
+    tocsin = app()
     labels = None if label is None else tuple(label)
     changes = Changes(title, owner, deadline, priority, labels, category, runbook, status)
     _show(tocsin, tocsin.action_items.edit(item, changes, actor(as_)), as_json, "changed")
@@ -123,7 +136,7 @@ def set_(
 @handled
 def done(item: ItemArg, as_: ActorOpt = None, as_json: JsonOpt = False) -> None:
     """Mark an action item done."""
-    tocsin = local_app()
+    tocsin = app()
     _show(tocsin, tocsin.action_items.set_status(item, "done", actor(as_)), as_json, "done")
 
 
@@ -144,7 +157,7 @@ def export(
     """Queue an export to GitHub or Jira: the first creates the issue, later ones update it.
 
     The worker (`tocsin worker` or `tocsin serve`) carries it out and retries it."""
-    done = local_app().exports.export(list(items or []), to, incident)
+    done = app().exports.export(list(items or []), to, incident)
     if as_json:
         print_json({"queued": [{"item": s.item.ref, "tracker": s.tracker.value, "new": s.new}
                                for s in done]})  # fmt: skip
@@ -160,6 +173,9 @@ def sync(as_json: JsonOpt = False) -> None:
     """Read each open exported item's status back from its tracker now.
 
     The worker also does it every trackers.sync_every."""
+    if isinstance(app(), Remote):
+        raise InvalidInput("`tocsin actions sync` talks to the trackers: run it on the server's "
+                           "host (its worker also syncs every trackers.sync_every)")  # fmt: skip
     result = local_app().exports.sync()
     if as_json:
         print_json({"checked": result.checked, "changed": [i.to_dict() for i in result.changed],
@@ -172,7 +188,7 @@ def sync(as_json: JsonOpt = False) -> None:
         out.print(f"[red]error:[/red] {escape(error)}")
 
 
-def _show(tocsin: Tocsin, item: ActionItem, as_json: bool, what: str) -> None:
+def _show(tocsin: Tocsin | Remote, item: ActionItem, as_json: bool, what: str) -> None:
     if as_json:
         print_json(item.to_dict(tocsin.action_items.today()))
         return

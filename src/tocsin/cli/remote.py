@@ -22,6 +22,7 @@ from tocsin.app.incidents import Outcome, Page
 from tocsin.app.ports import IncidentFilter
 from tocsin.app.refs import parse_ref
 from tocsin.app.views import incident_from_json
+from tocsin.cli.remote_action_items import RemoteActionItems, RemoteExports
 from tocsin.cli.remote_alerts import RemoteAlertAdmin, RemoteSuggestions
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
 from tocsin.cli.remote_oncall import RemoteOncall
@@ -79,6 +80,8 @@ class Remote:
         self.suggestions = RemoteSuggestions(self._api)
         self.runbooks = RemoteRunbooks(self._api)
         self.postmortems = RemotePostmortems(self._api)
+        self.action_items = RemoteActionItems(self._api)
+        self.exports = RemoteExports(self._api, self.action_items)
 
     def close(self) -> None:
         self._api.close()

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from tocsin.core import rules
 from tocsin.core.errors import InvalidInput
 from tocsin.core.timeline import iso as _iso
+from tocsin.core.timeline import parse_iso
 
 DEFAULT_LABEL = "incident"
 RUNBOOK_MAX = 500
@@ -91,6 +92,14 @@ class Export:
             return "failing"
         return "exported" if self.external_id else "pending"
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Export:
+        return cls(
+            TrackerKind(d["tracker"]), d.get("external_id"), d.get("url"),
+            d.get("remote_status"), d.get("last_error"), parse_iso(d.get("exported_at")),
+            parse_iso(d.get("synced_at")),
+        )  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "tracker": self.tracker.value,
@@ -163,6 +172,32 @@ class ActionItem:
             "overdue": None if today is None else self.overdue(today),
             "exports": [e.to_dict() for e in self.exports],
         }
+
+
+def item_from_dict(d: dict[str, Any]) -> ActionItem:
+    """The inverse of `ActionItem.to_dict` (what the remote CLI reads from a server)."""
+    created, updated = parse_iso(d["created_at"]), parse_iso(d["updated_at"])
+    if created is None or updated is None:
+        raise ValueError("created_at and updated_at are required")
+    return ActionItem(
+        id=int(d["id"]),
+        incident=int(str(d["incident"]).removeprefix("INC-")),
+        title=d["title"],
+        owner=d["owner"],
+        deadline=None if d.get("deadline") is None else date.fromisoformat(d["deadline"]),
+        priority=Priority(d["priority"]),
+        labels=tuple(d["labels"]),
+        status=ItemStatus(d["status"]),
+        category=Category(d["category"]),
+        runbook=d.get("runbook"),
+        postmortem=d.get("postmortem"),
+        created_by=d["created_by"],
+        created_at=created,
+        updated_at=updated,
+        revision=int(d["revision"]),
+        closed_at=parse_iso(d.get("closed_at")),
+        exports=tuple(Export.from_dict(e) for e in d.get("exports", [])),
+    )
 
 
 @dataclass(frozen=True, slots=True)
