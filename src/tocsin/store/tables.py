@@ -66,6 +66,15 @@ incident_services = Table(
     Index("ix_incident_services_service", "service"),
 )
 
+# What a text search reads (core/search.py): the title and what people wrote, case-folded,
+# appended to as entries are written: one row per incident instead of its whole timeline.
+incident_search = Table(
+    "incident_search",
+    metadata,
+    Column("incident", Integer, ForeignKey("incidents.number"), primary_key=True),
+    Column("text", Text, nullable=False),
+)
+
 timeline_entries = Table(
     "timeline_entries",
     metadata,
