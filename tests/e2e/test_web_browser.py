@@ -182,3 +182,39 @@ def test_a_note_from_the_cli_appears_on_the_open_page(page: Page, server: Served
     expect(note).to_contain_text("cli-user")
     assert page.evaluate("window.tocsinNotReloaded") is True
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+LONG_URL = "https://grafana.example.com/d/" + "a1b2c3d4e5" * 16  # 190 characters, no break
+LONG_TOKEN = "tok_" + "Zx9" * 99  # 301
+# Anything in <main> whose right edge passes the window, and the page's own scroll width.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll("main *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 1)
+    .map((e) => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right));
+  return {page: document.documentElement.scrollWidth - width, wide: wide.slice(0, 5)};
+}"""
+
+
+def test_long_unbroken_text_wraps_instead_of_widening_the_page(
+    browser: Browser, server: Served
+) -> None:
+    """A 190-character URL in a title (the most a title takes), a 300-character token in an
+    update and a long label: the incident
+    list, the incident page and the dashboard fit a desktop and a phone, with nothing past
+    the window's edge (a table that scrolled sideways would be)."""
+    service = server.tocsin.incidents
+    incident = service.declare("ann", f"See {LONG_URL}", "P2").incident
+    service.post_update(incident.id, "ann", f"Rotated the leaked key {LONG_TOKEN}")
+    service.relabel(incident.id, "ann", ["x" * 31 + ":" + "y" * 31], [])
+    context = browser.new_context(base_url=server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    log_in(page, "/incidents")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("/incidents", f"/incidents/{incident.id}", "/"):
+            page.goto(path)
+            expect(page.locator("main")).to_contain_text(LONG_URL[:40])
+            assert page.evaluate(OVERFLOW) == {"page": 0, "wide": []}, (width, path)
+    context.close()
