@@ -14,8 +14,9 @@ from tocsin.app.answers import status_of
 from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
-from tocsin.core.errors import DomainError, InvalidInput
+from tocsin.core.errors import DomainError, InvalidInput, NotFound
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
+from tocsin.web.confirm import Confirm, confirm_page, confirmed
 from tocsin.web.rendering import page
 
 router = APIRouter()
@@ -56,9 +57,12 @@ def add_silence(request: Request, tocsin: App, who: ResponderSession, form: Form
 
 @router.post("/alerts/silences/{silence_id}/expire", response_model=None)
 def expire_silence(
-    request: Request, silence_id: int, tocsin: App, who: ResponderSession
+    request: Request, silence_id: int, tocsin: App, who: ResponderSession, form: FormFields
 ) -> Response:
+    """Asks first (web/confirm.py): alerts it held back start to count again at once."""
     try:
+        if not confirmed(form):
+            return confirm_page(request, who, ask_expire(tocsin, silence_id))
         tocsin.alert_admin.expire_silence(silence_id)
     except DomainError as exc:
         return alerts_page(request, tocsin, who, str(exc), status_of(exc))
@@ -77,6 +81,22 @@ def add_maintenance(
     except DomainError as exc:
         return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#maintenance", 303)
+
+
+def ask_expire(tocsin: Tocsin, silence_id: int) -> Confirm:
+    found = [s for s in tocsin.alert_admin.silences() if s.id == silence_id]
+    if not found:
+        raise NotFound(f"silence {silence_id} is not active (expired, or never was)")
+    silence = found[0]
+    matchers = ", ".join(str(m) for m in silence.matchers)
+    return Confirm(
+        f"Expire silence {silence_id}?",
+        f"{matchers}, by {silence.author}: {silence.comment}. The alerts it matches count "
+        "and suggest incidents again at once.",
+        f"/alerts/silences/{silence_id}/expire",
+        f"Expire silence {silence_id}",
+        "/alerts#silences",
+    )
 
 
 def alerts_page(

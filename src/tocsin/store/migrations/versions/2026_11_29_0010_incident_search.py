@@ -30,7 +30,9 @@ def upgrade() -> None:
     found = conn.execute(sa.text("SELECT number, title FROM incidents")).all()
     titles: dict[int, str] = {int(number): str(title) for number, title in found}
     written: dict[int, list[str]] = {number: [] for number in titles}
-    kinds: sa.BindParameter[list[str]] = sa.bindparam("kinds", [k.value for k in SEARCHED_KINDS], expanding=True)
+    kinds: sa.BindParameter[list[str]] = sa.bindparam(
+        "kinds", [k.value for k in SEARCHED_KINDS], expanding=True
+    )
     rows = conn.execute(
         sa.text(
             "SELECT incident, text FROM timeline_entries WHERE kind IN :kinds "
