@@ -17,6 +17,7 @@ from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import DomainError, InvalidInput, NotFound
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
 from tocsin.web.confirm import Confirm, confirm_page, confirmed
+from tocsin.web.incident_page import Retry
 from tocsin.web.rendering import page
 
 router = APIRouter()
@@ -51,7 +52,8 @@ def add_silence(request: Request, tocsin: App, who: ResponderSession, form: Form
             form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+        kept = Retry("silence", form)
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc), kept)
     return RedirectResponse("/alerts#silences", 303)
 
 
@@ -79,7 +81,8 @@ def add_maintenance(
             who.principal.name, form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+        kept = Retry("maintenance", form)
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc), kept)
     return RedirectResponse("/alerts#maintenance", 303)
 
 
@@ -100,8 +103,14 @@ def ask_expire(tocsin: Tocsin, silence_id: int) -> Confirm:
 
 
 def alerts_page(
-    request: Request, tocsin: Tocsin, session: WebSession, error: str = "", status: int = 200
+    request: Request,
+    tocsin: Tocsin,
+    session: WebSession,
+    error: str = "",
+    status: int = 200,
+    retry: Retry | None = None,
 ) -> HTMLResponse:
+    """The page; after a refused form, `retry` holds what was typed into it."""
     chosen = request.query_params.get("status", "firing")
     state = STATES.get(chosen, AlertStatus.FIRING)
     service = request.query_params.get("service", "").strip()[:100] or None
@@ -127,5 +136,6 @@ def alerts_page(
         "silences": tocsin.alert_admin.silences(),
         "windows": tocsin.alert_admin.windows(),
         "error": error,
+        "retry": retry or Retry(),
     }
     return page(request, "alerts.html", context, status)
