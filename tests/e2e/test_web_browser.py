@@ -1,6 +1,7 @@
 """The web UI in a real browser against a real server: log in, declare, acknowledge,
 update and resolve through the forms; then a note written by the `tocsin` CLI, another
-process on the same SQLite database, appears on the open page without a reload.
+process on the same SQLite database, appears on the open page without a reload; the lists
+update themselves; long unbroken text never widens a page.
 
 Needs Debian's chromium (scripts/install-system-deps.sh). Skipped without it, except on
 CI, where a missing browser is a failure.
@@ -17,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -221,3 +223,25 @@ def test_long_unbroken_text_wraps_instead_of_widening_the_page(
             expect(page.locator("main")).to_contain_text(LONG_URL[:40])
             assert page.evaluate(OVERFLOW) == {"page": 0, "wide": []}, (width, path)
     context.close()
+
+
+def test_the_lists_update_themselves_and_keep_what_is_typed(page: Page, server: Served) -> None:
+    """The incident list, the dashboard and the Alerts page show a change made elsewhere
+    without a reload; the search box keeps what is being typed."""
+    log_in(page, "/incidents")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    page.get_by_label("Search").fill("typed, not sent")
+    page.evaluate("window.tocsinNotReloaded = true")
+    server.tocsin.incidents.declare("ann", "Appears by itself", "P3")
+    expect(page.locator("#live-incidents")).to_contain_text("Appears by itself")
+    assert page.evaluate("window.tocsinNotReloaded") is True
+    expect(page.get_by_label("Search")).to_have_value("typed, not sent")
+    page.goto("/")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    server.tocsin.incidents.declare("ann", "The dashboard sees it", "P1")
+    expect(page.locator("#live-dashboard")).to_contain_text("The dashboard sees it")
+    page.goto("/alerts")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    ends = server.tocsin.clock.now() + timedelta(hours=1)
+    server.tocsin.alert_admin.silence(["alertname=Zed"], None, ends, "ann", "zed is noisy")
+    expect(page.locator("#live-silences")).to_contain_text("zed is noisy")

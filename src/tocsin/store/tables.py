@@ -56,6 +56,7 @@ incidents = Table(
     Index("ix_incidents_status_declared", "status", "declared_at"),
     Index("ix_incidents_severity", "severity"),
     Index("ix_incidents_declared_at", "declared_at"),
+    Index("ix_incidents_updated_at", "updated_at"),  # the live lists' change mark
 )
 
 incident_services = Table(

@@ -16,9 +16,10 @@ from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import DomainError, InvalidInput, NotFound
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
+from tocsin.web.changes import live_url
 from tocsin.web.confirm import Confirm, confirm_page, confirmed
 from tocsin.web.incident_page import Retry
-from tocsin.web.rendering import page
+from tocsin.web.rendering import get_web, page
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -137,5 +138,6 @@ def alerts_page(
         "windows": tocsin.alert_admin.windows(),
         "error": error,
         "retry": retry or Retry(),
+        "live": live_url(request, tocsin, get_web(request).poll_interval, "alerts"),
     }
     return page(request, "alerts.html", context, status)

@@ -1,4 +1,5 @@
-"""The search text of each incident: its title and what people wrote, case-folded.
+"""The search text of each incident: its title and what people wrote, case-folded; and an
+index on incidents.updated_at, for the web's live lists (the latest change, looked up).
 
 Revision ID: 0010_incident_search
 Revises: 0009_runbooks
@@ -26,6 +27,7 @@ def upgrade() -> None:
         sa.Column("incident", sa.Integer, sa.ForeignKey("incidents.number"), primary_key=True),
         sa.Column("text", sa.Text, nullable=False),
     )
+    op.create_index("ix_incidents_updated_at", "incidents", ["updated_at"])
     conn = op.get_bind()
     found = conn.execute(sa.text("SELECT number, title FROM incidents")).all()
     titles: dict[int, str] = {int(number): str(title) for number, title in found}
@@ -48,3 +50,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("incident_search")
+    op.drop_index("ix_incidents_updated_at", "incidents")
