@@ -79,6 +79,15 @@ def test_every_refused_form_keeps_what_was_typed(
     assert tocsin.incidents.get("INC-1").version == incident.version  # nothing was changed
 
 
+def test_a_refused_filter_keeps_the_search_and_the_service(responder: TestClient) -> None:
+    answer = responder.get(
+        "/incidents", params={"status": "bogus", "q": "disk <full>", "service": "db"}
+    )
+    assert answer.status_code == 422
+    assert 'name="q" type="search" value="disk &lt;full&gt;"' in answer.text
+    assert 'id="f-service" name="service" value="db"' in answer.text
+
+
 def test_a_failed_login_keeps_the_name_and_never_the_password(
     api: TestClient, tocsin: Tocsin, people: None
 ) -> None:

@@ -70,7 +70,9 @@ def incident_list(request: Request, tocsin: App, session: PageSession) -> HTMLRe
         filters = read_filters(request)
         keys = (model.get(filters.severity).key,) if filters.severity else ()
     except InvalidInput as exc:
-        context |= {"filters": Filters(), "error": str(exc), "rows": [], "total": 0, "pages": 1}
+        q = request.query_params
+        typed = Filters(service=q.get("service", "")[:100], q=q.get("q", "")[:MAX_SEARCH])
+        context |= {"filters": typed, "error": str(exc), "rows": [], "total": 0, "pages": 1}
         return page(request, "incidents.html", context, status_of(exc))
     offset = (filters.page - 1) * PAGE_SIZE
     query = IncidentFilter(
