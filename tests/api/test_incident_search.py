@@ -110,7 +110,7 @@ def test_the_migration_fills_the_search_text_of_incidents_stored_before_it(
         config = Config()
         config.set_main_option("script_location", str(database.MIGRATIONS))
         config.attributes["connection"] = conn
-        command.downgrade(config, "0009_runbooks")
+        command.downgrade(config, "0010_postmortems")
         conn.commit()
     database.upgrade(engine)
     for q in ("ünïcode title", "before the SEARCH"):

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import bearer
+from tests.support.postmortems import publish
 from tests.web.conftest import session_csrf
 from tocsin.app.clock import ManualClock
 from tocsin.bootstrap import Tocsin
@@ -58,6 +59,7 @@ def test_resolve_asks_for_confirmation_and_keeps_what_was_typed(
     )
     assert status == 303
     assert tocsin.incidents.get("INC-1").status is Status.RESOLVED
+    publish(tocsin, "INC-1")  # P2: closing needs its post-mortem published
     status, html = post(responder, "/incidents/INC-1/close")
     assert (status, "<h1>Close INC-1?</h1>" in html) == (200, True)
     assert tocsin.incidents.get("INC-1").status is Status.RESOLVED

@@ -17,6 +17,7 @@ from tocsin.api.routers import (
     ingest_aws_pd,
     oncall,
     ops,
+    postmortems,
     runbooks,
 )
 from tocsin.bootstrap import Tocsin
@@ -44,6 +45,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(alerting.router)
     api.include_router(oncall.router)
     api.include_router(runbooks.router)
+    api.include_router(postmortems.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)

@@ -48,5 +48,6 @@ def dashboard_page(
         "now": now,
         "oncall": on_call_now(tocsin),
         "live": live_url(request, tocsin, get_web(request).poll_interval, "incidents,alerts"),
+        "postmortems_overdue": tocsin.postmortems.overview(overdue=True, limit=20),
     }
     return page(request, "dashboard.html", context, status)

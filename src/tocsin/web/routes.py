@@ -24,6 +24,7 @@ from tocsin.web import (
     login,
     oncall_page,
     password,
+    postmortem_page,
     runbooks_page,
     suggestions,
 )
@@ -44,6 +45,7 @@ for module in (
     changes,
     incident_page,
     runbooks_page,
+    postmortem_page,  # before actions: /incidents/{ref}/postmortem is not an action
     actions,
 ):
     router.include_router(module.router)

@@ -1,8 +1,8 @@
 """The search text of each incident: its title and what people wrote, case-folded; and an
 index on incidents.updated_at, for the web's live lists (the latest change, looked up).
 
-Revision ID: 0010_incident_search
-Revises: 0009_runbooks
+Revision ID: 0011_incident_search
+Revises: 0010_postmortems
 Create Date: 2026-11-29
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from tocsin.core.search import SEARCHED_KINDS, searchable
 
-revision = "0010_incident_search"
-down_revision = "0009_runbooks"
+revision = "0011_incident_search"
+down_revision = "0010_postmortems"
 branch_labels = None
 depends_on = None
 
