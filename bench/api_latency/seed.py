@@ -30,6 +30,7 @@ from sqlalchemy import Engine, insert, update
 from tocsin.app import messages
 from tocsin.app.messages import DEFAULT_TEMPLATES
 from tocsin.config import TocsinConfig, render_preset
+from tocsin.core import search
 from tocsin.core.incident import Incident
 from tocsin.core.lifecycle import Status
 from tocsin.core.scope import Impact, Role, Scope
@@ -37,7 +38,13 @@ from tocsin.core.severity import SeverityModel
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.store import database
 from tocsin.store.repositories import projection_row
-from tocsin.store.tables import counters, incident_services, incidents, timeline_entries
+from tocsin.store.tables import (
+    counters,
+    incident_search,
+    incident_services,
+    incidents,
+    timeline_entries,
+)
 
 SEED_VERSION = 1
 """Bump when what `seed` writes changes: cached SQLite files are keyed by it."""
@@ -299,6 +306,16 @@ def generate(
         yield rows, services, entries
 
 
+def search_rows(rows: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The `incident_search` rows the repository would have written for these incidents."""
+    written: dict[int, list[str]] = {row["number"]: [row["title"]] for row in rows}
+    kinds = {k.value for k in search.SEARCHED_KINDS}
+    for e in entries:
+        if e["kind"] in kinds:
+            written[e["incident"]].append(e["text"])
+    return [{"incident": n, "text": search.searchable(texts)} for n, texts in written.items()]
+
+
 def seed(url: str, count: int = INCIDENTS) -> SeedStats:
     """Migrate the empty database at `url` and fill it with `count` incidents."""
     started = time.perf_counter()
@@ -319,6 +336,7 @@ def fill(engine: Engine, count: int = INCIDENTS) -> SeedStats:
             conn.execute(insert(incidents), rows)
             conn.execute(insert(incident_services), services)
             conn.execute(insert(timeline_entries), entries)
+            conn.execute(insert(incident_search), search_rows(rows, entries))
         counts[0] += len(rows)
         counts[1] += len(entries)
         counts[2] += len(services)

@@ -540,6 +540,12 @@ def check_database(wired: Tocsin) -> None:
     database.ping(wired.engine)
 
 
+def change_marks(wired: Tocsin) -> dict[str, tuple[object, ...]]:
+    """A few values per list (`incidents`, `alerts`) that change when the list does (for the
+    web's live lists); DatabaseUnavailable if the database fails."""
+    return reads.change_marks(wired.engine, wired.clock.now())
+
+
 def incident_counts(wired: Tocsin) -> dict[tuple[str, str], int]:
     """(status, severity) -> how many incidents; DatabaseUnavailable if the database fails."""
     return reads.incident_counts(wired.engine)

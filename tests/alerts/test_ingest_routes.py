@@ -201,6 +201,13 @@ def test_the_openapi_document_declares_the_key_and_the_request_bodies(api: TestC
     for path in ("/ingest/alertmanager/{key}", "/ingest/prometheus/{key}/api/v2/alerts"):
         params = paths[path]["post"]["parameters"]
         assert [(p["name"], p["in"], p["required"]) for p in params] == [("key", "path", True)]
+    # PagerDuty's Events API v2: the routing key is in the body, not the path.
+    assert schema("/v2/enqueue")["required"] == ["routing_key", "event_action"]
+    assert schema("/v2/enqueue")["properties"]["payload"]["required"] == [
+        "summary", "source", "severity",
+    ]  # fmt: skip
+    assert schema("/v2/change/enqueue")["required"] == ["routing_key", "payload"]
+    assert "parameters" not in paths["/v2/enqueue"]["post"]
 
 
 # -- group commit --------------------------------------------------------------------------

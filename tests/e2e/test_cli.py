@@ -374,6 +374,8 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
     assert ids(cli("list", "--service", "api").out) == ["INC-1"]
     assert ids(cli("list", "--service", "web").out) == ["INC-2"]
     assert ids(cli("list", "--service", "nope").out) == []
+    assert ids(cli("list", "--search", "CHARTS RENDER").out) == ["INC-2"]
+    assert ids(cli("list", "--search", "index migration").out) == []  # a resolve's root cause
     assert ids(cli("list", "--since", "1h").out) == ["INC-2", "INC-1"]
     assert ids(cli("list", "--since", started.date().isoformat()).out) == ["INC-2", "INC-1"]
     later_day = (started + timedelta(days=2)).date().isoformat()

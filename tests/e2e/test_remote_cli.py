@@ -245,6 +245,8 @@ def test_an_incident_runs_through_every_command_on_the_server(
     assert ids(cli("list", "--severity", "p1").out) == ["INC-1"]
     assert ids(cli("list", "--service", "web").out) == ["INC-2"]
     assert ids(cli("list", "--service", "nope").out) == []
+    assert ids(cli("list", "--search", "charts").out) == ["INC-2"]  # sent as q=
+    assert ids(cli("list", "--search", "%").out) == []  # a literal percent sign
     assert ids(cli("list", "--since", "1h").out) == ["INC-2", "INC-1"]
     berlin = timezone(timedelta(hours=2))
     ten_minutes_ago = (datetime.now(UTC) - timedelta(minutes=10)).astimezone(berlin)

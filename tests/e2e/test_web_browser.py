@@ -1,6 +1,7 @@
 """The web UI in a real browser against a real server: log in, declare, acknowledge,
 update and resolve through the forms; then a note written by the `tocsin` CLI, another
-process on the same SQLite database, appears on the open page without a reload.
+process on the same SQLite database, appears on the open page without a reload; the lists
+update themselves; long unbroken text never widens a page.
 
 Needs Debian's chromium (scripts/install-system-deps.sh). Skipped without it, except on
 CI, where a missing browser is a failure.
@@ -17,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,9 @@ def test_a_responder_runs_an_incident_from_the_browser(page: Page) -> None:
     page.get_by_label("Root cause").fill("A bad config push")
     page.get_by_label("Fix applied").fill("Reverted the config")
     page.get_by_role("button", name="Resolve").click()
+    expect(page.get_by_role("heading", name=f"Resolve {incident_id}?")).to_be_visible()
+    expect(page.get_by_label("Root cause")).to_have_value("A bad config push")
+    page.get_by_role("button", name=f"Resolve {incident_id}").click()
     expect(pasted).to_contain_text("✅ RESOLVED: Checkout returns 500s")
     expect(pasted).to_contain_text("Root Cause: A bad config push")
     expect(page.locator("#status-text")).to_have_text("Resolved")
@@ -182,3 +187,61 @@ def test_a_note_from_the_cli_appears_on_the_open_page(page: Page, server: Served
     expect(note).to_contain_text("cli-user")
     assert page.evaluate("window.tocsinNotReloaded") is True
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+LONG_URL = "https://grafana.example.com/d/" + "a1b2c3d4e5" * 16  # 190 characters, no break
+LONG_TOKEN = "tok_" + "Zx9" * 99  # 301
+# Anything in <main> whose right edge passes the window, and the page's own scroll width.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll("main *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 1)
+    .map((e) => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right));
+  return {page: document.documentElement.scrollWidth - width, wide: wide.slice(0, 5)};
+}"""
+
+
+def test_long_unbroken_text_wraps_instead_of_widening_the_page(
+    browser: Browser, server: Served
+) -> None:
+    """A 190-character URL in a title (the most a title takes), a 300-character token in an
+    update and a long label: the incident
+    list, the incident page and the dashboard fit a desktop and a phone, with nothing past
+    the window's edge (a table that scrolled sideways would be)."""
+    service = server.tocsin.incidents
+    incident = service.declare("ann", f"See {LONG_URL}", "P2").incident
+    service.post_update(incident.id, "ann", f"Rotated the leaked key {LONG_TOKEN}")
+    service.relabel(incident.id, "ann", ["x" * 31 + ":" + "y" * 31], [])
+    context = browser.new_context(base_url=server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    log_in(page, "/incidents")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("/incidents", f"/incidents/{incident.id}", "/"):
+            page.goto(path)
+            expect(page.locator("main")).to_contain_text(LONG_URL[:40])
+            assert page.evaluate(OVERFLOW) == {"page": 0, "wide": []}, (width, path)
+    context.close()
+
+
+def test_the_lists_update_themselves_and_keep_what_is_typed(page: Page, server: Served) -> None:
+    """The incident list, the dashboard and the Alerts page show a change made elsewhere
+    without a reload; the search box keeps what is being typed."""
+    log_in(page, "/incidents")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    page.get_by_label("Search").fill("typed, not sent")
+    page.evaluate("window.tocsinNotReloaded = true")
+    server.tocsin.incidents.declare("ann", "Appears by itself", "P3")
+    expect(page.locator("#live-incidents")).to_contain_text("Appears by itself")
+    assert page.evaluate("window.tocsinNotReloaded") is True
+    expect(page.get_by_label("Search")).to_have_value("typed, not sent")
+    page.goto("/")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    server.tocsin.incidents.declare("ann", "The dashboard sees it", "P1")
+    expect(page.locator("#live-dashboard")).to_contain_text("The dashboard sees it")
+    page.goto("/alerts")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    ends = server.tocsin.clock.now() + timedelta(hours=1)
+    server.tocsin.alert_admin.silence(["alertname=Zed"], None, ends, "ann", "zed is noisy")
+    expect(page.locator("#live-silences")).to_contain_text("zed is noisy")

@@ -51,7 +51,9 @@ def test_silences_and_maintenance_are_managed_from_the_page(
     assert bad.status_code == 422
     assert "duration: write it like 30m" in bad.text
     expired = responder.post(
-        f"/alerts/silences/{silence.id}/expire", data={"csrf": csrf}, follow_redirects=False
+        f"/alerts/silences/{silence.id}/expire",
+        data={"csrf": csrf, "confirmed": "yes"},
+        follow_redirects=False,
     )
     assert (expired.status_code, tocsin.alert_admin.silences()) == (303, [])
     window = {"csrf": csrf, "service": "db", "duration": "30m", "comment": "migration"}

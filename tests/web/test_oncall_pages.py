@@ -129,3 +129,17 @@ def test_the_oncall_page_lists_every_schedule(viewer: TestClient) -> None:
     html = viewer.get("/oncall").text
     assert html.count('class="card oncall-card') == 2
     assert 'aria-current="page">On call' in html
+
+
+def test_a_refused_override_keeps_what_was_typed(responder: TestClient) -> None:
+    fields = {"person": "cid", "from": "2026-11-22T12:00", "to": "2026-11-22T10:00"}
+    answer = responder.post(
+        "/oncall/primary/overrides",
+        data={"csrf": session_csrf(responder), **fields, "reason": "swap <with> bo"},
+    )
+    assert answer.status_code == 422
+    html = answer.text
+    assert '<option value="cid" selected>' in html
+    assert 'name="from" type="datetime-local" value="2026-11-22T12:00"' in html
+    assert 'name="to" type="datetime-local" value="2026-11-22T10:00"' in html
+    assert 'value="swap &lt;with&gt; bo"' in html

@@ -179,11 +179,11 @@ STEPS: list[tuple[str, dict[str, str], Check, str | None]] = [
     ("mitigate", {"action": "rollback"}, lambda i, t: i.mitigation == "rollback", "🛠️ MITIGATED"),
     (
         "resolve",
-        {"root_cause": "bad deploy", "fix": "reverted"},
+        {"root_cause": "bad deploy", "fix": "reverted", "confirmed": "yes"},
         lambda i, t: (i.status, i.root_cause, i.fix) == (Status.RESOLVED, "bad deploy", "reverted"),
         "✅ RESOLVED",
     ),
-    ("close", {}, lambda i, t: i.status is Status.CLOSED, None),
+    ("close", {"confirmed": "yes"}, lambda i, t: i.status is Status.CLOSED, None),
     ("reopen", {"reason": "back again"}, lambda i, t: i.status is Status.INVESTIGATING, None),
     (
         "note",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from tocsin import __version__
-from tocsin.api import errors
+from tocsin.api import errors, openapi_errors
 from tocsin.api.limits import BodyLimit
 from tocsin.api.routers import (
     accounts,
@@ -33,7 +33,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
         version=__version__,
         description="Incident response: declare, acknowledge, update, mitigate, resolve.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # web/api_docs.py renders the reference: Swagger UI needs a CDN
         redoc_url=None,
     )
     app.state.tocsin = tocsin
@@ -53,7 +53,8 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     app.include_router(ack.router)
     app.include_router(callbacks.router)
     errors.install(app)
-    web.install(app)
+    openapi_errors.install(app)
+    web.install(app, docs_url=f"{API_PREFIX}/docs")
     app.add_middleware(BodyLimit)
     ops.install(app)  # outermost: request ids, logs and metrics cover 413s too
     return app

@@ -1,5 +1,5 @@
 """What the ingestion routes declare in OpenAPI: the key in their path and, for the
-Alertmanager shapes, the request body.
+Alertmanager shapes and PagerDuty's Events API v2, the request body.
 
 The routes read the key and the raw body from the request themselves and hand the body to the
 ingestion writer, which parses it (`integrations/sources/alertmanager.py`): nothing here
@@ -44,6 +44,61 @@ WEBHOOK: dict[str, Any] = {
 }
 
 
+_LINKS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["href"],
+        "properties": {"href": {"type": "string"}, "text": {"type": "string"}},
+    },
+}
+# PagerDuty's Events API v2 (the routing key in the body is the integration's key).
+PAGERDUTY_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["routing_key", "event_action"],
+    "properties": {
+        "routing_key": {"type": "string"},
+        "event_action": {"type": "string", "enum": ["trigger", "acknowledge", "resolve"]},
+        "dedup_key": {"type": "string"},
+        "payload": {
+            "type": "object",
+            "required": ["summary", "source", "severity"],
+            "properties": {
+                "summary": {"type": "string"},
+                "source": {"type": "string"},
+                "severity": {"type": "string", "enum": ["critical", "error", "warning", "info"]},
+                "timestamp": _TIME,
+                "component": {"type": "string"},
+                "group": {"type": "string"},
+                "class": {"type": "string"},
+                "custom_details": {"type": "object"},
+            },
+        },
+        "client": {"type": "string"},
+        "client_url": {"type": "string"},
+        "links": _LINKS,
+    },
+}
+PAGERDUTY_CHANGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["routing_key", "payload"],
+    "properties": {
+        "routing_key": {"type": "string"},
+        "payload": {
+            "type": "object",
+            "required": ["summary"],
+            "properties": {
+                "summary": {"type": "string"},
+                "source": {"type": "string"},
+                "timestamp": _TIME,
+                "custom_details": {"type": "object"},
+            },
+        },
+        "links": _LINKS,
+    },
+}
+
+
 KEY: dict[str, Any] = {
     "name": "key",
     "in": "path",
@@ -53,9 +108,11 @@ KEY: dict[str, Any] = {
 }
 
 
-def declared(body: dict[str, Any] | None = None, description: str = "") -> dict[str, Any]:
+def declared(
+    body: dict[str, Any] | None = None, description: str = "", key_in_path: bool = True
+) -> dict[str, Any]:
     """`openapi_extra` for an ingestion route that reads its key and body itself."""
-    extra: dict[str, Any] = {"parameters": [KEY]}
+    extra: dict[str, Any] = {"parameters": [KEY]} if key_in_path else {}
     if body is not None:
         content = {"application/json": {"schema": body}}
         extra["requestBody"] = {"required": True, "description": description, "content": content}

@@ -1,4 +1,5 @@
-"""What the API answers besides success: one error shape, listed on every route, so clients
+"""What the API answers besides success: one error shape, and the errors routers share;
+`api/openapi_errors.py` keeps on each operation only those its route can give, so clients
 and schemathesis know every status code a route can return."""
 
 from __future__ import annotations
@@ -31,11 +32,18 @@ def plain_text(description: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": description, "content": content}}
 
 
+def own(**described: str) -> dict[int | str, dict[str, Any]]:
+    """Errors a route gives beyond what its shape shows (api/openapi_errors.py), in its own
+    words: `own(e404="No such schedule")`."""
+    return {int(code.removeprefix("e")): _error(text) for code, text in described.items()}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"model": Error, "description": description}
 
 
-# Every API route may answer these; each router declares them once.
+# The errors API routes share; each router declares them once, and each operation keeps those
+# its route can give (api/openapi_errors.py).
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error("The body could not be read"),
     401: _error("No valid credentials"),

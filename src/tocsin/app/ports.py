@@ -42,6 +42,7 @@ class IncidentFilter:
     since: datetime | None = None
     limit: int = 50
     offset: int = 0
+    text: str | None = None  # in the title or what people wrote (core/search.py), any case
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from tocsin.app.views import incident_json
 from tocsin.cli import render
 from tocsin.cli.common import IdArg, JsonOpt, app, handled, out, print_json
 from tocsin.core.lifecycle import Status
+from tocsin.core.search import search_text
 
 commands = typer.Typer()
 
@@ -72,6 +73,10 @@ def list_(
     since: Annotated[str | None, typer.Option(help="Declared since: 2h, 7d or a date.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    search: Annotated[
+        str | None,
+        typer.Option(help="Text in the title, an update, a note, a mitigation or a label."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List incidents, newest first."""
@@ -84,6 +89,7 @@ def list_(
         since=parse_since(since, datetime.now(UTC)) if since else None,
         limit=limit,
         offset=offset,
+        text=search_text(search),
     )
     page = service_.find(query)
     if as_json:

@@ -318,6 +318,8 @@ def filter_params(query: IncidentFilter) -> Params:
         params.append(("service", query.service))
     if query.since is not None:
         params.append(("since", query.since.isoformat()))
+    if query.text:
+        params.append(("q", query.text))
     return [*params, ("limit", query.limit), ("offset", query.offset)]
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, func, select
@@ -127,6 +128,29 @@ def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
             return {(status, severity): int(n) for status, severity, n in conn.execute(stmt)}
     except SQLAlchemyError as exc:
         raise unavailable(exc) from exc
+
+
+def change_marks(engine: Engine, now: datetime) -> dict[str, tuple[object, ...]]:
+    """What the lists show, in a few values that change when it does, from one statement of
+    index lookups (web/changes.py compares them): `incidents` (the newest incident and the
+    latest change to any: `ix_incidents_updated_at`), `alerts` (the newest alert, the latest
+    seen, dismissed suggestions, the silences and maintenance windows in force)."""
+    i, a, g = tables.incidents.c, tables.alerts.c, tables.alert_groups.c
+    s, w = tables.silences.c, tables.maintenance_windows.c
+    parts = [
+        select(func.max(i.number)), select(func.max(i.updated_at)),
+        select(func.max(a.id)), select(func.max(a.last_seen)),
+        select(func.count(g.dismissed_at)),
+        select(func.count()).where(s.ends_at > now), select(func.max(s.id)),
+        select(func.count()).where(w.ends_at > now), select(func.max(w.id)),
+    ]  # fmt: skip
+    stmt = select(*(p.scalar_subquery() for p in parts))
+    try:
+        with engine.connect() as conn:
+            row = tuple(conn.execute(stmt).one())
+    except SQLAlchemyError as exc:
+        raise unavailable(exc) from exc
+    return {"incidents": row[:2], "alerts": row[2:]}
 
 
 class _Dropped(TocsinError):

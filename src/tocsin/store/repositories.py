@@ -32,11 +32,17 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from tocsin.app.errors import DatabaseCorrupt, DatabaseTooNew
 from tocsin.app.ports import IncidentFilter, Recorded
 from tocsin.app.views import PUBLIC_VERSION, incident_text
-from tocsin.core import snapshot
+from tocsin.core import search, snapshot
 from tocsin.core.errors import ConcurrentChange, IncidentNotFound
 from tocsin.core.incident import Incident, format_id
 from tocsin.core.timeline import EntryKind, TimelineEntry
-from tocsin.store.tables import counters, incident_services, incidents, timeline_entries
+from tocsin.store.tables import (
+    counters,
+    incident_search,
+    incident_services,
+    incidents,
+    timeline_entries,
+)
 
 S = TypeVar("S", bound=Select[Any])
 
@@ -74,6 +80,8 @@ class SqlIncidentRepository:
     def add(self, incident: Incident) -> None:
         self._conn.execute(insert(incidents).values(**projection_row(incident)))
         self._write_services(incident, replace=False)
+        text = search.searchable([incident.title, *search.written(incident.pending)])
+        self._conn.execute(insert(incident_search).values(incident=incident.number, text=text))
         self._write_entries(incident)
 
     def get(self, number: int) -> Incident:
@@ -99,7 +107,18 @@ class SqlIncidentRepository:
             raise ConcurrentChange(incident.id, incident.loaded_version)
         if any(e.kind is EntryKind.SCOPE_CHANGED for e in incident.pending):
             self._write_services(incident, replace=True)
+        self._write_search(incident)
         self._write_entries(incident)
+
+    def _write_search(self, incident: Incident) -> None:
+        new = [e for e in incident.pending if e.seq > incident.loaded_version]
+        more = search.searchable(search.written(new))
+        if more:
+            self._conn.execute(
+                update(incident_search)
+                .where(incident_search.c.incident == incident.number)
+                .values(text=incident_search.c.text + more)
+            )
 
     def find(self, query: IncidentFilter) -> list[Incident]:
         stmt = _filtered(select(incidents.c.state), query)
@@ -299,7 +318,7 @@ def _load(state: Any) -> Incident:
 def _unfiltered(query: IncidentFilter) -> bool:
     if query.statuses or query.severities:
         return False
-    return query.service is None and query.since is None
+    return query.service is None and query.since is None and not query.text
 
 
 def projection_row(incident: Incident) -> dict[str, Any]:
@@ -339,4 +358,18 @@ def _filtered(stmt: S, query: IncidentFilter) -> S:
                 )
             )
         )
+    if query.text:
+        conditions.append(_matching(query.text))
     return stmt.where(and_(*conditions)) if conditions else stmt
+
+
+_LIKE_ESCAPE = "\\"
+
+
+def _matching(text: str) -> ColumnElement[bool]:
+    """The title or something people wrote contains `text`, in any case (core/search.py):
+    a LIKE over one short row per incident, not over the timeline."""
+    found = select(incident_search.c.incident).where(
+        incident_search.c.text.like(search.pattern(text, _LIKE_ESCAPE), escape=_LIKE_ESCAPE)
+    )
+    return incidents.c.number.in_(found)

@@ -57,6 +57,7 @@ incidents = Table(
     Index("ix_incidents_status_declared", "status", "declared_at"),
     Index("ix_incidents_severity", "severity"),
     Index("ix_incidents_declared_at", "declared_at"),
+    Index("ix_incidents_updated_at", "updated_at"),  # the live lists' change mark
 )
 
 incident_services = Table(
@@ -65,6 +66,15 @@ incident_services = Table(
     Column("incident", Integer, ForeignKey("incidents.number"), primary_key=True),
     Column("service", String(100), primary_key=True),
     Index("ix_incident_services_service", "service"),
+)
+
+# What a text search reads (core/search.py): the title and what people wrote, case-folded,
+# appended to as entries are written: one row per incident instead of its whole timeline.
+incident_search = Table(
+    "incident_search",
+    metadata,
+    Column("incident", Integer, ForeignKey("incidents.number"), primary_key=True),
+    Column("text", Text, nullable=False),
 )
 
 timeline_entries = Table(

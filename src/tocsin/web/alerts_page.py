@@ -14,9 +14,12 @@ from tocsin.app.answers import status_of
 from tocsin.app.ports import AlertFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
-from tocsin.core.errors import DomainError, InvalidInput
+from tocsin.core.errors import DomainError, InvalidInput, NotFound
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
-from tocsin.web.rendering import page
+from tocsin.web.changes import live_url
+from tocsin.web.confirm import Confirm, confirm_page, confirmed
+from tocsin.web.incident_page import Retry
+from tocsin.web.rendering import get_web, page
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -50,15 +53,19 @@ def add_silence(request: Request, tocsin: App, who: ResponderSession, form: Form
             form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+        kept = Retry("silence", form)
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc), kept)
     return RedirectResponse("/alerts#silences", 303)
 
 
 @router.post("/alerts/silences/{silence_id}/expire", response_model=None)
 def expire_silence(
-    request: Request, silence_id: int, tocsin: App, who: ResponderSession
+    request: Request, silence_id: int, tocsin: App, who: ResponderSession, form: FormFields
 ) -> Response:
+    """Asks first (web/confirm.py): alerts it held back start to count again at once."""
     try:
+        if not confirmed(form):
+            return confirm_page(request, who, ask_expire(tocsin, silence_id))
         tocsin.alert_admin.expire_silence(silence_id)
     except DomainError as exc:
         return alerts_page(request, tocsin, who, str(exc), status_of(exc))
@@ -75,13 +82,36 @@ def add_maintenance(
             who.principal.name, form.get("comment", ""),
         )  # fmt: skip
     except DomainError as exc:
-        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+        kept = Retry("maintenance", form)
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc), kept)
     return RedirectResponse("/alerts#maintenance", 303)
 
 
+def ask_expire(tocsin: Tocsin, silence_id: int) -> Confirm:
+    found = [s for s in tocsin.alert_admin.silences() if s.id == silence_id]
+    if not found:
+        raise NotFound(f"silence {silence_id} is not active (expired, or never was)")
+    silence = found[0]
+    matchers = ", ".join(str(m) for m in silence.matchers)
+    return Confirm(
+        f"Expire silence {silence_id}?",
+        f"{matchers}, by {silence.author}: {silence.comment}. The alerts it matches count "
+        "and suggest incidents again at once.",
+        f"/alerts/silences/{silence_id}/expire",
+        f"Expire silence {silence_id}",
+        "/alerts#silences",
+    )
+
+
 def alerts_page(
-    request: Request, tocsin: Tocsin, session: WebSession, error: str = "", status: int = 200
+    request: Request,
+    tocsin: Tocsin,
+    session: WebSession,
+    error: str = "",
+    status: int = 200,
+    retry: Retry | None = None,
 ) -> HTMLResponse:
+    """The page; after a refused form, `retry` holds what was typed into it."""
     chosen = request.query_params.get("status", "firing")
     state = STATES.get(chosen, AlertStatus.FIRING)
     service = request.query_params.get("service", "").strip()[:100] or None
@@ -107,5 +137,7 @@ def alerts_page(
         "silences": tocsin.alert_admin.silences(),
         "windows": tocsin.alert_admin.windows(),
         "error": error,
+        "retry": retry or Retry(),
+        "live": live_url(request, tocsin, get_web(request).poll_interval, "alerts"),
     }
     return page(request, "alerts.html", context, status)

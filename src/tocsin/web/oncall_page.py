@@ -133,7 +133,8 @@ def add_override(
             form.get("reason", ""),
         )
     except DomainError as exc:
-        return _schedule_page(request, tocsin, who, schedule, str(exc), status_of(exc))
+        kept = {k: v for k, v in form.items() if k != "csrf"}
+        return _schedule_page(request, tocsin, who, schedule, str(exc), status_of(exc), kept)
     return RedirectResponse(f"/oncall/{schedule}#overrides", 303)
 
 
@@ -155,7 +156,9 @@ def _schedule_page(
     name: str,
     error: str = "",
     status: int = 200,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The schedule; after a refused override, `typed` is what the form held."""
     try:
         schedule = tocsin.oncall.schedule(name)
     except NotFound as exc:
@@ -175,6 +178,6 @@ def _schedule_page(
         "people": list(tocsin.oncall.roster.people.values()),
         "name_of": tocsin.oncall.roster.name_of,
         "error": error,
-        "form": request.query_params if not error else {},
+        "typed": typed or {},
     }
     return page(request, "schedule.html", context, status)

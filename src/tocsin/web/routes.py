@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
@@ -14,6 +15,8 @@ from tocsin.web import (
     action_items_page,
     actions,
     alerts_page,
+    api_docs,
+    changes,
     dashboard,
     declare,
     events,
@@ -40,6 +43,7 @@ for module in (
     suggestions,
     declare,
     events,
+    changes,
     incident_page,
     runbooks_page,
     postmortem_page,  # before actions: /incidents/{ref}/postmortem is not an action
@@ -50,9 +54,16 @@ for module in (
 router.include_router(oncall_page.router)
 
 
-def install(app: FastAPI) -> None:
+FAVICON = files("tocsin.web").joinpath("static", "favicon.svg")
+
+
+def install(app: FastAPI, docs_url: str | None = None) -> None:
+    """The pages; and at `docs_url` the API reference, rendered here (no CDN, no script)."""
     app.state.web = WebState(make_environment())
     app.include_router(router)
+    if docs_url:
+        app.add_api_route(docs_url, api_docs.api_docs, include_in_schema=False)
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     app.mount("/static", StaticFiles(packages=[("tocsin.web", "static")]), name="static")
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageRefused, _refused)
@@ -71,3 +82,9 @@ async def _refused(request: Request, exc: Exception) -> Response:
     session = await run_in_threadpool(find_session, request, request.app.state.tocsin)
     context = {"session": session, "title": answer.title, "message": exc.message}
     return page(request, "error.html", context, answer.status)
+
+
+async def favicon() -> Response:
+    """A bell, as SVG (every current browser takes SVG at /favicon.ico)."""
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return Response(FAVICON.read_bytes(), media_type="image/svg+xml", headers=headers)

@@ -22,7 +22,15 @@ def me(who: Viewer) -> dict[str, Any]:
     return {"name": who.name, "role": who.role.value, "kind": who.kind, "user": who.user}
 
 
-@router.post("/me/password", response_model=m.UserOut)
+@router.post(
+    "/me/password",
+    response_model=m.UserOut,
+    responses=r.own(
+        e403="The token acts for another user",
+        e404="The token belongs to no user",
+        e429="Too many wrong passwords; wait",
+    ),
+)
 def change_own_password(
     request: Request, body: s.PasswordChange, tocsin: App, who: Viewer
 ) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from tocsin.app.ports import IncidentFilter
 from tocsin.app.views import incident_json
 from tocsin.core.lifecycle import Status
 from tocsin.core.scope import Impact, Scope
+from tocsin.core.search import MAX_SEARCH
 
 router = APIRouter(prefix="/incidents", tags=["incidents"], responses=r.ERRORS)
 # At most 9 digits: a bigger number cannot be an incident and overflows PostgreSQL's INTEGER.
@@ -30,6 +31,7 @@ REF_PATTERN = r"(?:[Ii][Nn][Cc]-?)?0{0,3}[1-9][0-9]{0,8}"
 Ref = Annotated[str, Path(pattern=f"^{REF_PATTERN}$", description="INC-42 or 42")]
 MAX_LIMIT, MAX_OFFSET, MAX_SEVERITY, MAX_SERVICE = 1000, 10_000_000, 20, 100
 NO_STORE = {"Cache-Control": "no-store"}
+SEARCH_HELP = "Text in the title, an update, a note, a mitigation or a label; any case."
 
 
 class StatusFilter(StrEnum):
@@ -78,10 +80,12 @@ async def list_incidents(
     since: s.IsoTime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    q: Annotated[str | None, Query(max_length=MAX_SEARCH, description=SEARCH_HELP)] = None,
 ) -> Response:
     """Incidents, newest first, with the total that match."""
     keys = tuple(tocsin.incidents.severities.get(k).key for k in severity)
-    query = IncidentFilter(statuses(status), keys, service, since, limit, offset)
+    text = q.strip() if q else None
+    query = IncidentFilter(statuses(status), keys, service, since, limit, offset, text or None)
     items, total = await read_model(tocsin, tocsin.incidents.find_json, query)
     return json_bytes(
         b'{"items": [%s], "total": %d, "limit": %d, "offset": %d}'

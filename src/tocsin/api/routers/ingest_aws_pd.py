@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App
+from tocsin.api.ingest_bodies import PAGERDUTY_CHANGE, PAGERDUTY_EVENT, declared
 from tocsin.api.routers.ingest import SENDER_ERRORS, answer, bearer, receive
 from tocsin.app.alerts import IngestResult
 from tocsin.bootstrap import Tocsin
@@ -20,7 +21,11 @@ router = APIRouter(
 )
 
 
-@router.post("/v2/enqueue", status_code=202)
+@router.post(
+    "/v2/enqueue",
+    status_code=202,
+    openapi_extra=declared(PAGERDUTY_EVENT, "An Events API v2 event", key_in_path=False),
+)
 async def pagerduty_event(request: Request, tocsin: App) -> JSONResponse:
     """PagerDuty's Events API v2: trigger, acknowledge and resolve by `dedup_key`."""
     body = await request.body()
@@ -38,7 +43,11 @@ async def pagerduty_event(request: Request, tocsin: App) -> JSONResponse:
     return JSONResponse(answer, 202)
 
 
-@router.post("/v2/change/enqueue", status_code=202)
+@router.post(
+    "/v2/change/enqueue",
+    status_code=202,
+    openapi_extra=declared(PAGERDUTY_CHANGE, "A change event", key_in_path=False),
+)
 async def pagerduty_change(request: Request, tocsin: App) -> JSONResponse:
     """Change events (deploys, config changes), kept as recent changes for diagnostics."""
     result = tocsin.sources.pagerduty_change(await request.body())

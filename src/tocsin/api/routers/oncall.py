@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App, Responder, Viewer, current_principal
 from tocsin.api.models import Out
-from tocsin.api.responses import ERRORS
+from tocsin.api.responses import ERRORS, Error, own
 from tocsin.api.schemas import IsoTime, Strict
 from tocsin.app.oncall_views import (
     feed_json,
@@ -37,7 +37,8 @@ CALENDAR: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "iCalendar (RFC 5545): one VEVENT per shift, 14 days back to 90 ahead",
         "content": {"text/calendar": {"schema": {"type": "string"}}},
-    }
+    },
+    401: {"model": Error, "description": "Neither a bearer token nor the feed's `?token=`"},
 }
 
 
@@ -146,7 +147,12 @@ def check(tocsin: App, _: Viewer) -> dict[str, Any]:
     return reachability_json(tocsin.oncall.check())
 
 
-@router.get("/oncall/overrides", response_model=list[OverrideOut], response_model_by_alias=True)
+@router.get(
+    "/oncall/overrides",
+    response_model=list[OverrideOut],
+    response_model_by_alias=True,
+    responses=own(e404="No such schedule"),
+)
 def list_overrides(
     tocsin: App,
     _: Viewer,
@@ -157,7 +163,11 @@ def list_overrides(
 
 
 @router.post(
-    "/oncall/overrides", status_code=201, response_model=OverrideOut, response_model_by_alias=True
+    "/oncall/overrides",
+    status_code=201,
+    response_model=OverrideOut,
+    response_model_by_alias=True,
+    responses=own(e404="No such schedule"),
 )
 def add_override(body: OverrideIn, tocsin: App, who: Responder) -> dict[str, Any]:
     made = tocsin.oncall.add_override(
@@ -178,7 +188,12 @@ def list_feeds(tocsin: App, _: Viewer) -> list[dict[str, Any]]:
     return [{**feed_json(f), "path": feed_path(f)} for f in tocsin.oncall.feeds()]
 
 
-@router.post("/oncall/feeds", status_code=201, response_model=NewFeedOut)
+@router.post(
+    "/oncall/feeds",
+    status_code=201,
+    response_model=NewFeedOut,
+    responses=own(e404="No such schedule or person"),
+)
 def add_feed(body: FeedIn, tocsin: App, who: Responder) -> dict[str, Any]:
     """A calendar feed URL with its own secret (shown once) for calendar apps."""
     feed, secret = tocsin.oncall.add_feed(body.target, body.name, who.name)

@@ -1,5 +1,5 @@
-// Tocsin's pages work without this file. It adds the live timeline (Server-Sent Events)
-// and the copy button for a message ready to paste. No build step, no dependencies.
+// Tocsin's pages work without this file. It adds the live timeline and the live lists
+// (Server-Sent Events) and the copy button for a message ready to paste. No build step, no dependencies.
 (function () {
   "use strict";
 
@@ -50,6 +50,63 @@
     });
   }
 
+  // A list page (dashboard, incidents, alerts): when its stream says the list changed, fetch
+  // the page again and swap each [data-live] region; forms outside them keep what is typed.
+  function liveList(status) {
+    if (!window.EventSource || !window.fetch || !window.DOMParser) {
+      return;
+    }
+    var source = new EventSource(status.getAttribute("data-changes"));
+    var busy = false;
+    var again = false;
+    function refresh() {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      fetch(location.href, { credentials: "same-origin" })
+        .then(function (answer) {
+          if (!answer.ok) {
+            throw new Error(String(answer.status));
+          }
+          return answer.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          var regions = document.querySelectorAll("[data-live]");
+          Array.prototype.forEach.call(regions, function (region) {
+            var next = fresh.getElementById(region.id);
+            if (next) {
+              region.replaceWith(document.importNode(next, true)); // rendered and escaped by the server
+            }
+          });
+          say("Live: updated at " + new Date().toLocaleTimeString() + ".", "on");
+        })
+        .catch(function () {
+          say("Could not update; reload the page.", "off");
+        })
+        .then(function () {
+          busy = false;
+          if (again) {
+            again = false;
+            refresh();
+          }
+        });
+    }
+    source.addEventListener("open", function () {
+      say("Live: this page updates itself as things change.", "on");
+    });
+    source.addEventListener("error", function () {
+      say(source.readyState === EventSource.CLOSED ? "Live updates stopped; reload the page." : "Reconnecting…", "off");
+    });
+    source.addEventListener("ended", function () {
+      source.close();
+      say("Live updates stopped: your session ended. Log in again to follow.", "off");
+    });
+    source.addEventListener("changed", refresh);
+  }
+
   function copyButtons() {
     var buttons = document.querySelectorAll("[data-copy]");
     Array.prototype.forEach.call(buttons, function (button) {
@@ -72,6 +129,10 @@
     var list = document.getElementById("timeline");
     if (list && list.getAttribute("data-events")) {
       follow(list);
+    }
+    var status = document.getElementById("live-status");
+    if (status && status.getAttribute("data-changes")) {
+      liveList(status);
     }
     copyButtons();
     var target = location.hash && document.getElementById(location.hash.slice(1));
