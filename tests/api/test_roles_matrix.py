@@ -88,6 +88,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{INC}/postmortem/review"): "responder",
     ("POST", f"{INC}/postmortem/return"): "responder",
     ("POST", f"{INC}/postmortem/publish"): "responder",
+    ("POST", f"{INC}/postmortem/meeting"): "responder",
     ("GET", f"{API}/postmortems"): "viewer",
 }  # fmt: skip
 
@@ -126,6 +127,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", f"{API}/oncall/feeds"): {"target": "schedule", "name": "primary"},
     ("PUT", f"{INC}/postmortem"): {"text": "# Matrix", "version": 1},
+    ("POST", f"{INC}/postmortem/meeting"): {"at": "2099-01-01T00:00:00Z"},
 }  # fmt: skip
 
 
