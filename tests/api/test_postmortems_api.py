@@ -64,6 +64,8 @@ BAD = [
     ("put", "/postmortem", {"text": "x", "version": 1, "extra": 1}),
     ("post", "/postmortem/draft", {"category": "gremlins"}),
     ("post", "/postmortem/review", {"version": "two"}),
+    ("post", "/postmortem/meeting", {"at": "2026-12-01T15:00:00"}),  # no time zone
+    ("post", "/postmortem/meeting", {"at": "2099-01-01T00:00:00Z", "duration_minutes": 1}),
 ]
 
 

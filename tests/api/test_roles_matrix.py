@@ -90,6 +90,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{INC}/postmortem/review"): "responder",
     ("POST", f"{INC}/postmortem/return"): "responder",
     ("POST", f"{INC}/postmortem/publish"): "responder",
+    ("POST", f"{INC}/postmortem/meeting"): "responder",
     ("GET", f"{API}/postmortems"): "viewer",
     ("GET", f"{INC}/action-items"): "viewer",
     ("POST", f"{INC}/action-items"): "responder",
@@ -136,6 +137,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", f"{INC}/postmortem"): {"text": "# Matrix", "version": 1},
     ("POST", f"{INC}/action-items"): {"title": "Matrix item", "owner": "ann"},
     ("PATCH", f"{API}/action-items/{{item}}"): {"priority": "P2"},
+    ("POST", f"{INC}/postmortem/meeting"): {"at": "2099-01-01T00:00:00Z"},
 }  # fmt: skip
 
 

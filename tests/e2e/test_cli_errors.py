@@ -31,6 +31,9 @@ def sqlite_execute(path: Path, *statements: str) -> list[tuple[Any, ...]]:
         for statement in statements:
             rows = conn.execute(statement).fetchall()
         conn.commit()
+        # Into the file now: a checkpoint thread still holding a connection from the last
+        # command would otherwise copy the WAL in later, changing the file under a test.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     return rows
 
 

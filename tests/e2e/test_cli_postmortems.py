@@ -121,4 +121,11 @@ def test_the_same_over_a_server(
     assert shown["text"] == "# theirs\n"
     code, listed = bare_cli("postmortem", "list")
     assert listed[0]["incident"] == ref
+    far = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%MZ")
+    code, out = bare_cli("postmortem", "meeting", ref, "--at", far)
+    assert code == 2
+    assert "more than 48 hours after" in out["error"]
+    code, out = bare_cli("postmortem", "meeting", ref, "--at", far, "--force")
+    assert code == 1
+    assert "nobody to invite" in out["error"]
     assert not (project / "tocsin.yaml").exists()

@@ -156,7 +156,12 @@ class MeetingPlanner:
         force: bool = False,
     ) -> Meeting:
         number = parse_ref(ref)
-        start = utc(at)
+        try:
+            start = utc(at)
+        except (OverflowError, ValueError):
+            raise InvalidInput(f"--at {at!r} is not a time Tocsin can use") from None
+        if start - self.clock.now() > timedelta(days=366):
+            raise InvalidInput(f"--at {iso(start)} is more than a year ahead")
         if not timedelta(minutes=5) <= duration <= timedelta(hours=8):
             raise InvalidInput(f"duration {duration} must be between 5 minutes and 8 hours")
         with self.uow() as uow:

@@ -26,12 +26,12 @@ from tocsin.cli.common import (
     app,
     err,
     handled,
-    local_app,
     out,
     print_json,
 )
 from tocsin.cli.remote import Remote
 from tocsin.core.errors import InvalidInput
+from tocsin.core.timeline import iso
 
 postmortem_commands = typer.Typer(
     help="Post-mortems: drafted from the timeline, edited, reviewed, published, kept."
@@ -244,18 +244,20 @@ def meeting(
     """Schedule the post-mortem meeting: attendees from the incident's roles and
     `postmortem.attendees` (customer success when customers were affected), and an
     iCalendar invitation to each by e-mail (sent by the worker)."""
-    start = _moment(at)
-    made = local_app().meetings.schedule(ref, start, actor(as_), _duration(duration), force)
+    start, length = _moment(at), _duration(duration)
+    target = app()
+    if isinstance(target, Remote):
+        minutes = int(length.total_seconds() // 60)
+        made = target.postmortems.meeting(ref, iso(start) or at, actor(as_), minutes, force)
+    else:
+        made = target.meetings.schedule(ref, start, actor(as_), length, force).to_dict()
     if as_json:
-        print_json(made.to_dict())
+        print_json(made)
         return
-    out.print(
-        f"Post-mortem meeting for {made.incident}: {made.to_dict()['start']} – "
-        f"{made.to_dict()['end']}"
-    )
-    for a in made.attendees:
-        where = escape(a.email) if a.email else "[yellow]no e-mail address: not invited[/yellow]"
-        out.print(f"  {escape(a.handle)} ({a.why}): {where}")
+    out.print(f"Post-mortem meeting for {made['incident']}: {made['start']} – {made['end']}")
+    for a in made["attendees"]:
+        where = escape(a["email"]) if a["email"] else "[yellow]no e-mail address: not invited[/]"
+        out.print(f"  {escape(a['handle'])} ({a['why']}): {where}")
 
 
 def _moment(text: str) -> datetime:

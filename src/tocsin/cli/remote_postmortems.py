@@ -52,3 +52,10 @@ class RemotePostmortems:
             "/postmortems", [("overdue", "true" if overdue else "false")]
         )
         return found
+
+    def meeting(self, ref: str, at: str, actor: str, minutes: int, force: bool) -> dict[str, Any]:
+        body = {"at": at, "duration_minutes": minutes, "force": force}
+        made: dict[str, Any] = self._api.post(
+            f"/incidents/{ref}/postmortem/meeting", body, actor=actor, about=ref
+        )
+        return made

@@ -5,6 +5,7 @@ the answer is 409 and nothing is stored."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -15,6 +16,7 @@ from tocsin.api import responses as r
 from tocsin.api.deps import App, Responder, Viewer
 from tocsin.api.routers.incidents import Ref
 from tocsin.api.schemas import Strict
+from tocsin.core.errors import InvalidInput
 from tocsin.core.postmortem import TEXT_MAX
 
 router = APIRouter(tags=["postmortems"], responses=r.ERRORS)
@@ -83,6 +85,24 @@ def _mover(action: str, doc: str) -> None:
 _mover("review", "draft → in review")
 _mover("return", "in review → draft")
 _mover("publish", "in review → published (kept unchanged; a later edit makes a new draft)")
+
+
+class MeetingIn(Strict):
+    at: datetime = Field(description="start, with a time zone: 2026-12-01T15:00:00Z")
+    duration_minutes: int = Field(default=60, ge=5, le=480)
+    force: bool = Field(default=False, description="allow more than 48 h after the resolve")
+
+
+@router.post("/incidents/{ref}/postmortem/meeting", status_code=201)
+def schedule_meeting(ref: Ref, body: MeetingIn, tocsin: App, who: Responder) -> dict[str, Any]:
+    """Invite the attendees (the incident's roles and `postmortem.attendees`; customer success
+    with customer impact) by e-mail with an iCalendar request; sent by the worker."""
+    if body.at.tzinfo is None:
+        raise InvalidInput("at has no time zone; add Z for UTC or e.g. +01:00")
+    made = tocsin.meetings.schedule(
+        ref, body.at, who.name, timedelta(minutes=body.duration_minutes), body.force
+    )
+    return made.to_dict()
 
 
 @router.get("/postmortems")
