@@ -12,8 +12,10 @@ import gc
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from tocsin.api.app import create_app
+from tocsin.api.connections import ServerSettings, Timeouts
 from tocsin.api.logs import configure_logging
 from tocsin.bootstrap import Tocsin, build
 
@@ -25,8 +27,9 @@ def serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, worker
     else:
         app = create_app(tocsin)
         settle()
-    uvicorn.run(
+    settings = ServerSettings(
         app,
+        timeouts(tocsin),
         factory=workers > 1,
         workers=workers,
         host=host,
@@ -35,6 +38,24 @@ def serve(tocsin: Tocsin, host: str, port: int, forwarded_allow_ips: str, worker
         access_log=False,  # the request middleware logs each request once
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
+    )
+    server = uvicorn.Server(settings)
+    if workers > 1:
+        Multiprocess(settings, sockets=[settings.bind_socket()]).run()
+        return
+    settings.load_app()
+    server.run()
+    if not server.started:
+        raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: it has said why
+
+
+def timeouts(tocsin: Tocsin) -> Timeouts:
+    """`server:` in tocsin.yaml, in seconds."""
+    s = tocsin.config.server
+    return Timeouts(
+        s.keep_alive.total_seconds(),
+        s.request_head_timeout.total_seconds(),
+        s.request_body_timeout.total_seconds(),
     )
 
 

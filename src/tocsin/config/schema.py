@@ -39,6 +39,7 @@ from tocsin.config.routing import (
 )
 from tocsin.config.runbooks import RunbooksConfig
 from tocsin.config.sections import DatabaseConfig, ServiceConfig, TemplatesConfig
+from tocsin.config.server import ServerConfig
 from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
 from tocsin.core.severity import Severity, SeverityModel
@@ -144,6 +145,7 @@ class TocsinConfig(BaseModel):
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
     runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     @field_validator("severities")
     @classmethod
