@@ -330,6 +330,14 @@ def check_database(wired: Tocsin) -> None:
     database.ping(wired.engine)
 
 
+def change_markers(
+    wired: Tocsin, numbers: frozenset[int]
+) -> tuple[tuple[int, int], tuple[int, int, int], dict[int, int]]:
+    """What the live streams' change feed compares from one look to the next (web/changes.py);
+    DatabaseUnavailable if the database fails."""
+    return reads.change_markers(wired.engine, numbers)
+
+
 def incident_counts(wired: Tocsin) -> dict[tuple[str, str], int]:
     """(status, severity) -> how many incidents; DatabaseUnavailable if the database fails."""
     return reads.incident_counts(wired.engine)

@@ -133,3 +133,25 @@ class _Dropped(TocsinError):
     """The server had closed the connection the read ran on (caught here, never shown)."""
 
     kind = ErrorKind.UNAVAILABLE
+
+
+def change_markers(
+    engine: Engine, numbers: frozenset[int]
+) -> tuple[tuple[int, int], tuple[int, int, int], dict[int, int]]:
+    """What the live streams compare between two looks, in one connection: (incidents,
+    sum of their versions), (alert groups, their events, dismissals), and the version of
+    each incident in `numbers`. Versions only grow, so a sum changes with any change."""
+    i, g = tables.incidents.c, tables.alert_groups.c
+    overall = select(func.count(), func.coalesce(func.sum(i.version), 0))
+    groups = select(func.count(), func.coalesce(func.sum(g.events), 0), func.count(g.dismissed_at))
+    try:
+        with engine.connect() as conn:
+            n, total = conn.execute(overall).one()
+            a, events, dismissed = conn.execute(groups).one()
+            versions: dict[int, int] = {}
+            if numbers:
+                watched = select(i.number, i.version).where(i.number.in_(sorted(numbers)))
+                versions = {int(num): int(v) for num, v in conn.execute(watched)}
+    except SQLAlchemyError as exc:
+        raise unavailable(exc) from exc
+    return (int(n), int(total)), (int(a), int(events), int(dismissed)), versions
