@@ -14,6 +14,7 @@ from tocsin.cli import (
     jobs,
     oncall,
     queries,
+    reloading,
     runbooks,
     server,
 )
@@ -32,6 +33,7 @@ for group in (
     queries.commands,
     server.commands,
     jobs.commands,
+    reloading.commands,
 ):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(admin.config_commands, name="config")

@@ -69,6 +69,19 @@ class Worker:
         tocsin.job_signal.listen(worker.wake)
         return worker
 
+    def rewire(self, tocsin: Tocsin) -> None:
+        """A reload (bootstrap.LiveWiring): the next batch runs with the new wiring's handlers
+        (policies, channels, health checks), and its recurring chains are seeded. A job in
+        hand finishes with the wiring it started with."""
+        self._runner, self._admin, self._recurring = (
+            tocsin.job_runner,
+            tocsin.jobs,
+            tocsin.recurring(),
+        )
+        if not self._stop.is_set():
+            self._seed()
+        self.wake()
+
     def start(self) -> None:
         self._seed()
         for thread in self._threads:
