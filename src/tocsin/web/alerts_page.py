@@ -79,6 +79,33 @@ def add_maintenance(
     return RedirectResponse("/alerts#maintenance", 303)
 
 
+@router.post("/alerts/maintenance/{window_id}/end", response_model=None)
+def end_maintenance(
+    request: Request, window_id: int, tocsin: App, who: ResponderSession
+) -> Response:
+    try:
+        tocsin.alert_admin.end_maintenance(window_id, who.principal.name)
+    except DomainError as exc:
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+    return RedirectResponse("/alerts#maintenance", 303)
+
+
+@router.post("/alerts/maintenance/{window_id}/edit", response_model=None)
+def edit_maintenance(
+    request: Request, window_id: int, tocsin: App, who: ResponderSession, form: FormFields
+) -> Response:
+    """A new end (a duration from now) and/or comment; an empty duration keeps the end."""
+    duration = form.get("duration", "").strip()
+    try:
+        new_end = until(tocsin, duration) if duration else None
+        tocsin.alert_admin.edit_maintenance(
+            window_id, who.principal.name, None, new_end, form.get("comment")
+        )
+    except DomainError as exc:
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+    return RedirectResponse("/alerts#maintenance", 303)
+
+
 def alerts_page(
     request: Request, tocsin: Tocsin, session: WebSession, error: str = "", status: int = 200
 ) -> HTMLResponse:
