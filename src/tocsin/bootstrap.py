@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import secrets
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,7 +53,7 @@ from tocsin.app.runs import REAP, RunbookRuns
 from tocsin.app.suggestions import Suggestions
 from tocsin.app.trackers import Tracker
 from tocsin.app.uow import Handlers, Outbox
-from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
+from tocsin.config import ConfigError, ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
 from tocsin.core.action_items import TrackerKind
@@ -77,6 +79,8 @@ from tocsin.store import database, reads
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -141,17 +145,25 @@ def build(
     migrate: bool = True,
     hasher: PasswordHasher | None = None,
     probe: Probe | None = None,
+    previous: Tocsin | None = None,
 ) -> Tocsin:
+    """Everything wired from tocsin.yaml. With `previous` (a reload: see `LiveWiring`), its
+    file is read again and what outlives a configuration is kept: the database engine, the
+    accounts (token cache, login throttle), the clock and the job worker's wake-up signal."""
     env = os.environ if env is None else env
-    path = find_config_path(env, cwd or Path.cwd())
+    path = previous.config_path if previous else find_config_path(env, cwd or Path.cwd())
     config = load_config(path)
-    url = database_url(config, path, env)
-    engine = database.create(url, config.database.sqlite_synchronous)
-    if migrate:
-        database.upgrade(engine)
+    if previous is not None:
+        refuse_broken(config, path)
+        url, engine = previous.database_url, previous.engine
+    else:
+        url = database_url(config, path, env)
+        engine = database.create(url, config.database.sqlite_synchronous)
+        if migrate:
+            database.upgrade(engine)
     outbox = Outbox()
     renderer = renderer_for(config)
-    clock = clock or SystemClock()
+    clock = previous.clock if previous else clock or SystemClock()
 
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, outbox=outbox)
@@ -168,13 +180,17 @@ def build(
         reader,
         SqlIncidentReads(engine),
     )
-    accounts = AccountService(uow, clock, hasher or Argon2Hasher(), reader)
+    accounts = (
+        previous.accounts
+        if previous
+        else AccountService(uow, clock, hasher or Argon2Hasher(), reader)
+    )
     alerts = AlertService(uow, clock, config.router, service)
     health = health_monitor(config, probe or HttpProbe(), clock, alerts, uow)
     handlers = JobHandlers()
     handlers.register(PRUNE.kind, prune_done(clock))
     handlers.register(CHECK_JOB, health.handle)
-    signal = JobSignal()
+    signal = previous.job_signal if previous else JobSignal()
     outbox.wake = signal.notify
     oncall = OncallService(uow, clock, roster_for(config), reader)
     acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
@@ -192,6 +208,9 @@ def build(
     items = ActionItems(uow, clock, runbook_index(config, runs), reader)
     exports = tracker_exports(config, env, clock, uow, items)
     exports.install(handlers)
+    runner = JobRunner(uow, handlers, clock, random.Random(), reader=reader)  # noqa: S311
+    if previous is not None:
+        runner.lease = previous.job_runner.lease  # `tocsin worker --lease`
     return Tocsin(
         config,
         path,
@@ -208,7 +227,7 @@ def build(
         SourceParsers(),
         health,
         JobAdmin(uow, clock, signal, reader),
-        JobRunner(uow, handlers, clock, random.Random(), reader=reader),  # noqa: S311 - jitter
+        runner,
         signal,
         lambda: job_wakeups(url),
         oncall,
@@ -224,6 +243,87 @@ def build(
         exports,
         adapters,
     )
+
+
+def refuse_broken(config: TocsinConfig, path: Path) -> None:
+    """A reload is refused for what `tocsin config check` calls an error in the file itself:
+    a template that does not render (the schema's errors were raised by load_config)."""
+    problems = template_problems(config)
+    if problems:
+        raise ConfigError(path, problems)
+
+
+class LiveWiring:
+    """The wiring a process serves now, and who to tell when a reload replaces it.
+
+    A reload builds a whole new `Tocsin` from tocsin.yaml beside the one in use and swaps one
+    reference: a request in flight keeps the wiring it started with, the next one gets the new
+    one, and nothing ever sees half of each. A file that does not load is refused with its
+    problems (ConfigError) and the old wiring stays. Settings read once at start (the
+    database, `server:`'s timeouts) are named in `restart_needed` when they changed."""
+
+    def __init__(self, tocsin: Tocsin) -> None:
+        self.current = tocsin
+        self._lock = threading.Lock()  # one reload at a time
+        self._listeners: list[Callable[[Tocsin], None]] = []
+
+    def on_change(self, listener: Callable[[Tocsin], None]) -> None:
+        self._listeners.append(listener)
+
+    def reload(self, env: Mapping[str, str] | None = None) -> Reloaded:
+        """Swap in a wiring built from the file as it is now, or raise ConfigError (logged
+        with its problems) and keep the old one."""
+        with self._lock:
+            old = self.current
+            try:
+                new = build(env=env, previous=old)
+            except ConfigError as exc:
+                log.error("reload refused, the old configuration stays in force:\n%s", exc)
+                raise
+            self.current = new
+            for listener in self._listeners:
+                listener(new)
+        done = Reloaded(new, restart_needed(old.config, new.config, env))
+        later = (
+            f"; at the next start: {', '.join(done.restart_needed)}" if done.restart_needed else ""
+        )
+        log.info("reloaded %s%s", new.config_path, later)
+        return done
+
+    def reload_in_background(self) -> None:
+        """`reload` in a thread of its own, for a signal handler (which must not block the
+        event loop or the worker); the outcome goes to the log."""
+
+        def run() -> None:
+            try:
+                self.reload()
+            except ConfigError:
+                pass  # logged with its problems
+            except Exception:
+                log.exception("reload failed; the old configuration stays in force")
+
+        threading.Thread(target=run, name="tocsin-reload").start()
+
+
+@dataclass(frozen=True, slots=True)
+class Reloaded:
+    tocsin: Tocsin
+    restart_needed: list[str]  # tocsin.yaml sections that changed but apply at the next start
+
+
+def restart_needed(
+    old: TocsinConfig, new: TocsinConfig, env: Mapping[str, str] | None = None
+) -> list[str]:
+    env = os.environ if env is None else env
+    found = []
+    if old.database != new.database and not env.get("TOCSIN_DATABASE_URL"):
+        found.append("database")
+    s, t = old.server, new.server
+    if (s.keep_alive, s.request_head_timeout, s.request_body_timeout) != (
+        t.keep_alive, t.request_head_timeout, t.request_body_timeout,
+    ):  # fmt: skip
+        found.append("server timeouts")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,10 +640,12 @@ def check_database(wired: Tocsin) -> None:
     database.ping(wired.engine)
 
 
-def change_marks(wired: Tocsin) -> dict[str, tuple[object, ...]]:
-    """A few values per list (`incidents`, `alerts`) that change when the list does (for the
-    web's live lists); DatabaseUnavailable if the database fails."""
-    return reads.change_marks(wired.engine, wired.clock.now())
+def change_markers(
+    wired: Tocsin, numbers: frozenset[int]
+) -> tuple[tuple[object, ...], tuple[object, ...], dict[int, int]]:
+    """What the live streams' change feed compares from one look to the next (web/changes.py);
+    DatabaseUnavailable if the database fails."""
+    return reads.change_markers(wired.engine, numbers, wired.clock.now())
 
 
 def incident_counts(wired: Tocsin) -> dict[tuple[str, str], int]:

@@ -60,6 +60,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("DELETE", f"{API}/silences/{{silence_id}}"): "responder",
     ("GET", f"{API}/maintenance"): "viewer",
     ("POST", f"{API}/maintenance"): "responder",
+    ("POST", f"{API}/maintenance/{{window_id}}/end"): "responder",
+    ("PATCH", f"{API}/maintenance/{{window_id}}"): "responder",
+    ("POST", f"{API}/admin/reload"): "admin",
     ("GET", f"{API}/integrations"): "admin",
     ("GET", f"{API}/oncall"): "viewer",
     ("GET", f"{API}/oncall/check"): "viewer",
@@ -129,6 +132,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "ends_at": "2099-01-01T00:00:00Z",
         "comment": "matrix",
     },
+    ("PATCH", f"{API}/maintenance/{{window_id}}"): {"comment": "matrix"},
     ("POST", f"{API}/oncall/overrides"): {
         "schedule": "primary", "person": "bob",
         "from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z",
@@ -181,7 +185,9 @@ def params(tocsin: Tocsin, role_tokens: dict[str, str], api: TestClient) -> dict
     override = tocsin.oncall.add_override("primary", "ann", now, now + timedelta(hours=1), "t")
     feed, _ = tocsin.oncall.add_feed("person", "ann", "tests")
     item = tocsin.action_items.add(created.json()["id"], Draft("Matrix item", "ann"), "tests")
+    window = tocsin.alert_admin.maintenance("spare", None, now + timedelta(days=1), "t", "spare")
     return {
+        "window_id": str(window.id),
         "ref": created.json()["id"],
         "username": "spare",
         "token_id": str(spare.id),

@@ -22,7 +22,9 @@ import httpx
 import uvicorn
 
 from tests.conftest import FAST_HASHER
+from tocsin.api import asgi
 from tocsin.api.app import create_app
+from tocsin.api.connections import ServerSettings, Timeouts
 from tocsin.bootstrap import Tocsin, build
 from tocsin.config import render_preset
 from tocsin.store import database
@@ -68,14 +70,18 @@ def running(directory: Path, database_url: str, text: str | None = None) -> Iter
 
 
 @contextmanager
-def serving(tocsin: Tocsin, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
-    """`tls` = (certificate, key) serves https:// for clients that refuse plain http."""
+def serving(
+    tocsin: Tocsin, tls: tuple[Path, Path] | None = None, timeouts: Timeouts | None = None
+) -> Iterator[str]:
+    """`tls` = (certificate, key) serves https:// for clients that refuse plain http;
+    `timeouts` (else tocsin.yaml's `server:`) as `tocsin serve` would apply them."""
     threads_before = set(threading.enumerate())
     sock = socket.create_server(("127.0.0.1", 0))
     scheme = "https" if tls else "http"
     url = f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
+    config = ServerSettings(
         create_app(tocsin),
+        timeouts or asgi.timeouts(tocsin),
         log_config=None,  # leave the process's logging as the test run set it
         access_log=False,
         ws="none",

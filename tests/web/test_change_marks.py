@@ -1,5 +1,6 @@
-"""The change marks the live lists compare (bootstrap.change_marks), on SQLite and PostgreSQL:
-each moves when what its list shows changes, and only then."""
+"""The markers the live streams compare (bootstrap.change_markers), on SQLite and PostgreSQL:
+each list's moves when what the list shows changes, and only then; a watched incident's
+version moves with its timeline."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 
 def test_the_marks_move_with_what_the_lists_show(tocsin: Tocsin, clock: ManualClock) -> None:
     def marks() -> dict[str, tuple[object, ...]]:
-        return bootstrap.change_marks(tocsin)
+        incidents, alerts, _ = bootstrap.change_markers(tocsin, frozenset())
+        return {"incidents": incidents, "alerts": alerts}
 
     before = marks()
     tocsin.incidents.declare("ann", "One", "P3")
@@ -38,3 +40,5 @@ def test_the_marks_move_with_what_the_lists_show(tocsin: Tocsin, clock: ManualCl
     clock.advance(timedelta(seconds=1))
     tocsin.alert_admin.expire_silence(silence.id)
     assert marks()["alerts"] != silenced["alerts"]
+    versions = bootstrap.change_markers(tocsin, frozenset({1, 99}))[2]
+    assert versions == {1: tocsin.incidents.get("INC-1").version}  # an unknown one is left out

@@ -22,6 +22,7 @@ from tocsin.app.clock import ManualClock
 from tocsin.app.errors import DatabaseUnavailable
 from tocsin.bootstrap import Tocsin, build
 from tocsin.core.incident import Incident
+from tocsin.web.changes import Change
 from tocsin.web.events import stream
 
 TIMEOUT = 5  # seconds: a bound on waiting for an event, never a sleep
@@ -170,23 +171,41 @@ def test_the_stream_needs_a_session_and_an_incident(
     assert anyio.run(get, "/incidents/INC-9/events", cookie) == 404
 
 
-def test_the_generator_keeps_the_connection_alive_and_stops_on_disconnect() -> None:
+class Scripted:
+    """A subscription whose changes are given in advance."""
+
+    def __init__(self, *changes: Change) -> None:
+        self.changes = list(changes)
+        self.timeouts: list[float] = []
+
+    async def next(self, timeout: float) -> Change:
+        self.timeouts.append(timeout)
+        return self.changes.pop(0)
+
+
+def collect(changes: Scripted, poll: Callable[[int], Any], after: int) -> list[str]:
+    async def run() -> list[str]:
+        chunks = stream(changes, poll, after, heartbeat=7.0)  # type: ignore[arg-type]
+        return [chunk async for chunk in chunks]
+
+    return anyio.run(run)
+
+
+ENDED = 'event: ended\ndata: {"reason": "session ended; log in again"}\n\n'
+
+
+def test_the_generator_keeps_the_connection_alive_and_polls_only_on_a_change() -> None:
     polls: list[int] = []
-    hangs_up = iter([False, False, False, True])
 
     async def poll(after: int) -> tuple[int, list[str]]:
         polls.append(after)
         return after, []
 
-    async def disconnected() -> bool:
-        return next(hangs_up)
-
-    async def collect() -> list[str]:
-        return [chunk async for chunk in stream(poll, 7, 0.001, disconnected, heartbeat=0.002)]
-
-    chunks = anyio.run(collect)
-    assert chunks == ["retry: 3000\n\n", ": still here\n\n"]
-    assert polls == [7, 7, 7]
+    changes = Scripted(Change.QUIET, Change.QUIET, Change.CHANGED, Change.ENDED)
+    chunks = collect(changes, poll, 7)
+    assert chunks == ["retry: 3000\n\n", ": still here\n\n", ": still here\n\n", ENDED]
+    assert polls == [7, 7]  # the catch-up, then the one change: never on a quiet beat
+    assert changes.timeouts == [7.0] * 4
 
 
 def test_the_generator_sends_what_the_poll_found_and_moves_on() -> None:
@@ -197,13 +216,8 @@ def test_the_generator_sends_what_the_poll_found_and_moves_on() -> None:
         seen.append(after)
         return answers.pop(0)
 
-    async def disconnected() -> bool:
-        return not answers
-
-    async def collect() -> list[str]:
-        return [chunk async for chunk in stream(poll, 3, 0.001, disconnected)]
-
-    assert anyio.run(collect)[1:] == ["a", "b", "c"]
+    changes = Scripted(Change.CHANGED, Change.CHANGED, Change.ENDED)
+    assert collect(changes, poll, 3)[1:] == ["a", "b", "c", ENDED]
     assert seen == [3, 5, 5]
 
 
@@ -222,13 +236,7 @@ def test_the_generator_rides_out_a_database_that_does_not_answer(
             raise answer
         return answer
 
-    async def disconnected() -> bool:
-        return not answers
-
-    async def collect() -> list[str]:
-        return [chunk async for chunk in stream(poll, 3, 0.001, disconnected)]
-
-    assert anyio.run(collect)[1:] == ["a"]
+    assert collect(Scripted(Change.CHANGED, Change.ENDED), poll, 3)[1:] == ["a", ENDED]
     assert "timeline poll failed" in caplog.text
 
 

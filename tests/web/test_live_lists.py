@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.test_events import TIMEOUT, read_stream
+from tocsin import bootstrap
 from tocsin.bootstrap import Tocsin
-from tocsin.web.changes import ChangeWatch
+from tocsin.web.changes import ALERTS, INCIDENTS, Change, ChangeFeed
 
 
 @pytest.fixture
@@ -105,21 +106,24 @@ def test_the_stream_needs_a_session_and_a_known_list(
         assert anonymous.get("/events/changes?watch=incidents").status_code == 401
 
 
-def test_many_open_pages_share_one_read_per_interval() -> None:
-    now = [0.0]
-    reads: list[int] = []
+def test_many_open_pages_share_one_look_per_tick(tocsin: Tocsin) -> None:
+    """Fifty open list pages and a timeline: one feed, one database look per tick."""
+    tocsin.incidents.declare("ann", "Watched", "P3")  # INC-1, whose timeline one page follows
+    feed = ChangeFeed(
+        lambda numbers: bootstrap.change_markers(tocsin, numbers),
+        lambda secret: True,
+        lambda: 60,
+        lambda: 3600.0,  # one look, then none for the rest of the test
+    )
 
-    def read() -> dict[str, tuple[object, ...]]:
-        reads.append(1)
-        return {"incidents": (len(reads),), "alerts": ()}
+    async def scenario() -> int:
+        subs = [feed.subscribe((INCIDENTS, ALERTS), "s") for _ in range(50)]
+        subs.append(feed.subscribe(1, "s"))
+        with anyio.fail_after(TIMEOUT):
+            changes = [await sub.next(TIMEOUT) for sub in subs]  # the first look wakes them all
+        assert set(changes) == {Change.CHANGED}
+        for sub in subs:
+            feed.unsubscribe(sub)
+        return feed.ticks
 
-    watch = ChangeWatch(read, interval=1.0, clock=lambda: now[0])
-    assert watch.fresh() is None  # nothing read yet
-    marks = [watch.current() for _ in range(50)]  # fifty open pages look
-    assert watch.reads == 1
-    assert marks[-1] == {"incidents": (1,), "alerts": ()}
-    assert watch.fresh() == marks[-1]
-    now[0] = 1.0
-    assert watch.fresh() is None
-    assert watch.current()["incidents"] == (2,)
-    assert watch.reads == 2
+    assert anyio.run(scenario) == 1

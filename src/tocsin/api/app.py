@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from tocsin import __version__
 from tocsin.api import errors, openapi_errors
+from tocsin.api import reload as reloading
 from tocsin.api.limits import BodyLimit
 from tocsin.api.routers import (
     accounts,
@@ -48,6 +49,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(runbooks.router)
     api.include_router(postmortems.router)
     api.include_router(action_items.router)
+    api.include_router(reloading.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from tocsin.api.logs import SCOPE_KEY, redact_path
 from tocsin.api.routing import allowed_methods
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 # A bug answers "try again", never a bare 500 with a traceback.
 UNEXPECTED_STATUS = ANSWERS[ErrorKind.UNAVAILABLE].status
 INVALID_STATUS = ANSWERS[ErrorKind.INVALID_INPUT].status
+# The client hung up before its request was read: nginx's "client closed request". Nobody
+# reads the answer; the status is for the access log and the metrics, where it is not a 5xx.
+CLIENT_CLOSED = 499
 
 
 def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -64,6 +69,7 @@ def problem(error: Any) -> dict[str, str]:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(TocsinError, _domain_handler)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
@@ -71,6 +77,10 @@ def install(app: FastAPI) -> None:
 
 async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     return answer(exc)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    return Response(status_code=CLIENT_CLOSED)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -81,10 +91,12 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, INVALID_STATUS)
 
 
-async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _http_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
     if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI: "error parsing the body"
         return _not_utf8(exc.__cause__)
+    if isinstance(exc.__cause__, ClientDisconnect):  # the same, when the client hung up
+        return Response(status_code=CLIENT_CLOSED)
     kind = _http_kind(exc.status_code)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # the route tried lists its own methods, not the path's

@@ -128,3 +128,9 @@ class Health(Out):
 class Ready(Out):
     status: str
     database: str
+
+
+class Reload(Out):
+    reloaded: bool
+    config: str
+    restart_needed: list[str]

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from tocsin.app import audit
 from tocsin.app.alert_records import AlertRow, Integration
 from tocsin.app.ports import AlertFilter, Clock, UnitOfWork
 from tocsin.core import rules
 from tocsin.core.access import Unauthenticated
 from tocsin.core.errors import InvalidInput, NotFound
 from tocsin.core.routing import Matcher
-from tocsin.core.silences import MaintenanceWindow, Silence
+from tocsin.core.silences import (
+    MaintenanceWindow,
+    OverlappingMaintenance,
+    Silence,
+    first_overlap,
+)
+from tocsin.core.timeline import iso
 
 SOURCES = ("alertmanager", "pagerduty", "cloudwatch", "grafana", "generic")
 KEY_CACHE = timedelta(seconds=30)
@@ -152,12 +159,65 @@ class AlertAdmin:
     def maintenance(
         self, service: str, starts: datetime | None, ends: datetime, author: str, comment: str
     ) -> MaintenanceWindow:
+        """A new window; refused when it overlaps one of the same service (edit that one)."""
         start = self._future_window(starts, ends)
         with self._uow() as uow:
             draft = MaintenanceWindow.new(service, start, ends, author, comment)
+            self._refuse_overlap(uow, draft, "adding")
             window_id = uow.alerts.add_window(draft)
+            window = replace(draft, id=window_id)
+            audit.append(uow, self._clock.now(), author, "maintenance.added", None, _detail(window))
             uow.commit()
-        return MaintenanceWindow.new(service, start, ends, author, comment, window_id)
+        return window
+
+    def end_maintenance(self, window_id: int, actor: str) -> MaintenanceWindow:
+        """End a window now (one not started yet is cancelled); audited."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            before = self._window(uow, window_id)
+            after = before.ended(now)
+            uow.alerts.update_window(after)
+            audit.append(uow, now, actor, "maintenance.ended", None, _detail(after, before))
+            uow.commit()
+        return after
+
+    def edit_maintenance(
+        self,
+        window_id: int,
+        actor: str,
+        starts: datetime | None = None,
+        ends: datetime | None = None,
+        comment: str | None = None,
+    ) -> MaintenanceWindow:
+        """New times or comment for a window that has not ended, checked as a new window
+        is (and for overlaps); refused whole, nothing changed, if any part is wrong."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            before = self._window(uow, window_id)
+            after = before.edited(now, starts, ends, comment)
+            self._refuse_overlap(uow, after, "moving")
+            uow.alerts.update_window(after)
+            audit.append(uow, now, actor, "maintenance.edited", None, _detail(after, before))
+            uow.commit()
+        return after
+
+    def _window(self, uow: UnitOfWork, window_id: int) -> MaintenanceWindow:
+        found = uow.alerts.window(window_id)
+        if found is None:
+            raise NotFound(f"no maintenance {window_id}; see `tocsin maintenance list`")
+        return found
+
+    def _refuse_overlap(self, uow: UnitOfWork, window: MaintenanceWindow, doing: str) -> None:
+        """Overlapping windows of one service are refused, not merged: merging would change
+        another person's window (its times, its comment) behind their back."""
+        other = first_overlap(window, uow.alerts.windows(self._clock.now()))
+        if other is not None:
+            raise OverlappingMaintenance(
+                f"{doing} this window would overlap maintenance {other.id} for {other.service} "
+                f"({iso(other.starts_at)} to {iso(other.ends_at)}, by {other.author}); extend "
+                f"that one instead: tocsin maintenance edit {other.id} --ends ..., or choose "
+                "times that do not overlap"
+            )
 
     def windows(self, include_expired: bool = False) -> list[MaintenanceWindow]:
         with self._read() as uow:
@@ -177,3 +237,15 @@ class AlertAdmin:
                 integration, summary, source, at or self._clock.now(), details or {}
             )
             uow.commit()
+
+
+def _detail(window: MaintenanceWindow, before: MaintenanceWindow | None = None) -> dict[str, Any]:
+    """The audit record's detail: the window as it is, and what it was."""
+
+    def shown(w: MaintenanceWindow) -> dict[str, Any]:
+        return {"starts_at": iso(w.starts_at), "ends_at": iso(w.ends_at), "comment": w.comment}
+
+    detail = {"maintenance": window.id, "service": window.service, **shown(window)}
+    if before is not None:
+        detail["before"] = shown(before)
+    return detail

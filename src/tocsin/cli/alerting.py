@@ -218,10 +218,20 @@ def alert_dismiss(ref: RefArg, as_: ActorOpt = None, as_json: JsonOpt = False) -
         out.print(Text.assemble(("✔", "green"), said))  # names people typed: never markup
 
 
+def moment(text: str, option: str) -> datetime:
+    """An ISO time given on the command line (UTC unless it says otherwise)."""
+    try:
+        found = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{option}: {text!r} is not an ISO time, e.g. 2026-11-22T18:00Z"
+        ) from None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
 def ends(duration: str | None, until: str | None) -> datetime:
     if until:
-        moment = datetime.fromisoformat(until)
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment(until, "--until")
     match = _DURATION.match(duration or "")
     if not match:
         raise InvalidInput("give --duration like 30m, 2h or 1d, or --until 2026-11-22T18:00Z")
@@ -308,3 +318,47 @@ def maintenance_list(
         return
     for w in found:
         out.print(f"{w.id}\t{w.service}\tuntil {iso(w.ends_at)}\t{w.comment}", markup=False)
+
+
+@maintenance_commands.command("end")
+@handled
+def maintenance_end(
+    window_id: int,
+    as_: Annotated[str | None, typer.Option("--as")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """End a maintenance window now (one not started yet is cancelled)."""
+    window = common.app().alert_admin.end_maintenance(window_id, actor(as_))
+    if as_json:
+        print_json(window_json(window))
+    else:
+        out.print(f"[green]✔[/green] maintenance {window.id} for {window.service} ended")
+
+
+@maintenance_commands.command("edit")
+@handled
+def maintenance_edit(
+    window_id: int,
+    duration: Annotated[str | None, typer.Option(help="A new end, from now: 30m, 2h, 1d")] = None,
+    until: Annotated[str | None, typer.Option(help="A new end: ISO time")] = None,
+    starts: Annotated[str | None, typer.Option(help="A new start: ISO time")] = None,
+    comment: Annotated[str | None, typer.Option(help="A new comment.")] = None,
+    as_: Annotated[str | None, typer.Option("--as")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a window that has not ended: its end, start or comment. Refused whole if any
+    part is wrong, or if it would overlap another window of the service."""
+    new_end = ends(duration, until) if duration or until else None
+    new_start = moment(starts, "--starts") if starts else None
+    if new_end is None and new_start is None and comment is None:
+        raise InvalidInput("give --duration, --until, --starts or --comment: what to change")
+    window = common.app().alert_admin.edit_maintenance(
+        window_id, actor(as_), new_start, new_end, comment
+    )
+    if as_json:
+        print_json(window_json(window))
+    else:
+        out.print(
+            f"[green]✔[/green] maintenance {window.id} for {window.service} "
+            f"from {iso(window.starts_at)} until {iso(window.ends_at)}"
+        )

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 import typer
 
 from tocsin.app.jobs import LEASE
+from tocsin.bootstrap import LiveWiring
 from tocsin.cli.common import JsonOpt, err, handled, local_app, out, print_json
+from tocsin.cli.reloading import pid_file
 from tocsin.core.errors import InvalidInput
 from tocsin.core.jobs import Job, JobStatus
 from tocsin.core.timeline import iso
@@ -56,14 +58,18 @@ def worker(
         signal.signal(signum, lambda *_: stopping.set())
     configure_logging()
     running = Worker.wired(tocsin, concurrency, poll)
+    live = LiveWiring(tocsin)  # SIGHUP or `tocsin reload`: the next jobs use the new file
+    live.on_change(running.rewire)
+    signal.signal(signal.SIGHUP, lambda *_: live.reload_in_background())
     running.start()
     woken = ", woken by PostgreSQL NOTIFY" if running.listens else ""
     err.print(
         f"Tocsin worker {running.name}: {concurrency} thread(s), polling every {poll:g} s{woken}"
     )
     try:
-        while not stopping.wait(1.0):
-            pass
+        with pid_file(tocsin.config_path, "worker"):
+            while not stopping.wait(1.0):
+                pass
     finally:
         running.stop()
         err.print("Tocsin worker stopped")

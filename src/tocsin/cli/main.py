@@ -16,6 +16,7 @@ from tocsin.cli import (
     oncall,
     postmortems,
     queries,
+    reloading,
     runbooks,
     server,
 )
@@ -34,6 +35,7 @@ for group in (
     queries.commands,
     server.commands,
     jobs.commands,
+    reloading.commands,
 ):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(admin.config_commands, name="config")

@@ -73,6 +73,30 @@ class RemoteAlertAdmin:
         with self._api.reading():
             return _window(data)
 
+    def end_maintenance(self, window_id: int, actor: str) -> MaintenanceWindow:
+        data = self._api.post(f"/maintenance/{window_id}/end", {}, actor=actor)
+        with self._api.reading():
+            return _window(data)
+
+    def edit_maintenance(
+        self,
+        window_id: int,
+        actor: str,
+        starts: datetime | None = None,
+        ends: datetime | None = None,
+        comment: str | None = None,
+    ) -> MaintenanceWindow:
+        body: dict[str, Any] = {}
+        if starts is not None:
+            body["starts_at"] = iso(starts)
+        if ends is not None:
+            body["ends_at"] = iso(ends)
+        if comment is not None:
+            body["comment"] = comment
+        data = self._api.patch(f"/maintenance/{window_id}", body)
+        with self._api.reading():
+            return _window(data)
+
     def integrations(self) -> list[Integration]:
         data = self._api.get("/integrations")
         with self._api.reading():

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tocsin.bootstrap import LiveWiring
 from tocsin.cli.common import err, handled, local_app
+from tocsin.cli.reloading import pid_file
 from tocsin.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -63,12 +65,15 @@ def serve(
     first_admin(tocsin)
     err.print(f"Tocsin on http://{host}:{port}/ (API at /api/v1, docs at /api/v1/docs)")
     configure_logging()
+    live = LiveWiring(tocsin)  # SIGHUP or `tocsin reload` swaps it (api/reload.py)
     worker = Worker.wired(tocsin) if run_worker else None
     if worker is not None:  # one per `serve`, in this (the parent) process
+        live.on_change(worker.rewire)
         worker.start()
         _stop_on_sigterm(worker)
     try:
-        run_server(tocsin, host, port, forwarded_allow_ips, workers)
+        with pid_file(tocsin.config_path, "serve"):
+            run_server(live, host, port, forwarded_allow_ips, workers)
     finally:
         if worker is not None:
             worker.stop()

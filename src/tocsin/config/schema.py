@@ -40,6 +40,7 @@ from tocsin.config.routing import (
 )
 from tocsin.config.runbooks import RunbooksConfig
 from tocsin.config.sections import DatabaseConfig, ServiceConfig, TemplatesConfig
+from tocsin.config.server import ServerConfig
 from tocsin.config.trackers import TrackersConfig
 from tocsin.core.escalation import Policy
 from tocsin.core.routing import Router
@@ -148,6 +149,7 @@ class TocsinConfig(BaseModel):
     runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     trackers: TrackersConfig = Field(default_factory=TrackersConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     @field_validator("severities")
     @classmethod

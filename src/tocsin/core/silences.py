@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tocsin.core import rules
-from tocsin.core.errors import InvalidInput
+from tocsin.core.errors import DomainError, ErrorKind, InvalidInput
 from tocsin.core.routing import Matcher, matches_all
+
+
+class OverlappingMaintenance(DomainError):
+    """A window would share time with another of the same service (409): refused, named."""
+
+    kind = ErrorKind.CONFLICT
 
 
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:
@@ -86,6 +92,51 @@ class MaintenanceWindow:
 
     def covers(self, service: str, now: datetime) -> bool:
         return self.service == service and self.starts_at <= now < self.ends_at
+
+    def overlaps(self, other: MaintenanceWindow) -> bool:
+        """Another window for the same service whose time shares a moment with this one."""
+        return (
+            self.id != other.id
+            and self.service == other.service
+            and self.starts_at < other.ends_at
+            and other.starts_at < self.ends_at
+        )
+
+    def ended(self, now: datetime) -> MaintenanceWindow:
+        """This window ending now: one not started yet is cancelled (it starts and ends now)."""
+        if self.ends_at <= now:
+            raise InvalidInput(f"maintenance {self.id} has already ended; see its end in the list")
+        return replace(self, starts_at=min(self.starts_at, now), ends_at=now)
+
+    def edited(
+        self,
+        now: datetime,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        comment: str | None = None,
+    ) -> MaintenanceWindow:
+        """The window with new times or comment, checked as a new one is; refused once it
+        has ended (add a new window instead)."""
+        if self.ends_at <= now:
+            raise InvalidInput(f"maintenance {self.id} has already ended; add a new window instead")
+        start = self.starts_at if starts_at is None else starts_at
+        end = self.ends_at if ends_at is None else ends_at
+        if end <= now:
+            raise InvalidInput("ends_at is in the past; to end the window now, end it")
+        return MaintenanceWindow.new(
+            self.service,
+            start,
+            end,
+            self.author,
+            self.comment if comment is None else comment,
+            self.id,
+        )
+
+
+def first_overlap(
+    window: MaintenanceWindow, others: Iterable[MaintenanceWindow]
+) -> MaintenanceWindow | None:
+    return next((other for other in others if window.overlaps(other)), None)
 
 
 def suppression(

@@ -237,6 +237,21 @@ class SqlAlertRepository:
             ).scalar_one()
         )
 
+    def window(self, window_id: int) -> MaintenanceWindow | None:
+        t = maintenance_windows
+        r = self._conn.execute(select(t).where(t.c.id == window_id)).first()
+        if r is None:
+            return None
+        return MaintenanceWindow(r.id, r.service, r.starts_at, r.ends_at, r.author, r.comment)
+
+    def update_window(self, window: MaintenanceWindow) -> None:
+        t = maintenance_windows
+        self._conn.execute(
+            update(t)
+            .where(t.c.id == window.id)
+            .values(starts_at=window.starts_at, ends_at=window.ends_at, comment=window.comment)
+        )
+
     def windows(self, now: datetime, include_expired: bool = False) -> list[MaintenanceWindow]:
         if not include_expired:  # every ingestion transaction: prebuilt SQL
             cur = self._cursor()

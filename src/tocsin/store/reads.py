@@ -130,11 +130,20 @@ def incident_counts(engine: Engine) -> dict[tuple[str, str], int]:
         raise unavailable(exc) from exc
 
 
-def change_marks(engine: Engine, now: datetime) -> dict[str, tuple[object, ...]]:
-    """What the lists show, in a few values that change when it does, from one statement of
-    index lookups (web/changes.py compares them): `incidents` (the newest incident and the
-    latest change to any: `ix_incidents_updated_at`), `alerts` (the newest alert, the latest
-    seen, dismissed suggestions, the silences and maintenance windows in force)."""
+class _Dropped(TocsinError):
+    """The server had closed the connection the read ran on (caught here, never shown)."""
+
+    kind = ErrorKind.UNAVAILABLE
+
+
+def change_markers(
+    engine: Engine, numbers: frozenset[int], now: datetime
+) -> tuple[tuple[object, ...], tuple[object, ...], dict[int, int]]:
+    """What the live streams compare between two looks (web/changes.py), in one connection
+    and two statements of index lookups: the incidents lists' marker (the newest incident
+    and the latest change to any: `ix_incidents_updated_at`), the alert lists' (the newest
+    alert, the latest seen, dismissed suggestions, the silences and maintenance windows in
+    force), and the version of each incident in `numbers`."""
     i, a, g = tables.incidents.c, tables.alerts.c, tables.alert_groups.c
     s, w = tables.silences.c, tables.maintenance_windows.c
     parts = [
@@ -144,16 +153,14 @@ def change_marks(engine: Engine, now: datetime) -> dict[str, tuple[object, ...]]
         select(func.count()).where(s.ends_at > now), select(func.max(s.id)),
         select(func.count()).where(w.ends_at > now), select(func.max(w.id)),
     ]  # fmt: skip
-    stmt = select(*(p.scalar_subquery() for p in parts))
+    lists = select(*(p.scalar_subquery() for p in parts))
     try:
         with engine.connect() as conn:
-            row = tuple(conn.execute(stmt).one())
+            row = tuple(conn.execute(lists).one())
+            versions: dict[int, int] = {}
+            if numbers:
+                watched = select(i.number, i.version).where(i.number.in_(sorted(numbers)))
+                versions = {int(num): int(v) for num, v in conn.execute(watched)}
     except SQLAlchemyError as exc:
         raise unavailable(exc) from exc
-    return {"incidents": row[:2], "alerts": row[2:]}
-
-
-class _Dropped(TocsinError):
-    """The server had closed the connection the read ran on (caught here, never shown)."""
-
-    kind = ErrorKind.UNAVAILABLE
+    return row[:2], row[2:], versions

@@ -16,10 +16,10 @@ from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.errors import DomainError, InvalidInput, NotFound
 from tocsin.web.auth import FormFields, PageSession, ResponderSession, WebSession
-from tocsin.web.changes import live_url
 from tocsin.web.confirm import Confirm, confirm_page, confirmed
 from tocsin.web.incident_page import Retry
-from tocsin.web.rendering import get_web, page
+from tocsin.web.live_lists import live_url
+from tocsin.web.rendering import page
 
 router = APIRouter()
 PAGE_SIZE = 100
@@ -103,6 +103,33 @@ def ask_expire(tocsin: Tocsin, silence_id: int) -> Confirm:
     )
 
 
+@router.post("/alerts/maintenance/{window_id}/end", response_model=None)
+def end_maintenance(
+    request: Request, window_id: int, tocsin: App, who: ResponderSession
+) -> Response:
+    try:
+        tocsin.alert_admin.end_maintenance(window_id, who.principal.name)
+    except DomainError as exc:
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+    return RedirectResponse("/alerts#maintenance", 303)
+
+
+@router.post("/alerts/maintenance/{window_id}/edit", response_model=None)
+def edit_maintenance(
+    request: Request, window_id: int, tocsin: App, who: ResponderSession, form: FormFields
+) -> Response:
+    """A new end (a duration from now) and/or comment; an empty duration keeps the end."""
+    duration = form.get("duration", "").strip()
+    try:
+        new_end = until(tocsin, duration) if duration else None
+        tocsin.alert_admin.edit_maintenance(
+            window_id, who.principal.name, None, new_end, form.get("comment")
+        )
+    except DomainError as exc:
+        return alerts_page(request, tocsin, who, str(exc), status_of(exc))
+    return RedirectResponse("/alerts#maintenance", 303)
+
+
 def alerts_page(
     request: Request,
     tocsin: Tocsin,
@@ -138,6 +165,6 @@ def alerts_page(
         "windows": tocsin.alert_admin.windows(),
         "error": error,
         "retry": retry or Retry(),
-        "live": live_url(request, tocsin, get_web(request).poll_interval, "alerts"),
+        "live": live_url(tocsin, "alerts"),
     }
     return page(request, "alerts.html", context, status)

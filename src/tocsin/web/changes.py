@@ -1,124 +1,191 @@
-"""Live lists: the dashboard, the incident list and the Alerts page refresh themselves.
+"""One change poller per process for every live stream.
 
-One `ChangeWatch` per process reads a few change marks (`bootstrap.change_marks`: the newest
-incident and the latest change, the newest alert and the latest seen, dismissed suggestions,
-silences and maintenance windows in force) at most once per `poll_interval`, however many
-pages are open: each open page's stream compares the marks it watches with the last ones it
-saw, on the event loop, and sends `changed` when they differ; the page's script then fetches
-the page again and swaps its live regions (static/tocsin.js). A change from any process (the
-CLI, another server) counts, as on the timeline. Each stream checks its session every
-SESSION_EVERY seconds and ends (`ended`) once it is gone. Without JavaScript the pages
-refresh themselves with a meta refresh instead (`noscript` in their head)."""
+A page that refreshes itself subscribes to a topic: an incident's number (its timeline), or
+`INCIDENTS` (any incident declared or changed: the dashboard and the list) or `ALERTS` (any
+alert group counted or dismissed: the Alerts page). One task per process reads the markers of
+every watched topic in one database look per tick (`bootstrap.change_markers`, one thread
+hop) and wakes the subscriptions whose marker moved; each stream then reads what it needs.
+So 500 open streams cost one query per tick, not 500, and hold no thread while they wait.
+
+Every `session_every` ticks the feed checks each distinct session behind the open streams
+(one thread hop for all of them): a subscription whose session ended (logged out elsewhere,
+expired, the user disabled) is told so and its stream ends.
+
+A session may hold `cap()` subscriptions; one more raises `TooManyStreams` (429): refusing
+the newest is stable, where closing the oldest would make two tabs evict each other in turn
+as the browser reconnects.
+
+Use:
+
+    async with feed.subscription(INCIDENTS, session_secret) as changes:
+        while True:
+            match await changes.next(heartbeat):
+                case Change.CHANGED: ...  # read and send what is new
+                case Change.QUIET: ...    # nothing for `heartbeat` seconds
+                case Change.ENDED: ...    # the session ended: say so and stop
+"""
 
 from __future__ import annotations
 
-import hashlib
-import threading
-import time
-from collections.abc import Callable
+import asyncio
+import enum
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
+import anyio
 
-from tocsin import bootstrap
-from tocsin.api.deps import App
-from tocsin.bootstrap import Tocsin
-from tocsin.core.errors import ErrorKind
-from tocsin.web.auth import PageRefused, StreamSession
-from tocsin.web.events import sse, stream
-from tocsin.web.rendering import Web
+from tocsin.app.errors import StorageError
+from tocsin.core.errors import ErrorKind, TocsinError
 
-router = APIRouter()
-TOPICS = ("incidents", "alerts")
-SESSION_EVERY = 5.0  # seconds between a stream's session checks
-Marks = dict[str, tuple[object, ...]]
-_CREATE = threading.Lock()
+log = logging.getLogger(__name__)
+
+INCIDENTS = "incidents"
+ALERTS = "alerts"
+Topic = int | str  # an incident's number, INCIDENTS or ALERTS
+Markers = tuple[tuple[object, ...], tuple[object, ...], dict[int, int]]
 
 
-class ChangeWatch:
-    """The process's latest change marks, read again when older than `interval`; concurrent
-    readers of a stale mark wait for one read instead of each making their own."""
+class TooManyStreams(TocsinError):
+    kind = ErrorKind.RATE_LIMITED
 
+
+class Change(enum.Enum):
+    CHANGED = "changed"
+    QUIET = "quiet"
+    ENDED = "ended"
+
+
+class Subscription:
+    """One stream's view of the feed: `next` waits for a change of one of its topics (an
+    incident's timeline watches one; the dashboard watches INCIDENTS and ALERTS)."""
+
+    def __init__(self, topics: frozenset[Topic], session: str) -> None:
+        self.topics = topics
+        self.session = session
+        self.ended = False
+        self._changed = False
+        self._event = asyncio.Event()
+
+    async def next(self, timeout: float) -> Change:
+        """CHANGED when the topic moved since the last call, QUIET after `timeout` seconds
+        without, ENDED once the session has ended."""
+        if not self._event.is_set():
+            with anyio.move_on_after(timeout):
+                await self._event.wait()
+        self._event.clear()
+        if self.ended:
+            return Change.ENDED
+        changed, self._changed = self._changed, False
+        return Change.CHANGED if changed else Change.QUIET
+
+    def _signal(self, *, ended: bool = False) -> None:
+        self.ended = self.ended or ended
+        self._changed = True
+        self._event.set()
+
+
+class ChangeFeed:
     def __init__(
         self,
-        read: Callable[[], Marks],
-        interval: float,
-        clock: Callable[[], float] = time.monotonic,
+        read: Callable[[frozenset[int]], Markers],
+        session_alive: Callable[[str], bool],
+        cap: Callable[[], int],
+        interval: Callable[[], float] = lambda: 0.5,
+        session_every: int = 4,
     ) -> None:
-        self._read, self.interval, self._clock = read, interval, clock
-        self._lock = threading.Lock()
-        self._marks: Marks = {}
-        self._at = float("-inf")
-        self.reads = 0  # how many times the database was asked: tests count it
+        self._read = read
+        self._alive = session_alive
+        self._cap = cap
+        self._interval = interval
+        self.session_every = session_every
+        self._subs: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._seen: dict[Topic, Any] = {}
+        self.ticks = 0  # database looks so far (tests, the benchmark)
 
-    def fresh(self) -> Marks | None:
-        """The marks if read within the interval (on the event loop: no lock, no I/O)."""
-        return self._marks if self._clock() - self._at < self.interval else None
+    def marker(self, topic: Topic) -> Any:
+        """The topic's marker at the last look (None before the first): a list stream compares
+        it with the one its page was drawn from."""
+        return self._seen.get(topic)
 
-    def current(self) -> Marks:
-        """The marks, read again first when stale (blocking: from a thread)."""
-        with self._lock:
-            if self.fresh() is None:
-                self._marks = self._read()
-                self._at = self._clock()
-                self.reads += 1
-            return self._marks
+    def open_for(self, session: str) -> int:
+        return sum(1 for s in self._subs if s.session == session)
 
+    @asynccontextmanager
+    async def subscription(
+        self, topic: Topic | tuple[Topic, ...], session: str
+    ) -> AsyncIterator[Subscription]:
+        sub = self.subscribe(topic, session)
+        try:
+            yield sub
+        finally:
+            self.unsubscribe(sub)
 
-def watch_for(request: Request, tocsin: Tocsin, interval: float) -> ChangeWatch:
-    """The app's one ChangeWatch, made on first use."""
-    state = request.app.state
-    with _CREATE:
-        watch: ChangeWatch | None = getattr(state, "change_watch", None)
-        if watch is None:
-            watch = ChangeWatch(lambda: bootstrap.change_marks(tocsin), interval)
-            state.change_watch = watch
-    return watch
+    def subscribe(self, topic: Topic | tuple[Topic, ...], session: str) -> Subscription:
+        """Raises TooManyStreams when the session already holds `cap()` subscriptions."""
+        cap = self._cap()
+        if self.open_for(session) >= cap:
+            raise TooManyStreams(
+                f"this session already has {cap} live streams open (server.streams_per_session);"
+                " close a tab, or reload it later"
+            )
+        topics = frozenset(topic) if isinstance(topic, tuple) else frozenset({topic})
+        sub = Subscription(topics, session)
+        self._subs.add(sub)
+        self._ensure_running()
+        return sub
 
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subs.discard(sub)
+        if not self._subs and self._task is not None:
+            self._task.cancel()
+            self._task = None
 
-def token(marks: Marks, topics: tuple[str, ...]) -> str:
-    """A short fingerprint of the watched marks: the page carries the one it was drawn from."""
-    text = repr([marks.get(t) for t in topics])
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    def _ensure_running(self) -> None:
+        loop = asyncio.get_running_loop()
+        task = self._task
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._seen.clear()
+            self._task = loop.create_task(self._run(), name="tocsin-change-feed")
 
+    async def _run(self) -> None:
+        while self._subs:
+            await self._look()
+            if self.ticks % self.session_every == 0:
+                await self._check_sessions()
+            await asyncio.sleep(self._interval())
 
-def topics_of(text: str) -> tuple[str, ...]:
-    chosen = tuple(t for t in TOPICS if t in text.split(","))
-    if not chosen:
-        raise PageRefused(ErrorKind.INVALID_INPUT, f"watch: one or more of {', '.join(TOPICS)}")
-    return chosen
+    async def _look(self) -> None:
+        numbers = frozenset(t for s in self._subs for t in s.topics if isinstance(t, int))
+        try:
+            overall, alerts, versions = await anyio.to_thread.run_sync(self._read, numbers)
+        except StorageError:
+            log.warning("change feed: the database did not answer; looking again", exc_info=True)
+            return
+        self.ticks += 1
+        now: dict[Topic, Any] = {INCIDENTS: overall, ALERTS: alerts}
+        now.update((number, version) for number, version in versions.items())
+        moved = {t for t, marker in now.items() if self._seen.get(t) != marker}
+        self._seen = now
+        for sub in list(self._subs):
+            if sub.topics & moved:
+                sub._signal()
 
+    async def _check_sessions(self) -> None:
+        sessions = {s.session for s in self._subs}
+        if not sessions:
+            return
 
-def live_url(request: Request, tocsin: Tocsin, interval: float, watch: str) -> str:
-    """The stream URL a list page puts in `data-changes`, with the mark it was drawn from."""
-    marks = watch_for(request, tocsin, interval).current()
-    return f"/events/changes?watch={watch}&seen={token(marks, topics_of(watch))}"
+        def ended() -> set[str]:
+            return {secret for secret in sessions if not self._alive(secret)}
 
-
-@router.get("/events/changes")
-async def list_changes(
-    request: Request, tocsin: App, web: Web, session: StreamSession, watch: str = "", seen: str = ""
-) -> StreamingResponse:
-    """text/event-stream: `changed` when a watched list changed since `seen`."""
-    topics = topics_of(watch)
-    changes = watch_for(request, tocsin, web.poll_interval)
-    last, checked = seen, time.monotonic()
-
-    async def poll(_: int) -> tuple[int, list[str]]:
-        nonlocal last, checked
-        if time.monotonic() - checked >= SESSION_EVERY:
-            await run_in_threadpool(tocsin.accounts.session, session.secret)  # may end it
-            checked = time.monotonic()
-        marks = changes.fresh()
-        if marks is None:
-            marks = await run_in_threadpool(changes.current)
-        now = token(marks, topics)
-        if now == last:
-            return 0, []
-        last = now
-        return 0, [sse("changed", {"watch": list(topics)})]
-
-    events = stream(poll, 0, web.poll_interval, request.is_disconnected, web.heartbeat)
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+        try:
+            gone = await anyio.to_thread.run_sync(ended)
+        except StorageError:
+            log.warning("change feed: could not check sessions; trying again", exc_info=True)
+            return
+        for sub in list(self._subs):
+            if sub.session in gone:
+                sub._signal(ended=True)

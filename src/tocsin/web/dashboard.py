@@ -11,9 +11,9 @@ from tocsin.app.ports import IncidentFilter
 from tocsin.bootstrap import Tocsin
 from tocsin.core.lifecycle import Status
 from tocsin.web.auth import PageSession, WebSession
-from tocsin.web.changes import live_url
+from tocsin.web.live_lists import live_url
 from tocsin.web.oncall_page import on_call_now
-from tocsin.web.rendering import get_web, page
+from tocsin.web.rendering import page
 from tocsin.web.views import by_severity, suggestion_view, view
 
 router = APIRouter()
@@ -47,7 +47,7 @@ def dashboard_page(
         "unacknowledged": sum(1 for v in views if v.response != "acknowledged"),
         "now": now,
         "oncall": on_call_now(tocsin),
-        "live": live_url(request, tocsin, get_web(request).poll_interval, "incidents,alerts"),
+        "live": live_url(tocsin, "incidents,alerts"),
         "postmortems_overdue": tocsin.postmortems.overview(overdue=True, limit=20),
     }
     return page(request, "dashboard.html", context, status)

@@ -16,8 +16,8 @@ from tocsin.core.errors import InvalidInput
 from tocsin.core.lifecycle import Status
 from tocsin.core.search import MAX_SEARCH, search_text
 from tocsin.web.auth import PageSession
-from tocsin.web.changes import live_url
-from tocsin.web.rendering import get_web, page
+from tocsin.web.live_lists import live_url
+from tocsin.web.rendering import page
 from tocsin.web.views import view
 
 router = APIRouter()
@@ -64,7 +64,7 @@ def incident_list(request: Request, tocsin: App, session: PageSession) -> HTMLRe
     context = {
         "session": session, "severities": model.severities, "statuses": STATUS_CHOICES,
         "max_search": MAX_SEARCH,
-        "live": live_url(request, tocsin, get_web(request).poll_interval, "incidents"),
+        "live": live_url(tocsin, "incidents"),
     }  # fmt: skip
     try:
         filters = read_filters(request)

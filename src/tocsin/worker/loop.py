@@ -72,6 +72,19 @@ class Worker:
         worker.on_start = tocsin.runbooks.reap  # runs left `running` by a process that died
         return worker
 
+    def rewire(self, tocsin: Tocsin) -> None:
+        """A reload (bootstrap.LiveWiring): the next batch runs with the new wiring's handlers
+        (policies, channels, health checks), and its recurring chains are seeded. A job in
+        hand finishes with the wiring it started with."""
+        self._runner, self._admin, self._recurring = (
+            tocsin.job_runner,
+            tocsin.jobs,
+            tocsin.recurring(),
+        )
+        if not self._stop.is_set():
+            self._seed()
+        self.wake()
+
     def start(self) -> None:
         self._seed()
         if self.on_start is not None:

@@ -41,6 +41,12 @@ class MaintenanceIn(Strict):
     comment: str = Field(min_length=1, max_length=1000)
 
 
+class MaintenanceEdit(Strict):
+    starts_at: IsoTime | None = None
+    ends_at: IsoTime | None = None
+    comment: str | None = Field(default=None, min_length=1, max_length=1000)
+
+
 class DeclareFromAlertsIn(Strict):
     title: str | None = Field(
         default=None, max_length=200, description="default: the worst alert's summary"
@@ -144,6 +150,29 @@ def create_maintenance(body: MaintenanceIn, tocsin: App, who: Responder) -> dict
     _check_aware(starts_at=body.starts_at, ends_at=body.ends_at)
     window = tocsin.alert_admin.maintenance(
         body.service, body.starts_at, body.ends_at, who.name, body.comment
+    )
+    return window_json(window)
+
+
+WindowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+@router.post("/maintenance/{window_id}/end")
+def end_maintenance(window_id: WindowId, tocsin: App, who: Responder) -> dict[str, Any]:
+    """End a window now (one not started yet is cancelled); recorded in the audit log."""
+    return window_json(tocsin.alert_admin.end_maintenance(window_id, who.name))
+
+
+@router.patch("/maintenance/{window_id}")
+def edit_maintenance(
+    window_id: WindowId, body: MaintenanceEdit, tocsin: App, who: Responder
+) -> dict[str, Any]:
+    """New times or comment for a window that has not ended: checked as a new window is,
+    refused whole (nothing changes) if any field is wrong or the window would overlap another
+    of its service (409, naming it); recorded in the audit log."""
+    _check_aware(starts_at=body.starts_at, ends_at=body.ends_at)
+    window = tocsin.alert_admin.edit_maintenance(
+        window_id, who.name, body.starts_at, body.ends_at, body.comment
     )
     return window_json(window)
 
