@@ -25,6 +25,7 @@ from tocsin.app.comms import Comms
 from tocsin.app.delivery import Courier
 from tocsin.app.diagnostics import Diagnostics
 from tocsin.app.directory import TeamDirectory
+from tocsin.app.handoffs import HandoffNotices, HandoffRule
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.jobs import (
@@ -37,7 +38,9 @@ from tocsin.app.jobs import (
     prune_done,
 )
 from tocsin.app.messages import MESSAGE_SETS
+from tocsin.app.notices import NoticeSender
 from tocsin.app.oncall import OncallService, Roster
+from tocsin.app.pagetests import PageTests
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.runbooks import Runbooks, RunSettings
@@ -92,11 +95,14 @@ class Tocsin:
     runbooks: RunbookRuns
     audit: AuditLog
     actions: ActionService
+    page_tests: PageTests
+    handoffs: HandoffNotices
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
-        """The chains every worker seeds at start: each health check, and pruning."""
-        return [*self.health.recurring(), PRUNE]
+        """The chains every worker seeds at start: each health check, hand-off planning (when
+        a schedule has `notify_handoff`), and pruning."""
+        return [*self.health.recurring(), *self.handoffs.recurring(), PRUNE]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -159,6 +165,8 @@ def build(
     acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
     adapters = notifiers(config, env, clock)
     install_paging(config, clock, service, oncall, acks, adapters, outbox.handlers, handlers)
+    handoffs = HandoffNotices(oncall, handoff_rules(config), clock, uow)
+    handoffs.install(handlers)
     actions = aws_actions(env)
     runs = runbook_runs(config, path, env, clock, uow, reader, actions)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
@@ -188,6 +196,8 @@ def build(
         runs,
         AuditLog(reader),
         ActionService(uow, clock, actions),
+        PageTests(uow, clock, oncall.roster, reader),
+        handoffs,
         adapters,
     )
 
@@ -235,6 +245,16 @@ def install_paging(
     paging.install(entry_handlers, job_handlers)
     comms = Comms(clock, severities, config.escalation.channels_for(keys), directory, courier)
     comms.install(entry_handlers, job_handlers)
+    NoticeSender(clock, courier, acks.link).install(job_handlers)  # test pages, hand-offs
+
+
+def handoff_rules(config: TocsinConfig) -> dict[str, HandoffRule]:
+    """The schedules whose hand-offs are notified (`notify_handoff: true`)."""
+    return {
+        s.name: HandoffRule(s.handoff_lead, s.notify_outgoing)
+        for s in config.schedules
+        if s.notify_handoff
+    }
 
 
 def roster_for(config: TocsinConfig) -> Roster:

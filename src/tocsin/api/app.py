@@ -17,6 +17,7 @@ from tocsin.api.routers import (
     ingest_aws_pd,
     oncall,
     ops,
+    pagetests,
     runbooks,
 )
 from tocsin.bootstrap import Tocsin
@@ -43,6 +44,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(accounts.router)
     api.include_router(alerting.router)
     api.include_router(oncall.router)
+    api.include_router(pagetests.router)
     api.include_router(runbooks.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)

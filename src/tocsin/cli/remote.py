@@ -25,6 +25,7 @@ from tocsin.app.views import incident_from_json
 from tocsin.cli.remote_alerts import RemoteAlertAdmin, RemoteSuggestions
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
 from tocsin.cli.remote_oncall import RemoteOncall
+from tocsin.cli.remote_pagetests import RemotePageTests
 from tocsin.cli.remote_runbooks import RemoteRunbooks
 from tocsin.core.access import AccessRole
 from tocsin.core.errors import InvalidInput
@@ -75,6 +76,7 @@ class Remote:
         self.accounts = RemoteAccounts(self._api)
         self.alert_admin = RemoteAlertAdmin(self._api)
         self.oncall = RemoteOncall(self._api)
+        self.page_tests = RemotePageTests(self._api)
         self.suggestions = RemoteSuggestions(self._api)
         self.runbooks = RemoteRunbooks(self._api)
 

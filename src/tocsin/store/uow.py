@@ -19,6 +19,7 @@ from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
+from tocsin.store.notices import SqlNoticeRepository
 from tocsin.store.oncall import SqlOncallRepository
 from tocsin.store.repositories import SqlIncidentRepository
 from tocsin.store.runbooks import SqlAuditLog, SqlRunRepository
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     oncall: SqlOncallRepository
     runs: SqlRunRepository
     audit: SqlAuditLog
+    notices: SqlNoticeRepository
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -59,6 +61,7 @@ class SqlUnitOfWork:
         self.oncall = SqlOncallRepository(self._conn)
         self.runs = SqlRunRepository(self._conn)
         self.audit = SqlAuditLog(self._conn)
+        self.notices = SqlNoticeRepository(self._conn)
         return self
 
     def __exit__(
