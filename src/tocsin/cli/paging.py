@@ -43,7 +43,8 @@ def page_test(
         print_json([notice_json(n) for n in made])
         return
     methods = ", ".join(_how(n.method) for n in made)
-    out.print(f"[green]✔[/green] {len(made)} test pages queued for {made[0].person}: ", end="")
+    pages = "test page" if len(made) == 1 else "test pages"
+    out.print(f"[green]✔[/green] {len(made)} {pages} queued for {made[0].person}: ", end="")
     out.print(methods, markup=False)
     out.print(f"The worker sends them; see `tocsin page test {made[0].person} --status`.")
 
