@@ -200,3 +200,20 @@ def test_the_commented_examples_have_people_and_a_schedule_that_covers_every_hou
 def test_the_oncall_yaml_of_the_tests_loads_on_both_presets(tmp_path: Path) -> None:
     for preset in ("p1-p4", "sev1-sev3"):
         assert len(load(tmp_path, render_preset(preset) + ONCALL_YAML).schedules) == 2
+
+
+def test_hand_off_notices_are_set_per_schedule_with_a_lead_of_at_most_a_day(
+    tmp_path: Path,
+) -> None:
+    told = render_preset("p1-p4") + ONCALL_YAML.replace(
+        "    time_zone: Europe/Berlin\n",
+        "    time_zone: Europe/Berlin\n    notify_handoff: true\n    handoff_lead: 15m\n",
+    )
+    primary, business = load(tmp_path, told).schedules
+    assert (primary.notify_handoff, primary.handoff_lead, primary.notify_outgoing) == (
+        True, timedelta(minutes=15), False)  # fmt: skip
+    assert business.notify_handoff is False
+    too_long = told.replace("handoff_lead: 15m", "handoff_lead: 2d")
+    [(line, field, message)] = problems(tmp_path, too_long)
+    assert (field, line) == ("schedules[0].handoff_lead", line_of(too_long, "handoff_lead: 2d"))
+    assert "from 0m to 1d" in message

@@ -25,7 +25,7 @@ from tocsin.app.oncall import OncallService
 from tocsin.app.ports import Clock, UnitOfWork
 from tocsin.core.jobs import Job, JobSpec
 from tocsin.core.notify import ContactMethod
-from tocsin.core.oncall import utc_to_wall, zone_of
+from tocsin.core.oncall import zone_of
 from tocsin.core.timeline import parse_iso
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class HandoffNotices:
         def wall(moment: datetime | None) -> str:
             if moment is None:
                 return "further notice"
-            return utc_to_wall(zone, moment).strftime("%a %Y-%m-%d %H:%M %Z")
+            return moment.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
         names = self._oncall.roster
         if p["role"] == OUTGOING:
