@@ -421,7 +421,7 @@ def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:
     people = {p.handle for p in config.people}
     schedules = {s.name for s in config.schedules}
     channels = {c.name for c in config.channels}
-    found = unknown_targets(config.escalation, people, schedules, channels)
+    found = unknown_targets(config.escalation, people, schedules, channels, in_use=True)
     for i, route in enumerate(config.escalation.announce):
         for name in route.channels:
             if name not in channels:
@@ -429,3 +429,21 @@ def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:
                 where = f"escalation.announce[{i}].channels"
                 found.append((where, f"channel {name} is not in channels; known: {listed}"))
     return [ConfigProblem(None, where, message) for where, message in found]
+
+
+def policy_warnings(config: TocsinConfig) -> list[ConfigProblem]:
+    """Targets that name nobody in a policy no route or `default_policy` uses yet (a preset's
+    placeholders before people and schedules are filled in): warned of, since they page
+    nobody until a route names the policy, and then they are problems."""
+    people = {p.handle for p in config.people}
+    schedules = {s.name for s in config.schedules}
+    channels = {c.name for c in config.channels}
+    found = unknown_targets(config.escalation, people, schedules, channels, in_use=False)
+    return [
+        ConfigProblem(
+            None,
+            where,
+            f"{message} (fill it in before a route or default_policy uses this policy)",
+        )
+        for where, message in found
+    ]

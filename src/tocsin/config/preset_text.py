@@ -65,7 +65,7 @@ TAIL = """\
 #    phone: "+1 555 010 0199"
 #    timezone: America/New_York
 #    on_holiday: {from: 2026-12-24, to: 2026-12-31, handed_to: ann}
-
+__PEOPLE_EXTRA__
 # Schedules: who is on call when. A layer hands on call to the next person in `people` every
 # `rotation` (daily, weekly, 2w, or a length like 36h) at `handoff`, local time in the
 # schedule's time_zone, from the local date `start`; a shift across a clock change is as long
@@ -98,6 +98,10 @@ __SCHEDULES__
 #    url: https://hooks.example.com/tocsin  # receives CloudEvents
 #    secret_env: TOCSIN_WEBHOOK_SECRET  # signs each body with HMAC-SHA256
 
+# Escalation: who is paged, and when, while nobody acknowledges. A step notifies
+# schedule:NAME (whoever is on call then), person:HANDLE or channel:NAME, `after` the
+# incident was declared, optionally only for some severities or with customer impact.
+__ESCALATION__
 # Messages: Tocsin renders one, ready to paste, when an incident is declared, acknowledged,
 # updated, mitigated and resolved. `messages` picks the built-in ones: p1-p4 writes the blocks
 # of the P1-P4 runbook (🚨 INCIDENT, ✅ RESOLVED), sev1-sev3 the sentences of the SEV-1 runbook
@@ -114,7 +118,8 @@ __TEMPLATE_EXAMPLE__
 # An alert no route matches takes `default`: critical and error alerts (__SECOND__ or more
 # severe) declare an incident at once, so none goes unseen; warnings and below are suggested
 # on the dashboard and by `tocsin alert suggestions`, for a person to declare or dismiss.
-# Nothing pages anyone yet. Write `auto_declare_at: null` under default to only suggest.
+# A declared incident pages by its escalation policy (above). Write `auto_declare_at: null`
+# under default to only suggest.
 #routing:
 #  routes:
 #    - match: ["service=payments-api", "env=~prod.*"]
