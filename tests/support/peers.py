@@ -73,6 +73,19 @@ notifiers:
             "TOCSIN_PUBLIC_URL": PUBLIC_URL,
         }
 
+    def deliveries(self) -> list[tuple[str, str]]:
+        """(channel, destination) of every delivery each far side took, server by server."""
+        twilio = [r for r in self.twilio.requests if r.fault is None]
+        return [
+            *[("slack", r.json()["channel"]) for r in self.slack.posts() if r.fault is None],
+            *[("telegram", str(r.json()["chat_id"])) for r in self.telegram.requests],
+            *[("sms", r.form()["To"]) for r in twilio if "Messages" in r.path],
+            *[("voice", r.form()["To"]) for r in twilio if "Calls" in r.path],
+            *[("ntfy", str(m["topic"])) for m in self.ntfy.messages],
+            *[("webhook", r.path) for r in self.receiver.requests],
+            *[("email", ",".join(m.rcpt_tos)) for m in self.smtp.received],
+        ]
+
     def received(self) -> dict[str, list[str]]:
         """Per channel, the text each delivery carried (what a person would read)."""
         return {
