@@ -48,7 +48,7 @@ from tocsin.app.runs import RunbookRuns
 from tocsin.app.suggestions import Suggestions
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
-from tocsin.config.channels import contact_method
+from tocsin.config.channels import contact_method, fold_channels
 from tocsin.config.escalation import unknown_targets
 from tocsin.core.errors import DomainError
 from tocsin.core.incident import Incident
@@ -216,7 +216,7 @@ def callback_secrets(config: TocsinConfig, env: Mapping[str, str]) -> CallbackSe
     def read(name: str | None) -> str | None:
         return env.get(name or "", "").strip() or None
 
-    n = config.notifiers
+    n, _ = fold_channels(config.notifiers, config.channels)
     return CallbackSecrets(
         read(n.slack.signing_secret_env) if n.slack else None,
         read(n.telegram.webhook_secret_env) if n.telegram else None,
@@ -379,7 +379,7 @@ def notifiers(
 ) -> dict[ContactKind, Notifier]:
     """One adapter per channel in `notifiers:` whose secrets are set (`tocsin config check`
     names the missing ones). Adapters connect on first use, so building them costs nothing."""
-    c = config.notifiers
+    c, _ = fold_channels(config.notifiers, config.channels)  # one place for connections
     wire = adapters.Wiring(
         lambda name: env.get(name or "", "").strip() or None,
         adapters.Timeouts(c.timeouts.connect.total_seconds(), c.timeouts.read.total_seconds()),
@@ -410,9 +410,11 @@ def notifiers(
 
 
 def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
-    """Each channel secret whose environment variable is unset: found by `config check`,
-    not by the first page at 3 a.m."""
-    return config.notifiers.missing_secrets(env)
+    """Each channel secret whose environment variable is unset, and each connection that
+    `channels:` and `notifiers:` set differently: found by `config check`, not by the first
+    page at 3 a.m."""
+    folded, problems = fold_channels(config.notifiers, config.channels)
+    return problems + folded.missing_secrets(env)
 
 
 def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:

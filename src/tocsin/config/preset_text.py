@@ -10,7 +10,7 @@ HEADER = """\
 # tocsin.yaml: how __ORGANIZATION_TEXT__ runs incidents (incident response as code).
 # Tocsin reads this file at start-up; a mistake is reported with its line and how to fix it.
 # `# text` lines explain; `#key: value` lines are examples: delete the # to use them.
-# Secrets never go in this file: channels name the environment variables that hold them.
+# Secrets never go in this file: `notifiers:` names the environment variables that hold them.
 
 version: 1  # the format of this file
 organization: __ORGANIZATION__  # shown in messages and on the web pages
@@ -72,31 +72,35 @@ __PEOPLE_EXTRA__
 # as the wall clock says. `restrictions` keep a layer to weekly windows (days, from, to); a
 # later layer wins where it has someone. `tocsin oncall` says who is on call now.
 __SCHEDULES__
-# Channels: where announcements and updates go. `type` is slack, telegram, email or webhook;
-# the *_env keys hold the NAMES of environment variables, never the secrets themselves.
+# Channels: where announcements and updates go (and what an escalation step's
+# channel:NAME posts to). A channel says where: a Slack channel id, a Telegram chat, e-mail
+# recipients, or the name of an outbound webhook. How Tocsin reaches each service is
+# `notifiers:` below, the one place for servers and secrets.
 #channels:
-#  - name: incidents
-#    type: slack
-#    webhook_url_env: SLACK_WEBHOOK_URL  # an incoming webhook, or a bot:
-#    # token_env: SLACK_BOT_TOKEN
-#    # channel: "#incidents"
-#  - name: oncall-chat
-#    type: telegram
-#    chat_id: "-1001234567890"
-#    token_env: TELEGRAM_BOT_TOKEN
-#  - name: status-mail
-#    type: email
-#    to: [status@example.com]
+#  - {name: incidents, type: slack, channel: C0123INCIDENTS}  # posted as the Slack bot
+#  - {name: oncall-chat, type: telegram, chat_id: "-1001234567890"}
+#  - {name: status-mail, type: email, to: [status@example.com]}
+#  - {name: audit, type: webhook}  # notifiers.webhooks.audit
+
+# Notifiers: how Tocsin reaches Slack, Telegram, SMTP, Twilio (SMS and calls), ntfy and
+# webhooks. The *_env keys hold the NAMES of environment variables, never the secrets
+# themselves; `tocsin config check` names each one that is unset. A channel left out is
+# not used: a page to someone reached only through it goes to their next method.
+#notifiers:
+#  slack: {bot_token_env: SLACK_BOT_TOKEN, signing_secret_env: SLACK_SIGNING_SECRET}
+#  telegram: {bot_token_env: TELEGRAM_BOT_TOKEN}
+#  email:
+#    host: smtp.example.com
 #    from: tocsin@example.com
-#    smtp_host: smtp.example.com
-#    smtp_port: 587
-#    starttls: true
 #    username_env: SMTP_USERNAME
 #    password_env: SMTP_PASSWORD
-#  - name: audit
-#    type: webhook
-#    url: https://hooks.example.com/tocsin  # receives CloudEvents
-#    secret_env: TOCSIN_WEBHOOK_SECRET  # signs each body with HMAC-SHA256
+#  twilio:
+#    account_sid_env: TWILIO_ACCOUNT_SID
+#    auth_token_env: TWILIO_AUTH_TOKEN
+#    from_number_env: TWILIO_FROM_NUMBER
+#  ntfy: {base_url: "https://ntfy.sh"}
+#  webhooks:
+#    audit: {url: "https://hooks.example.com/tocsin", secret_env: TOCSIN_WEBHOOK_SECRET}
 
 # Escalation: who is paged, and when, while nobody acknowledges. A step notifies
 # schedule:NAME (whoever is on call then), person:HANDLE or channel:NAME, `after` the
