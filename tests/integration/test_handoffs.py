@@ -68,10 +68,11 @@ def sent() -> list:
 
 
 @pytest.fixture
-def tocsin(tmp_path: Path, clock: ManualClock, sent: list) -> Iterator[Tocsin]:
+def tocsin(tmp_path: Path, database_url: str, clock: ManualClock, sent: list) -> Iterator[Tocsin]:
+    """On SQLite and PostgreSQL (the notices table, keys and jobs on both)."""
     config = tmp_path / "tocsin.yaml"
     config.write_text(render_preset("p1-p4") + CONFIG, encoding="utf-8")
-    env = {"TOCSIN_CONFIG": str(config), "TOCSIN_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
+    env = {"TOCSIN_CONFIG": str(config), "TOCSIN_DATABASE_URL": database_url}
     wired = build(env=env, cwd=tmp_path, clock=clock, hasher=FAST_HASHER)
     recorders = {kind: Recorder(kind, clock, sent) for kind in ContactKind}
     courier = Courier(recorders, clock, ZeroJitter())
