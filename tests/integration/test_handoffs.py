@@ -177,3 +177,12 @@ def test_a_shift_across_the_october_change_is_twenty_five_hours_as_the_wall_cloc
     assert who.current.until is not None
     assert who.current.since is not None
     assert who.current.until - who.current.since == timedelta(hours=25)
+
+
+def test_a_notice_whose_workers_were_down_past_the_hand_off_is_not_sent_late(
+    tocsin: Tocsin, clock: ManualClock, sent: list
+) -> None:
+    walk(tocsin, clock, utc(2026, 11, 22, 7, 45), timedelta(minutes=5))  # planned for 07:50
+    clock.set(utc(2026, 11, 22, 9, 30))  # no worker from 07:45 until 90 minutes after 08:00
+    walk(tocsin, clock, utc(2026, 11, 22, 9, 30), timedelta(minutes=5))
+    assert sent == []

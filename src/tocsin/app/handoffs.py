@@ -34,7 +34,7 @@ PLAN_JOB = "handoff.plan"
 NOTIFY_JOB = "handoff.notify"
 PLAN_EVERY = timedelta(minutes=5)  # an override's new hand-off is planned within this
 PLAN_AHEAD = timedelta(hours=1)  # beyond each schedule's lead time
-MAX_LEAD = timedelta(days=1)  # done jobs (the once-only keys) are kept two days
+TOO_LATE = timedelta(hours=1)  # a notice this long after its hand-off is not sent
 INCOMING, OUTGOING = "incoming", "outgoing"
 CHAIN = Recurring(PLAN_JOB, PLAN_JOB, PLAN_EVERY)
 
@@ -106,6 +106,9 @@ class HandoffNotices:
         assert at is not None  # noqa: S101 - written by coming()
         if p["schedule"] not in self._rules or not self._still(p, at):
             log.info("hand-off %s no longer happens as planned; not notifying", _key(p))
+            return
+        if self._clock.now() > at + TOO_LATE:  # the workers were down: old news, not sent
+            log.warning("hand-off %s passed %s ago; not notifying", _key(p), TOO_LATE)
             return
         title, text = self._words(p, at)
         now = self._clock.now()

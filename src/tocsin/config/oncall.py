@@ -185,6 +185,7 @@ class ScheduleConfig(BaseModel):
     @field_validator("handoff_lead")
     @classmethod
     def _lead(cls, value: timedelta) -> timedelta:
+        # at most a day: the once-per-hand-off job keys are kept two days
         if not timedelta(0) <= value <= timedelta(days=1):
             raise ValueError("handoff_lead is from 0m to 1d, e.g. 15m")
         return value
