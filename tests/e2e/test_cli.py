@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Cli, flat, recent, utc_time
+from tests.support.postmortems import CLI_PUBLISH
 from tests.support.presets import without_escalation
 
 TITLE = "API returning 500s"
@@ -340,7 +341,9 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
     )
     messages.append(inc["message"])
 
-    # close
+    # close, once the required post-mortem is published
+    for command in CLI_PUBLISH:
+        assert cli(*command, "INC-1").code == 0, command
     code, inc = cli("close", "INC-1")
     assert code == 0, inc
     assert_incident_shape(inc)

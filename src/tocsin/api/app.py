@@ -18,6 +18,7 @@ from tocsin.api.routers import (
     oncall,
     ops,
     pagetests,
+    postmortems,
     runbooks,
 )
 from tocsin.bootstrap import Tocsin
@@ -46,6 +47,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(oncall.router)
     api.include_router(pagetests.router)
     api.include_router(runbooks.router)
+    api.include_router(postmortems.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)

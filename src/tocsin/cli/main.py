@@ -14,6 +14,7 @@ from tocsin.cli import (
     jobs,
     oncall,
     paging,
+    postmortems,
     queries,
     runbooks,
     server,
@@ -49,6 +50,7 @@ app.add_typer(paging.page_commands, name="page")
 app.add_typer(runbooks.runbook_commands, name="runbook")
 app.add_typer(runbooks.audit_commands, name="audit")
 app.add_typer(actions.action_commands, name="action")
+app.add_typer(postmortems.postmortem_commands, name="postmortem")
 
 
 def _version(value: bool) -> None:

@@ -32,6 +32,7 @@ from tocsin.config.fields import check_unique, matching
 from tocsin.config.notifiers import NotifiersConfig
 from tocsin.config.oncall import ScheduleConfig, Schedules
 from tocsin.config.people import People, PersonConfig
+from tocsin.config.postmortem import PostmortemConfig
 from tocsin.config.routing import (
     IntegrationConfig,
     RoutingConfig,
@@ -144,6 +145,7 @@ class TocsinConfig(BaseModel):
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
     runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
 
     @field_validator("severities")
     @classmethod

@@ -21,6 +21,7 @@ from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
 from tocsin.store.notices import SqlNoticeRepository
 from tocsin.store.oncall import SqlOncallRepository
+from tocsin.store.postmortems import SqlPostmortemRepository
 from tocsin.store.repositories import SqlIncidentRepository
 from tocsin.store.runbooks import SqlAuditLog, SqlRunRepository
 
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     oncall: SqlOncallRepository
     runs: SqlRunRepository
     audit: SqlAuditLog
+    postmortems: SqlPostmortemRepository
     notices: SqlNoticeRepository
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
         self.oncall = SqlOncallRepository(self._conn)
         self.runs = SqlRunRepository(self._conn)
         self.audit = SqlAuditLog(self._conn)
+        self.postmortems = SqlPostmortemRepository(self._conn)
         self.notices = SqlNoticeRepository(self._conn)
         return self
 

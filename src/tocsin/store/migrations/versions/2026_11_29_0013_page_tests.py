@@ -2,7 +2,7 @@
 person, contact method and occasion, with what came back and when a test was acknowledged.
 
 Revision ID: 0013_page_tests
-Revises: 0009_runbooks
+Revises: 0010_postmortems
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from tocsin.store.types import UTCDateTime
 
 revision = "0013_page_tests"
-down_revision = "0009_runbooks"
+down_revision = "0010_postmortems"
 branch_labels = None
 depends_on = None
 
