@@ -29,6 +29,7 @@ from tocsin.app.comms import Comms
 from tocsin.app.delivery import Courier
 from tocsin.app.diagnostics import Diagnostics
 from tocsin.app.directory import TeamDirectory
+from tocsin.app.handoffs import HandoffNotices, HandoffRule
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
 from tocsin.app.jobs import (
@@ -41,7 +42,9 @@ from tocsin.app.jobs import (
     prune_done,
 )
 from tocsin.app.messages import MESSAGE_SETS
+from tocsin.app.notices import NoticeSender
 from tocsin.app.oncall import OncallService, Roster
+from tocsin.app.pagetests import PageTests
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
 from tocsin.app.postmortem_context import context as postmortem_context
@@ -54,7 +57,7 @@ from tocsin.app.suggestions import Suggestions
 from tocsin.app.trackers import Tracker
 from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigError, ConfigProblem, TocsinConfig, find_config_path, load_config
-from tocsin.config.channels import contact_method
+from tocsin.config.channels import contact_method, fold_channels
 from tocsin.config.escalation import unknown_targets
 from tocsin.core.action_items import TrackerKind
 from tocsin.core.actions import ACTIONS, ActionSpec
@@ -116,12 +119,21 @@ class Tocsin:
     meetings: MeetingPlanner
     action_items: ActionItems
     exports: Exports
+    page_tests: PageTests
+    handoffs: HandoffNotices
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
 
     def recurring(self) -> list[Recurring]:
-        """The chains every worker seeds at start: each health check, pruning, tracker sync,
-        and the look for runbook runs whose worker died."""
-        return [*self.health.recurring(), PRUNE, *self.exports.recurring(), REAP]
+        """The chains every worker seeds at start: each health check, hand-off planning (when
+        a schedule has `notify_handoff`), pruning, tracker sync, and the look for runbook runs
+        whose worker died."""
+        return [
+            *self.health.recurring(),
+            *self.handoffs.recurring(),
+            PRUNE,
+            *self.exports.recurring(),
+            REAP,
+        ]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -196,6 +208,8 @@ def build(
     acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
     adapters = notifiers(config, env, clock)
     install_paging(config, clock, service, oncall, acks, adapters, outbox.handlers, handlers)
+    handoffs = HandoffNotices(oncall, handoff_rules(config), clock, uow)
+    handoffs.install(handlers)
     specs, actions = typed_actions(config, env)
     runs = runbook_runs(config, path, env, clock, uow, reader, actions, specs)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
@@ -241,6 +255,8 @@ def build(
         meetings,
         items,
         exports,
+        PageTests(uow, clock, oncall.roster, reader),
+        handoffs,
         adapters,
     )
 
@@ -340,7 +356,7 @@ def callback_secrets(config: TocsinConfig, env: Mapping[str, str]) -> CallbackSe
     def read(name: str | None) -> str | None:
         return env.get(name or "", "").strip() or None
 
-    n = config.notifiers
+    n, _ = fold_channels(config.notifiers, config.channels)
     return CallbackSecrets(
         read(n.slack.signing_secret_env) if n.slack else None,
         read(n.telegram.webhook_secret_env) if n.telegram else None,
@@ -369,6 +385,16 @@ def install_paging(
     paging.install(entry_handlers, job_handlers)
     comms = Comms(clock, severities, config.escalation.channels_for(keys), directory, courier)
     comms.install(entry_handlers, job_handlers)
+    NoticeSender(clock, courier, acks.link).install(job_handlers)  # test pages, hand-offs
+
+
+def handoff_rules(config: TocsinConfig) -> dict[str, HandoffRule]:
+    """The schedules whose hand-offs are notified (`notify_handoff: true`)."""
+    return {
+        s.name: HandoffRule(s.handoff_lead, s.notify_outgoing)
+        for s in config.schedules
+        if s.notify_handoff
+    }
 
 
 def postmortem_settings(config: TocsinConfig) -> PostmortemSettings:
@@ -677,7 +703,7 @@ def notifiers(
 ) -> dict[ContactKind, Notifier]:
     """One adapter per channel in `notifiers:` whose secrets are set (`tocsin config check`
     names the missing ones). Adapters connect on first use, so building them costs nothing."""
-    c = config.notifiers
+    c, _ = fold_channels(config.notifiers, config.channels)  # one place for connections
     wire = adapters.Wiring(
         lambda name: env.get(name or "", "").strip() or None,
         adapters.Timeouts(c.timeouts.connect.total_seconds(), c.timeouts.read.total_seconds()),
@@ -708,10 +734,13 @@ def notifiers(
 
 
 def notifier_problems(config: TocsinConfig, env: Mapping[str, str]) -> list[ConfigProblem]:
-    """Each channel, tracker and HTTP action secret whose environment variable is unset:
-    found by `config check`, not by the first page at 3 a.m."""
+    """Each channel, tracker and HTTP action secret whose environment variable is unset, and
+    each connection that `channels:` and `notifiers:` set differently: found by `config
+    check`, not by the first page at 3 a.m."""
+    folded, problems = fold_channels(config.notifiers, config.channels)
     return [
-        *config.notifiers.missing_secrets(env),
+        *problems,
+        *folded.missing_secrets(env),
         *config.trackers.missing_secrets(env),
         *config.runbooks.missing_secrets(env),
     ]
@@ -723,7 +752,7 @@ def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:
     people = {p.handle for p in config.people}
     schedules = {s.name for s in config.schedules}
     channels = {c.name for c in config.channels}
-    found = unknown_targets(config.escalation, people, schedules, channels)
+    found = unknown_targets(config.escalation, people, schedules, channels, in_use=True)
     for i, route in enumerate(config.escalation.announce):
         for name in route.channels:
             if name not in channels:
@@ -731,3 +760,21 @@ def policy_problems(config: TocsinConfig) -> list[ConfigProblem]:
                 where = f"escalation.announce[{i}].channels"
                 found.append((where, f"channel {name} is not in channels; known: {listed}"))
     return [ConfigProblem(None, where, message) for where, message in found]
+
+
+def policy_warnings(config: TocsinConfig) -> list[ConfigProblem]:
+    """Targets that name nobody in a policy no route or `default_policy` uses yet (a preset's
+    placeholders before people and schedules are filled in): warned of, since they page
+    nobody until a route names the policy, and then they are problems."""
+    people = {p.handle for p in config.people}
+    schedules = {s.name for s in config.schedules}
+    channels = {c.name for c in config.channels}
+    found = unknown_targets(config.escalation, people, schedules, channels, in_use=False)
+    return [
+        ConfigProblem(
+            None,
+            where,
+            f"{message} (fill it in before a route or default_policy uses this policy)",
+        )
+        for where, message in found
+    ]

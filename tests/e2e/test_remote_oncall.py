@@ -79,3 +79,24 @@ def test_a_feed_made_through_the_server_has_the_servers_url(
     assert feed["url"] == f"{server.url}/api/v1/oncall/primary.ics?token={feed['token']}"
     assert feed["created_by"] == "alice via token:ci"
     assert [f.id for f in server.tocsin.oncall.feeds()] == [feed["id"]]
+
+
+def test_page_test_on_a_server_answers_as_the_local_one(
+    server: Server, bare_cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tocsin page test` through /api/v1/people/{person}/page-tests: the same text and exit
+    codes; the server's own worker then sends (here to no notifier: each fails for good)."""
+    token = server.token("ci", "responder")
+    (project / "local").mkdir()
+    (project / "local" / "tocsin.yaml").write_text(oncall_config(), encoding="utf-8")
+    monkeypatch.setenv("TOCSIN_CONFIG", str(project / "local" / "tocsin.yaml"))
+    for args in (("page", "test", "ann"), ("page", "test", "zed"), ("page", "test", "cid")):
+        monkeypatch.delenv("TOCSIN_URL", raising=False)
+        local = bare_cli(*args, json=False)
+        point_at(monkeypatch, server.url, token)
+        remote = bare_cli(*args, json=False)
+        assert (remote.code, flat(remote.out)) == (local.code, flat(local.out)), args
+    code, status = bare_cli("page", "test", "ann", "--status")
+    assert code == 0, status
+    assert [t["method"]["kind"] for t in status] == ["email", "sms", "voice"]
+    assert {t["last"]["requested_by"] for t in status} == {"alice via token:ci"}

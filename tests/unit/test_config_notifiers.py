@@ -150,3 +150,57 @@ def test_mistakes_name_the_field_and_the_fix(section: dict[str, Any], message: s
 def test_timeouts_are_durations() -> None:
     timeouts = load(FULL).notifiers.timeouts
     assert (timeouts.connect.total_seconds(), timeouts.read.total_seconds()) == (3.0, 8.0)
+
+
+# -- channels: say where; notifiers: say how (one place for connections) ------------------
+
+ONLY_CHANNELS = """
+severities: [{key: P1, label: Critical}]
+channels:
+  - {name: incidents, type: slack, webhook_url_env: SLACK_WEBHOOK_INCIDENTS}
+  - {name: chat, type: telegram, chat_id: "-1001234567890", token_env: TELEGRAM_BOT_TOKEN}
+  - name: status
+    type: email
+    to: [s@example.com]
+    from: t@example.com
+    smtp_host: smtp.example.com
+    smtp_port: 587
+    starttls: true
+  - {name: audit, type: webhook, url: "https://hooks.example.com/a", secret_env: AUDIT_SECRET}
+"""
+
+
+def test_what_channels_say_about_connections_is_folded_into_notifiers() -> None:
+    """Written the older way (connections on the channel) it still posts: the folded
+    notifiers are what bootstrap builds adapters from, and what config check checks."""
+    config = load(ONLY_CHANNELS)
+    env = {"SLACK_WEBHOOK_INCIDENTS": "https://hooks.slack.com/services/T/B/c",
+           "TELEGRAM_BOT_TOKEN": "1:a", "AUDIT_SECRET": "s"}  # fmt: skip
+    built = bootstrap.notifiers(config, env, ManualClock(START))
+    assert {ContactKind.SLACK_WEBHOOK, ContactKind.TELEGRAM, ContactKind.EMAIL,
+            ContactKind.WEBHOOK} <= set(built)  # fmt: skip
+    assert bootstrap.notifier_problems(config, env) == []
+    [unset] = bootstrap.notifier_problems(config, {**env, "AUDIT_SECRET": ""})
+    assert unset.field == "notifiers.webhooks.audit.secret_env"
+
+
+def test_a_connection_set_twice_differently_is_a_problem_naming_the_channel() -> None:
+    text = (
+        FULL
+        + """
+channels:
+  - {name: chat, type: telegram, chat_id: "42", token_env: OTHER_BOT_TOKEN}
+  - {name: audit, type: webhook, url: "https://elsewhere.example.com/"}
+  - {name: ops, type: slack}
+  - {name: lost, type: slack}
+  - {name: nowhere, type: webhook}
+"""
+    )
+    problems = [(p.field, p.message) for p in bootstrap.notifier_problems(load(text), ENV)]
+    assert [field for field, _ in problems] == [
+        "channels[0].token_env", "channels[1].url", "channels[3]", "channels[4]"]  # fmt: skip
+    assert problems[0][1].startswith(
+        "OTHER_BOT_TOKEN differs from notifiers.telegram.bot_token_env (TELEGRAM_BOT_TOKEN)"
+    )
+    assert "notifiers.slack.webhooks.lost" in problems[2][1]  # ops has a webhook: fine
+    assert "add notifiers.webhooks.nowhere" in problems[3][1]

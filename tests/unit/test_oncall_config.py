@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.oncall import ONCALL_YAML, oncall_config
+from tocsin.bootstrap import policy_problems, policy_warnings
 from tocsin.config import ConfigError, TocsinConfig, load_config, render_preset
 from tocsin.config.reachability import lines_of, reachability_warnings
 from tocsin.config.yamlsource import parse_yaml
@@ -190,13 +191,35 @@ def test_the_commented_examples_have_people_and_a_schedule_that_covers_every_hou
 ) -> None:
     from tests.unit.test_config_presets import uncomment_examples
 
-    for preset, name in (("p1-p4", "oncall-engineer"), ("sev1-sev3", "on-call")):
+    leads = ["engineering-lead", "cto", "ceo"]  # the first runbook's path names them
+    for preset, name, extra in (("p1-p4", "oncall-engineer", leads), ("sev1-sev3", "on-call", [])):
         config = load(tmp_path, uncomment_examples(render_preset(preset)))
         assert [s.name for s in config.schedules] == [name]
         assert reachability_warnings(config, {}, NOW) == []
-        assert [p.handle for p in config.people] == ["ann", "bob"]
+        assert [p.handle for p in config.people] == ["ann", "bob", *extra]
+        # ... and its escalation policy, now in use, names no one who is not there.
+        assert config.escalation.in_use() == {p.name for p in config.escalation.policies}
+        assert policy_problems(config) == []
+        assert policy_warnings(config) == []
 
 
 def test_the_oncall_yaml_of_the_tests_loads_on_both_presets(tmp_path: Path) -> None:
     for preset in ("p1-p4", "sev1-sev3"):
         assert len(load(tmp_path, render_preset(preset) + ONCALL_YAML).schedules) == 2
+
+
+def test_hand_off_notices_are_set_per_schedule_with_a_lead_of_at_most_a_day(
+    tmp_path: Path,
+) -> None:
+    told = render_preset("p1-p4") + ONCALL_YAML.replace(
+        "    time_zone: Europe/Berlin\n",
+        "    time_zone: Europe/Berlin\n    notify_handoff: true\n    handoff_lead: 15m\n",
+    )
+    primary, business = load(tmp_path, told).schedules
+    assert (primary.notify_handoff, primary.handoff_lead, primary.notify_outgoing) == (
+        True, timedelta(minutes=15), False)  # fmt: skip
+    assert business.notify_handoff is False
+    too_long = told.replace("handoff_lead: 15m", "handoff_lead: 2d")
+    [(line, field, message)] = problems(tmp_path, too_long)
+    assert (field, line) == ("schedules[0].handoff_lead", line_of(too_long, "handoff_lead: 2d"))
+    assert "from 0m to 1d" in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from fastapi.testclient import TestClient
 from tests.support.oncall import oncall_config, wire
 from tests.web.conftest import login, session_csrf
 from tocsin.app.clock import ManualClock
+from tocsin.app.notice_records import NoticeStatus
 from tocsin.bootstrap import Tocsin
+from tocsin.store.uow import SqlUnitOfWork
 
 _ROW = re.compile(r'<th scope="row">([^<]+)</th>(.*?)</tr>', re.S)
 _SPAN = re.compile(r'<td colspan="(\d+)" class="slot ([\w-]+)"')
@@ -143,3 +146,40 @@ def test_a_refused_override_keeps_what_was_typed(responder: TestClient) -> None:
     assert 'name="from" type="datetime-local" value="2026-11-22T12:00"' in html
     assert 'name="to" type="datetime-local" value="2026-11-22T10:00"' in html
     assert 'value="swap &lt;with&gt; bo"' in html
+
+
+def test_the_oncall_page_shows_each_methods_last_test_and_sends_one(
+    tocsin: Tocsin, responder: TestClient, viewer: TestClient, clock: ManualClock
+) -> None:
+    """The last delivered test per person and method, acknowledged or not; a responder
+    sends one from the page (the worker delivers it)."""
+    html = viewer.get("/oncall").text
+    section = html[html.index('<section class="page-tests"') :]
+    assert section.count('<tr class="page-test">') == 4  # ann: email, sms, voice; bob: slack
+    assert "never" in section
+    assert "Send a test page" not in section  # a viewer gets no form
+    made = responder.post(
+        "/oncall/page-tests",
+        data={"csrf": session_csrf(responder), "person": "ann"},
+        follow_redirects=False,
+    )
+    assert (made.status_code, made.headers["location"]) == (303, "/oncall#page-tests")
+    tests = tocsin.page_tests.status("ann")
+    assert {t.last.status.value for t in tests if t.last} == {"queued"}
+    [email] = [t for t in tests if t.method.kind.value == "email"]
+    assert email.last is not None
+    with SqlUnitOfWork(tocsin.engine) as uow:  # as the worker records a delivery
+        delivered = replace(email.last, status=NoticeStatus.SENT, sent_at=clock.now())
+        uow.notices.save(delivered)
+        uow.commit()
+    tocsin.page_tests.acknowledge(email.last.id, "email link")
+    html = responder.get("/oncall").text
+    row = next(r for r in html.split('<tr class="page-test">') if "ann@example.com" in r)
+    assert "2026-11-22 03:00" in row  # delivered (the test clock), acknowledged via email
+    assert "via email link" in row
+    assert "Send a test page" in html
+    refused = responder.post(
+        "/oncall/page-tests", data={"csrf": session_csrf(responder), "person": "cid"}
+    )
+    assert refused.status_code == 422
+    assert "no contact method" in refused.text

@@ -19,6 +19,7 @@ from tocsin.api.routers import (
     ingest_aws_pd,
     oncall,
     ops,
+    pagetests,
     postmortems,
     runbooks,
 )
@@ -46,6 +47,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(accounts.router)
     api.include_router(alerting.router)
     api.include_router(oncall.router)
+    api.include_router(pagetests.router)
     api.include_router(runbooks.router)
     api.include_router(postmortems.router)
     api.include_router(action_items.router)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tocsin.app.accounts import ApiToken, Session, User
     from tocsin.app.action_items import ActionItemRepository
     from tocsin.app.alert_records import AlertGroup, AlertRow, Integration, Suggestion
+    from tocsin.app.notice_records import NoticePurpose, NoticeRecord
     from tocsin.app.oncall_records import CalendarFeed, OverrideRecord
     from tocsin.core.alerts import AlertStatus
     from tocsin.core.silences import MaintenanceWindow, Silence
@@ -248,6 +249,18 @@ class OncallRepository(Protocol):
     def remove_feed(self, feed_id: int) -> CalendarFeed | None: ...
 
 
+class NoticeRepository(Protocol):
+    """Test pages and hand-off notices (`notices`), one row per person, method and occasion."""
+
+    def add(self, notice: NoticeRecord) -> int | None: ...  # the new id; None: that key exists
+    def get(self, notice_id: int) -> NoticeRecord | None: ...
+    def by_key(self, key: str) -> NoticeRecord | None: ...
+    def save(self, notice: NoticeRecord) -> None: ...  # status, attempts, times, detail
+    def find(
+        self, purpose: NoticePurpose, person: str | None = None, limit: int = 500
+    ) -> list[NoticeRecord]: ...  # newest first
+
+
 class RunRepository(Protocol):
     """Runbook step runs (`runbook_runs`): requested, approved, finished, with the whole
     (redacted) output."""
@@ -325,6 +338,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def action_items(self) -> ActionItemRepository: ...
+
+    @property
+    def notices(self) -> NoticeRepository: ...
 
 
 class RunbookLibrary(Protocol):

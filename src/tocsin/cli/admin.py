@@ -88,6 +88,7 @@ def check(
     if problems:
         raise ConfigError(path, problems)
     warnings = reachability_warnings(config, lines_of(path), datetime.now(UTC))
+    warnings += bootstrap.policy_warnings(config)
     if strict and warnings:
         raise ConfigError(path, warnings)
     if as_json:

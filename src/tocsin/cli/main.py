@@ -14,6 +14,7 @@ from tocsin.cli import (
     incidents,
     jobs,
     oncall,
+    paging,
     postmortems,
     queries,
     reloading,
@@ -48,6 +49,7 @@ app.add_typer(alerting.silence_commands, name="silence")
 app.add_typer(alerting.maintenance_commands, name="maintenance")
 app.add_typer(jobs.job_commands, name="jobs")
 app.add_typer(oncall.oncall_commands, name="oncall")
+app.add_typer(paging.page_commands, name="page")
 app.add_typer(runbooks.runbook_commands, name="runbook")
 app.add_typer(runbooks.audit_commands, name="audit")
 app.add_typer(actions.action_commands, name="action")

@@ -26,6 +26,7 @@ from tocsin.cli.remote_action_items import RemoteActionItems, RemoteExports
 from tocsin.cli.remote_alerts import RemoteAlertAdmin, RemoteSuggestions
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
 from tocsin.cli.remote_oncall import RemoteOncall
+from tocsin.cli.remote_pagetests import RemotePageTests
 from tocsin.cli.remote_postmortems import RemotePostmortems
 from tocsin.cli.remote_runbooks import RemoteRunbooks
 from tocsin.core.access import AccessRole
@@ -77,6 +78,7 @@ class Remote:
         self.accounts = RemoteAccounts(self._api)
         self.alert_admin = RemoteAlertAdmin(self._api)
         self.oncall = RemoteOncall(self._api)
+        self.page_tests = RemotePageTests(self._api)
         self.suggestions = RemoteSuggestions(self._api)
         self.runbooks = RemoteRunbooks(self._api)
         self.postmortems = RemotePostmortems(self._api)

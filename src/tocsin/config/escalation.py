@@ -145,9 +145,17 @@ class EscalationConfig(BaseModel):
 
         return choose
 
-    def targets(self) -> Iterable[tuple[str, Target]]:
-        """Every target every policy names, with where it is named."""
+    def in_use(self) -> set[str]:
+        """The policies a route or `default_policy` names: the ones that can page anyone."""
+        return {name for name in [r.policy for r in self.routes] + [self.default_policy] if name}
+
+    def targets(self, in_use: bool | None = None) -> Iterable[tuple[str, Target]]:
+        """Every target every policy names (or only those in use, or only those not), with
+        where it is named."""
+        used = self.in_use()
         for i, policy in enumerate(self.policies):
+            if in_use is not None and (policy.name in used) != in_use:
+                continue
             for j, step in enumerate(policy.steps):
                 for text in step.notify:
                     yield f"escalation.policies[{i}].steps[{j}].notify", Target.parse(text)
@@ -187,9 +195,14 @@ def _key(keys: dict[str, str], key: str, where: str) -> str:
 
 
 def unknown_targets(
-    config: EscalationConfig, people: set[str], schedules: set[str], channels: set[str]
+    config: EscalationConfig,
+    people: set[str],
+    schedules: set[str],
+    channels: set[str],
+    in_use: bool | None = None,
 ) -> list[tuple[str, str]]:
-    """(field, message) for every target that names nobody: found now, not at 3 a.m."""
+    """(field, message) for every target that names nobody: found now, not at 3 a.m.
+    `in_use`: only the policies a route or the default names (True), or only the others."""
     known = {
         TargetKind.PERSON: people,
         TargetKind.SCHEDULE: schedules,
@@ -200,6 +213,6 @@ def unknown_targets(
             where,
             f"{target} names no {target.kind.value}; known: {', '.join(sorted(names)) or 'none'}",
         )
-        for where, target in config.targets()
+        for where, target in config.targets(in_use)
         if target.name not in (names := known[target.kind])
     ]

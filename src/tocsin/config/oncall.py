@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from tocsin.config.duration import parse_duration
+from tocsin.config.duration import Duration, parse_duration
 from tocsin.config.fields import Slug, TimeZoneName, check_unique
 from tocsin.core.oncall import MAX_ROTATION, MIN_ROTATION, Layer, Restriction, Schedule
 
@@ -172,6 +172,23 @@ class ScheduleConfig(BaseModel):
     layers: list[LayerConfig] = Field(
         min_length=1, description="a later layer wins where it has someone"
     )
+    notify_handoff: bool = Field(
+        default=False, description="tell the incoming person when their shift starts"
+    )
+    handoff_lead: Duration = Field(
+        default=timedelta(0), description="how long before the hand-off to tell them (<= 1d)"
+    )
+    notify_outgoing: bool = Field(
+        default=False, description="tell the outgoing person too (with notify_handoff)"
+    )
+
+    @field_validator("handoff_lead")
+    @classmethod
+    def _lead(cls, value: timedelta) -> timedelta:
+        # at most a day: the once-per-hand-off job keys are kept two days
+        if not timedelta(0) <= value <= timedelta(days=1):
+            raise ValueError("handoff_lead is from 0m to 1d, e.g. 15m")
+        return value
 
     @field_validator("layers")
     @classmethod

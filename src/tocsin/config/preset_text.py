@@ -10,7 +10,7 @@ HEADER = """\
 # tocsin.yaml: how __ORGANIZATION_TEXT__ runs incidents (incident response as code).
 # Tocsin reads this file at start-up; a mistake is reported with its line and how to fix it.
 # `# text` lines explain; `#key: value` lines are examples: delete the # to use them.
-# Secrets never go in this file: channels name the environment variables that hold them.
+# Secrets never go in this file: `notifiers:` names the environment variables that hold them.
 
 version: 1  # the format of this file
 organization: __ORGANIZATION__  # shown in messages and on the web pages
@@ -65,39 +65,47 @@ TAIL = """\
 #    phone: "+1 555 010 0199"
 #    timezone: America/New_York
 #    on_holiday: {from: 2026-12-24, to: 2026-12-31, handed_to: ann}
-
+__PEOPLE_EXTRA__
 # Schedules: who is on call when. A layer hands on call to the next person in `people` every
 # `rotation` (daily, weekly, 2w, or a length like 36h) at `handoff`, local time in the
 # schedule's time_zone, from the local date `start`; a shift across a clock change is as long
 # as the wall clock says. `restrictions` keep a layer to weekly windows (days, from, to); a
 # later layer wins where it has someone. `tocsin oncall` says who is on call now.
 __SCHEDULES__
-# Channels: where announcements and updates go. `type` is slack, telegram, email or webhook;
-# the *_env keys hold the NAMES of environment variables, never the secrets themselves.
+# Channels: where announcements and updates go (and what an escalation step's
+# channel:NAME posts to). A channel says where: a Slack channel id, a Telegram chat, e-mail
+# recipients, or the name of an outbound webhook. How Tocsin reaches each service is
+# `notifiers:` below, the one place for servers and secrets.
 #channels:
-#  - name: incidents
-#    type: slack
-#    webhook_url_env: SLACK_WEBHOOK_URL  # an incoming webhook, or a bot:
-#    # token_env: SLACK_BOT_TOKEN
-#    # channel: "#incidents"
-#  - name: oncall-chat
-#    type: telegram
-#    chat_id: "-1001234567890"
-#    token_env: TELEGRAM_BOT_TOKEN
-#  - name: status-mail
-#    type: email
-#    to: [status@example.com]
+#  - {name: incidents, type: slack, channel: C0123INCIDENTS}  # posted as the Slack bot
+#  - {name: oncall-chat, type: telegram, chat_id: "-1001234567890"}
+#  - {name: status-mail, type: email, to: [status@example.com]}
+#  - {name: audit, type: webhook}  # notifiers.webhooks.audit
+
+# Notifiers: how Tocsin reaches Slack, Telegram, SMTP, Twilio (SMS and calls), ntfy and
+# webhooks. The *_env keys hold the NAMES of environment variables, never the secrets
+# themselves; `tocsin config check` names each one that is unset. A channel left out is
+# not used: a page to someone reached only through it goes to their next method.
+#notifiers:
+#  slack: {bot_token_env: SLACK_BOT_TOKEN, signing_secret_env: SLACK_SIGNING_SECRET}
+#  telegram: {bot_token_env: TELEGRAM_BOT_TOKEN}
+#  email:
+#    host: smtp.example.com
 #    from: tocsin@example.com
-#    smtp_host: smtp.example.com
-#    smtp_port: 587
-#    starttls: true
 #    username_env: SMTP_USERNAME
 #    password_env: SMTP_PASSWORD
-#  - name: audit
-#    type: webhook
-#    url: https://hooks.example.com/tocsin  # receives CloudEvents
-#    secret_env: TOCSIN_WEBHOOK_SECRET  # signs each body with HMAC-SHA256
+#  twilio:
+#    account_sid_env: TWILIO_ACCOUNT_SID
+#    auth_token_env: TWILIO_AUTH_TOKEN
+#    from_number_env: TWILIO_FROM_NUMBER
+#  ntfy: {base_url: "https://ntfy.sh"}
+#  webhooks:
+#    audit: {url: "https://hooks.example.com/tocsin", secret_env: TOCSIN_WEBHOOK_SECRET}
 
+# Escalation: who is paged, and when, while nobody acknowledges. A step notifies
+# schedule:NAME (whoever is on call then), person:HANDLE or channel:NAME, `after` the
+# incident was declared, optionally only for some severities or with customer impact.
+__ESCALATION__
 # Messages: Tocsin renders one, ready to paste, when an incident is declared, acknowledged,
 # updated, mitigated and resolved. `messages` picks the built-in ones: p1-p4 writes the blocks
 # of the P1-P4 runbook (🚨 INCIDENT, ✅ RESOLVED), sev1-sev3 the sentences of the SEV-1 runbook
@@ -114,7 +122,8 @@ __TEMPLATE_EXAMPLE__
 # An alert no route matches takes `default`: critical and error alerts (__SECOND__ or more
 # severe) declare an incident at once, so none goes unseen; warnings and below are suggested
 # on the dashboard and by `tocsin alert suggestions`, for a person to declare or dismiss.
-# Nothing pages anyone yet. Write `auto_declare_at: null` under default to only suggest.
+# A declared incident pages by its escalation policy (above). Write `auto_declare_at: null`
+# under default to only suggest.
 #routing:
 #  routes:
 #    - match: ["service=payments-api", "env=~prod.*"]

@@ -110,6 +110,57 @@ _ON_CALL_OWNER = """\
 
 _SCHEDULES = {"p1-p4": _ONCALL_ENGINEER, "sev1-sev3": _ON_CALL_OWNER}
 
+# The people the first runbook's path names beyond the on-call engineer.
+_LEADS = """\
+#  - {handle: engineering-lead, name: Engineering Lead, email: lead@example.com}
+#  - {handle: cto, name: CTO, email: cto@example.com}
+#  - {handle: ceo, name: CEO, email: ceo@example.com}
+"""
+
+# "On-call engineer (0-15 min) -> Engineering lead (15-30 min) -> CTO (30+ min for P1) ->
+# CEO (60+ min for P1 with customer impact)": the first runbook's escalation path, exactly.
+_FIRST_PATH = """\
+# The P1-P4 runbook's path: the on-call engineer at once, the engineering lead at 15 minutes,
+# the CTO at 30 for P1, the CEO at 60 for P1 with customer impact (a P1's 5-minute response
+# target passing unacknowledged brings the next step forward). The schedule and people it
+# names are placeholders: fill in people and schedules above (or change the names here),
+# then uncomment default_policy to start paging. Until then Tocsin pages nobody and
+# `tocsin config check` warns of each name it cannot find.
+escalation:
+  policies:
+    - name: first-seed
+      steps:
+        - {after: 0m, notify: [schedule:oncall-engineer]}
+        - {after: 15m, notify: [person:engineering-lead]}
+        - {after: 30m, notify: [person:cto], severities: [P1]}
+        - {after: 60m, notify: [person:ceo], severities: [P1], customer_impact: true}
+#  routes:  # tried in order; the first whose services and severities match wins
+#    - {severities: [P4], policy: null}  # P4 pages nobody
+#  default_policy: first-seed  # when no route matches
+#  announce:  # where the announcement, updates and RESOLVED are posted, as jobs
+#    - {channels: [incidents]}
+"""
+
+# "Page the on-call person who owns the alarm" and keep the team channel in the loop.
+_SECOND_PATH = """\
+# The SEV runbook's path: the on-call person who owns the alarm is paged and the team
+# channel gets the same step, again every 15 minutes (repeat: 2 more rounds) while nobody
+# acknowledges. The schedule and channel it names are placeholders: fill in schedules and
+# channels above, then uncomment default_policy to start paging. Until then Tocsin pages
+# nobody and `tocsin config check` warns of each name it cannot find.
+escalation:
+  policies:
+    - name: second-seed
+      repeat: 2
+      steps:
+        - {after: 0m, notify: [schedule:on-call, channel:incidents]}
+#  default_policy: second-seed
+#  announce:  # every update is posted to the team channel as it is written
+#    - {channels: [incidents]}
+"""
+
+_PATHS = {"p1-p4": (_LEADS, _FIRST_PATH), "sev1-sev3": ("", _SECOND_PATH)}
+
 # name -> (severities text, first key, its title, the commented default_severity)
 _SEVERITIES = {  # the severities, the first and second keys, the first's title, the default
     "p1-p4": (_P1_P4, "P1", "P2", "🔴 P1 (Critical)", "P3"),
@@ -161,5 +212,7 @@ def render_preset(name: str, organization: str = "My team") -> str:
         .replace("__FIRST__", first)
         .replace("__SECOND__", second)
         .replace("__SCHEDULES__\n", _SCHEDULES[name])
+        .replace("__PEOPLE_EXTRA__", _PATHS[name][0])
+        .replace("__ESCALATION__", _PATHS[name][1])
     )
     return f"{header}{severities}\n{tail}"

@@ -308,6 +308,33 @@ runbook_runs = Table(
     Index("ix_runbook_runs_status", "status"),
 )
 
+# Test pages and hand-off notices: one row per person, contact method and occasion
+# (app/notices.py); the row is the marker written before a send, so a rerun sends nothing twice.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("purpose", String(16), nullable=False),  # "test" or "handoff"
+    Column("key", String(255), nullable=False, unique=True),
+    Column("person", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("address", String(500), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("subject", String(100), nullable=False),  # the schedule of a hand-off
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("remote_id", String(255)),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("acknowledged_at", UTCDateTime),
+    Column("acknowledged_via", String(50)),
+    Index("ix_notices_purpose_person", "purpose", "person"),
+)
+
 # Append-only, each record chained to the one before by its hash (core/audit.py).
 audit_log = Table(
     "audit_log",

@@ -20,6 +20,7 @@ from tocsin.store.action_items import SqlActionItemRepository
 from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
+from tocsin.store.notices import SqlNoticeRepository
 from tocsin.store.oncall import SqlOncallRepository
 from tocsin.store.postmortems import SqlPostmortemRepository
 from tocsin.store.repositories import SqlIncidentRepository
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     audit: SqlAuditLog
     postmortems: SqlPostmortemRepository
     action_items: SqlActionItemRepository
+    notices: SqlNoticeRepository
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self._conn)
         self.postmortems = SqlPostmortemRepository(self._conn)
         self.action_items = SqlActionItemRepository(self._conn)
+        self.notices = SqlNoticeRepository(self._conn)
         return self
 
     def __exit__(

@@ -104,8 +104,36 @@ def local_time(text: str, schedule: Schedule, field: str) -> datetime | None:
 
 @router.get("/oncall")
 def oncall_list(request: Request, tocsin: App, session: PageSession) -> HTMLResponse:
-    context = {"session": session, "oncall": on_call_now(tocsin)}
-    return page(request, "oncall.html", context)
+    return _oncall_page(request, tocsin, session)
+
+
+@router.post("/oncall/page-tests", response_model=None)
+def send_test_page(
+    request: Request, tocsin: App, who: ResponderSession, form: FormFields
+) -> Response:
+    """A test page through each of a person's contact methods (the worker sends them)."""
+    try:
+        tocsin.page_tests.start(form.get("person", ""), who.principal.name)
+    except DomainError as exc:
+        return _oncall_page(request, tocsin, who, error=str(exc), status=status_of(exc))
+    return RedirectResponse("/oncall#page-tests", 303)
+
+
+def _oncall_page(
+    request: Request,
+    tocsin: Tocsin,
+    session: WebSession,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    context = {
+        "session": session,
+        "oncall": on_call_now(tocsin),
+        "tests": tocsin.page_tests.status(),
+        "people": [p for p in tocsin.oncall.roster.people.values() if p.contacts],
+        "error": error,
+    }
+    return page(request, "oncall.html", context, status)
 
 
 @router.get("/oncall/{schedule}")

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tocsin.api.deps import App
+from tocsin.app.notices import tested_notice
 from tocsin.core.acklinks import BadAckLink
 from tocsin.core.callbacks import twilio_ok
 
@@ -43,6 +44,9 @@ def ack_form(token: str, tocsin: App, via: Via = "link") -> HTMLResponse:
     """What the link acknowledges, and the button that does it."""
     try:
         claim = tocsin.ack_links.claim(token)
+        test = tested_notice(claim.page)
+        if test is not None:
+            return _test_form(tocsin, token, via, test)
         incident = tocsin.incidents.get(claim.incident)
     except BadAckLink as exc:
         return _page("Link refused", f"<p>{escape(str(exc))}</p>", 403)
@@ -84,8 +88,27 @@ def _twiml(text: str) -> Response:
     return Response(f"<Response><Say>{escape(text)}</Say></Response>", media_type="application/xml")
 
 
+def _test_form(tocsin: App, token: str, via: str, notice_id: int) -> HTMLResponse:
+    """A test page's link: GET shows the button, and changes nothing."""
+    notice = tocsin.page_tests.get(notice_id)
+    if notice.acknowledged_at is not None:
+        return _page("Test page acknowledged", "<p>This test page was acknowledged already.</p>")
+    form = (
+        f"<p>{escape(notice.title)}: {escape(notice.method.kind.value)}</p>"
+        f'<form method=post action="/ack/{escape(token)}?via={escape(via)}">'
+        "<button type=submit>Acknowledge the test page</button></form>"
+    )
+    return _page("Acknowledge this test page?", form)
+
+
 def _acknowledge(tocsin: App, token: str, via: str) -> HTMLResponse:
     try:
+        claim = tocsin.ack_links.claim(token)
+        test = tested_notice(claim.page)
+        if test is not None:
+            notice = tocsin.page_tests.acknowledge(test, via)
+            how = escape(notice.method.kind.value)
+            return _page("Test page acknowledged", f"<p>Thank you: {how} reaches you.</p>")
         outcome = tocsin.ack_links.acknowledge(token, via)
     except BadAckLink as exc:
         return _page("Link refused", f"<p>{escape(str(exc))}</p>", 403)

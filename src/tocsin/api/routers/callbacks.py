@@ -18,6 +18,7 @@ from tocsin.core.callbacks import slack_ok, telegram_ok
 from tocsin.core.errors import TocsinError
 
 router = APIRouter(tags=["acknowledge"])
+ACTIONS = {"tocsin_acknowledge": "acknowledge", "tocsin_resolve": "resolve"}
 ANSWERS: dict[int | str, dict[str, Any]] = {
     403: {"description": "not signed by the sender; nothing changed"},
     404: {"description": "this callback is not set up (no secret in `notifiers:`)"},
@@ -58,10 +59,12 @@ async def slack_interactivity(request: Request, tocsin: App) -> JSONResponse:
         pressed = payload["actions"][0]
         user = payload["user"]
         who = str(user.get("username") or user.get("name") or user["id"])[:80]
-        action = "resolve" if pressed["action_id"] == "tocsin_resolve" else "acknowledge"
+        action = ACTIONS.get(pressed["action_id"])
         ref = str(pressed["value"])
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
         return JSONResponse({"text": "Tocsin could not read this button press."})
+    if action is None:  # a link button (open the incident, a test page's link): Slack opens it
+        return JSONResponse({})
     text = await _act(tocsin, action, ref, f"slack:{who}", "Slack button")
     return JSONResponse({"response_type": "in_channel", "replace_original": False, "text": text})
 

@@ -23,6 +23,7 @@ from tocsin.integrations.notifiers.renderers.text import (
 ACKNOWLEDGE = "tocsin_acknowledge"
 RESOLVE = "tocsin_resolve"
 OPEN = "tocsin_open"
+ACK_LINK = "tocsin_ack_link"  # a link button: Slack opens the acknowledge link
 HEADER_LIMIT = 150  # plain_text in a header block
 SECTION_LIMIT = 3000  # mrkdwn in a section
 CONTEXT_LIMIT = 2000  # mrkdwn in a context element
@@ -115,6 +116,9 @@ def _buttons(n: Notification) -> list[dict[str, Any]]:
         value = cut(one_line(n.incident), 2000)
         buttons.append(_button("Acknowledge", ACKNOWLEDGE, value, style="primary"))
         buttons.append(_button("Resolve", RESOLVE, value, style="danger"))
+    ack = web_link(n.ack_url)
+    if n.purpose is Purpose.TEST and ack and len(ack) <= 3000:  # a test has no incident
+        buttons.append({**_button("Acknowledge test", ACK_LINK, "test", "primary"), "url": ack})
     link = web_link(n.incident_url)
     if link and len(link) <= 3000:
         buttons.append({**_button("Open incident", OPEN, "open"), "url": link})

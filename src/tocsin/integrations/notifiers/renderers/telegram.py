@@ -91,7 +91,7 @@ def _links(n: Notification) -> tuple[str, str]:
         html_parts.append(f'<a href="{html.escape(incident_url)}">Open {escape(name)}</a>')
         visible.append(f"Open {name}")
     ack_url = web_link(n.ack_url)
-    if ack_url and n.purpose is Purpose.PAGE:
+    if ack_url and n.purpose in (Purpose.PAGE, Purpose.TEST):
         html_parts.append(f'<a href="{html.escape(ack_url)}">Acknowledge in the browser</a>')
         visible.append("Acknowledge in the browser")
     return " · ".join(html_parts), " · ".join(visible)
