@@ -27,6 +27,7 @@ from tocsin.app.diagnostics import Diagnostics
 from tocsin.app.directory import TeamDirectory
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
+from tocsin.app.insights import Insights
 from tocsin.app.jobs import (
     PRUNE,
     JobAdmin,
@@ -55,9 +56,11 @@ from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.probes import HttpProbe
+from tocsin.integrations.report.render import ReportRenderer
 from tocsin.integrations.runbook_files import RunbookDirectory
 from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.store import database, reads
+from tocsin.store.insights import SqlInsights
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
@@ -93,6 +96,7 @@ class Tocsin:
     audit: AuditLog
     actions: ActionService
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
+    insights: Insights = field(init=False)  # the quarterly review (set by build)
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, and pruning."""
@@ -162,7 +166,7 @@ def build(
     actions = aws_actions(env)
     runs = runbook_runs(config, path, env, clock, uow, reader, actions)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
-    return Tocsin(
+    wired = Tocsin(
         config,
         path,
         url,
@@ -190,6 +194,10 @@ def build(
         ActionService(uow, clock, actions),
         adapters,
     )
+    wired.insights = Insights(
+        SqlInsights(engine), clock, config.severity_model(), runs.runbooks, ReportRenderer()
+    )
+    return wired
 
 
 @dataclass(frozen=True, slots=True)

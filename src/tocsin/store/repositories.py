@@ -36,6 +36,7 @@ from tocsin.core import snapshot
 from tocsin.core.errors import ConcurrentChange, IncidentNotFound
 from tocsin.core.incident import Incident, format_id
 from tocsin.core.timeline import EntryKind, TimelineEntry
+from tocsin.store.insights import add_facts, save_facts
 from tocsin.store.tables import counters, incident_services, incidents, timeline_entries
 
 S = TypeVar("S", bound=Select[Any])
@@ -74,6 +75,7 @@ class SqlIncidentRepository:
     def add(self, incident: Incident) -> None:
         self._conn.execute(insert(incidents).values(**projection_row(incident)))
         self._write_services(incident, replace=False)
+        add_facts(self._conn, incident, _new(incident))  # the review's row (store/insights.py)
         self._write_entries(incident)
 
     def get(self, number: int) -> Incident:
@@ -99,6 +101,7 @@ class SqlIncidentRepository:
             raise ConcurrentChange(incident.id, incident.loaded_version)
         if any(e.kind is EntryKind.SCOPE_CHANGED for e in incident.pending):
             self._write_services(incident, replace=True)
+        save_facts(self._conn, incident, _new(incident))
         self._write_entries(incident)
 
     def find(self, query: IncidentFilter) -> list[Incident]:
@@ -190,7 +193,7 @@ class SqlIncidentRepository:
         ]
 
     def _write_entries(self, incident: Incident) -> None:
-        new = tuple(e for e in incident.pending if e.seq > incident.loaded_version)
+        new = _new(incident)
         rows = [
             {
                 "incident": incident.number,
@@ -218,6 +221,11 @@ class SqlIncidentRepository:
                 insert(incident_services),
                 [{"incident": incident.number, "service": s} for s in services],
             )
+
+
+def _new(incident: Incident) -> tuple[TimelineEntry, ...]:
+    """The entries recorded since the incident was loaded or last saved."""
+    return tuple(e for e in incident.pending if e.seq > incident.loaded_version)
 
 
 _PUBLIC = incidents.c.public

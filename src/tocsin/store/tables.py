@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -64,6 +65,28 @@ incident_services = Table(
     Column("incident", Integer, ForeignKey("incidents.number"), primary_key=True),
     Column("service", String(100), primary_key=True),
     Index("ix_incident_services_service", "service"),
+)
+
+# One row per incident for the quarterly review (core/insights.py), kept by the incident
+# repository in the same transaction as the incident: times in whole seconds since the epoch,
+# lists of names joined by a newline. A review reads these rows, never the timeline.
+incident_facts = Table(
+    "incident_facts",
+    metadata,
+    Column("number", Integer, ForeignKey("incidents.number"), primary_key=True),
+    Column("severity", String(20), nullable=False),
+    Column("declared", BigInteger, nullable=False),
+    Column("acknowledged", BigInteger),
+    Column("resolved", BigInteger),  # the last resolve; NULL while open or reopened
+    Column("first_resolved", BigInteger),
+    Column("reopens", Integer, nullable=False, server_default="0"),
+    Column("services", Text, nullable=False, server_default=""),
+    Column("tenants", Text, nullable=False, server_default=""),
+    Column("all_tenants", Boolean, nullable=False, server_default="0"),
+    Column("steps_run", Integer, nullable=False, server_default="0"),  # by people
+    Column("runbooks", Text, nullable=False, server_default=""),  # whose steps people ran
+    Column("cause", String(100)),  # the post-mortem's root-cause category
+    Index("ix_incident_facts_declared", "declared"),
 )
 
 timeline_entries = Table(

@@ -1,0 +1,242 @@
+"""The quarterly review's storage: the per-incident facts row (written with the incident, in
+its transaction), the reads a review makes, and rebuilding the rows from the timeline.
+
+A review is two statements: the facts rows declared in the period (one narrow row each,
+straight from the driver's cursor) and the alerts that kept coming back. Nothing reads
+`timeline_entries`, however long it is; only `rebuild` (the migration's backfill, and
+`tocsin report rebuild`) does, in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+
+from tocsin.app.insights import PeriodData
+from tocsin.core import snapshot
+from tocsin.core.incident import Incident
+from tocsin.core.insights import (
+    FACT_KINDS,
+    RECURRING_AT,
+    SEP,
+    Fact,
+    FactsDelta,
+    RecurringAlert,
+    seconds,
+    split,
+)
+from tocsin.core.timeline import EntryKind, TimelineEntry
+from tocsin.store.tables import alerts, incident_facts, incidents, timeline_entries
+
+BATCH = 500
+_f = incident_facts.c
+
+
+def facts_row(incident: Incident) -> dict[str, Any]:
+    """What the incident's own state says (the rest comes from its entries)."""
+    scope = incident.scope
+    return {
+        "severity": incident.severity,
+        "acknowledged": seconds(incident.acknowledged_at),
+        "resolved": seconds(incident.resolved_at),
+        "services": SEP.join(scope.services),
+        "tenants": "" if scope.all_tenants else SEP.join(scope.tenants),
+        "all_tenants": scope.all_tenants,
+    }
+
+
+def add_facts(
+    conn: Connection,
+    incident: Incident,
+    entries: Sequence[TimelineEntry],
+    cause: str | None = None,
+) -> None:
+    delta = FactsDelta.of(entries)
+    conn.execute(
+        insert(incident_facts).values(
+            number=incident.number,
+            declared=seconds(incident.declared_at),
+            reopens=delta.reopens,
+            first_resolved=seconds(delta.first_resolved_at),
+            steps_run=delta.steps_run,
+            runbooks="".join(SEP + n for n in delta.runbooks),
+            cause=cause,
+            **facts_row(incident),
+        )
+    )
+
+
+def save_facts(conn: Connection, incident: Incident, entries: Sequence[TimelineEntry]) -> None:
+    """Bring the row up to date after a save; a save of entries that change no fact
+    (messages, pages, notes, alerts, escalation) writes nothing."""
+    if not any(e.kind in FACT_KINDS for e in entries):
+        return
+    delta = FactsDelta.of(entries)
+    values: dict[str, Any] = dict(facts_row(incident))
+    if delta.reopens:
+        values["reopens"] = _f.reopens + delta.reopens
+    if delta.first_resolved_at is not None:
+        values["first_resolved"] = func.coalesce(
+            _f.first_resolved, seconds(delta.first_resolved_at)
+        )
+    if delta.steps_run:
+        values["steps_run"] = _f.steps_run + delta.steps_run
+        values["runbooks"] = _f.runbooks + "".join(SEP + n for n in delta.runbooks)
+    conn.execute(update(incident_facts).where(_f.number == incident.number).values(**values))
+
+
+def set_cause(conn: Connection, number: int, category: str | None) -> None:
+    """The post-mortem's root-cause category (the post-mortem's store calls this)."""
+    conn.execute(update(incident_facts).where(_f.number == number).values(cause=category))
+
+
+# -- reads ---------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "number, severity, declared, acknowledged, resolved, first_resolved, reopens, "
+    "services, tenants, all_tenants, steps_run, runbooks, cause"
+)
+
+
+def facts(conn: Connection, start: datetime, end: datetime) -> list[Fact]:
+    """The facts of the incidents declared in [start, end), on the driver's cursor: one
+    statement, no SQLAlchemy row or type processing per row."""
+    sql = f"SELECT {_COLUMNS} FROM incident_facts WHERE declared >= %s AND declared < %s"  # noqa: S608 - constant
+    params: tuple[Any, ...] = (seconds(start), seconds(end))
+    if conn.dialect.paramstyle == "qmark":
+        sql = sql.replace("%s", "?")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return [
+        Fact(
+            n,
+            sev,
+            decl,
+            ack,
+            res,
+            first,
+            reopens or 0,
+            split(svc),
+            split(ten),
+            bool(all_),
+            steps or 0,
+            split(rb),
+            cause,
+        )
+        for n, sev, decl, ack, res, first, reopens, svc, ten, all_, steps, rb, cause in rows
+    ]
+
+
+def recurring_alerts(
+    conn: Connection, start: datetime, end: datetime, limit: int = 20
+) -> list[RecurringAlert]:
+    """Alerts seen in [start, end) that fired RECURRING_AT times or more (flaps counts the
+    times an alert fired again after resolving)."""
+    a = alerts.c
+    rows = conn.execute(
+        select(
+            a.integration,
+            a.dedup_key,
+            a.service,
+            a.summary,
+            a.flaps,
+            a.count.label("events"),
+            a.incident,
+        )
+        .where(a.last_seen >= start, a.first_seen < end, a.flaps >= RECURRING_AT - 1)
+        .order_by(a.flaps.desc(), a.dedup_key)
+        .limit(limit)
+    )
+    return [
+        RecurringAlert(
+            r.integration, r.dedup_key, r.service, r.summary, r.flaps + 1, r.events, r.incident
+        )
+        for r in rows
+    ]
+
+
+def titles(conn: Connection, numbers: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(incidents.c.number, incidents.c.title).where(incidents.c.number.in_(wanted))
+    )
+    return {r.number: r.title for r in rows}
+
+
+# -- rebuilding ----------------------------------------------------------------------------
+
+_DELTA_KINDS = [EntryKind.REOPENED.value, EntryKind.RESOLVED.value, EntryKind.COMMAND.value]
+
+
+def rebuild(conn: Connection, batch: int = BATCH) -> int:
+    """Write every incident's facts row again from its state and the few timeline entries
+    that add to it (reopens, resolves, commands), BATCH incidents at a time; return how
+    many rows were written. Incidents whose state cannot be read are left out."""
+    written, last = 0, 0
+    t = timeline_entries.c
+    while True:
+        rows = conn.execute(
+            select(incidents.c.number, incidents.c.state)
+            .where(incidents.c.number > last)
+            .order_by(incidents.c.number)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return written
+        first, last = rows[0][0], rows[-1][0]
+        entries: dict[int, list[TimelineEntry]] = {}
+        for r in conn.execute(
+            select(t.incident, t.seq, t.kind, t.at, t.actor, t.data)
+            .where(t.incident.between(first, last), t.kind.in_(_DELTA_KINDS))
+            .order_by(t.incident, t.seq)
+        ):
+            entry = TimelineEntry(r.seq, EntryKind(r.kind), r.at, r.actor, "", r.data)
+            entries.setdefault(r.incident, []).append(entry)
+        causes = dict(
+            conn.execute(select(_f.number, _f.cause).where(_f.number.between(first, last))).all()
+        )
+        conn.execute(delete(incident_facts).where(_f.number.between(first, last)))
+        for number, state in rows:
+            try:
+                incident = snapshot.from_dict(state)
+            except snapshot.SnapshotError:
+                continue
+            add_facts(conn, incident, entries.get(number, []), causes.get(number))
+            written += 1
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM incident_facts")).scalar_one())
+
+
+class SqlInsights:
+    """The app's `InsightsStore`: each read in one read-only transaction (one snapshot; on
+    SQLite no write lock), `rebuild` in one write transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def read(self, start: datetime, end: datetime) -> PeriodData:
+        with self._engine.connect() as conn:
+            conn.execution_options(tocsin_read_only=True)
+            with conn.begin():
+                return PeriodData(facts(conn, start, end), recurring_alerts(conn, start, end))
+
+    def titles(self, numbers: list[int]) -> dict[int, str]:
+        with self._engine.connect() as conn:
+            conn.execution_options(tocsin_read_only=True)
+            with conn.begin():
+                return titles(conn, numbers)
+
+    def rebuild(self) -> int:
+        with self._engine.begin() as conn:
+            return rebuild(conn)

@@ -1,0 +1,47 @@
+"""Per-incident facts for the quarterly review, filled in from the incidents there are.
+
+The incident repository keeps `incident_facts` in the same transaction as the incident from
+now on; existing incidents get their row here, from their state and the few timeline entries
+that add to it (`store/insights.py`, `rebuild`; `tocsin report rebuild` runs it again).
+
+Revision ID: 0012_incident_facts
+Revises: 0009_runbooks
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from tocsin.store.insights import rebuild
+
+revision = "0012_incident_facts"
+down_revision = "0009_runbooks"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "incident_facts",
+        sa.Column("number", sa.Integer, sa.ForeignKey("incidents.number"), primary_key=True),
+        sa.Column("severity", sa.String(20), nullable=False),
+        sa.Column("declared", sa.BigInteger, nullable=False),
+        sa.Column("acknowledged", sa.BigInteger),
+        sa.Column("resolved", sa.BigInteger),
+        sa.Column("first_resolved", sa.BigInteger),
+        sa.Column("reopens", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("services", sa.Text, nullable=False, server_default=""),
+        sa.Column("tenants", sa.Text, nullable=False, server_default=""),
+        sa.Column("all_tenants", sa.Boolean, nullable=False, server_default="0"),
+        sa.Column("steps_run", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("runbooks", sa.Text, nullable=False, server_default=""),
+        sa.Column("cause", sa.String(100)),
+    )
+    op.create_index("ix_incident_facts_declared", "incident_facts", ["declared"])
+    rebuild(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table("incident_facts")
