@@ -15,6 +15,7 @@ from tocsin.api.routers import (
     incidents,
     ingest,
     ingest_aws_pd,
+    insights,
     oncall,
     ops,
     runbooks,
@@ -44,6 +45,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(alerting.router)
     api.include_router(oncall.router)
     api.include_router(runbooks.router)
+    api.include_router(insights.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)

@@ -14,6 +14,7 @@ from tocsin.cli import (
     jobs,
     oncall,
     queries,
+    report,
     runbooks,
     server,
 )
@@ -47,6 +48,7 @@ app.add_typer(oncall.oncall_commands, name="oncall")
 app.add_typer(runbooks.runbook_commands, name="runbook")
 app.add_typer(runbooks.audit_commands, name="audit")
 app.add_typer(actions.action_commands, name="action")
+app.add_typer(report.report_commands, name="report")
 
 
 def _version(value: bool) -> None:

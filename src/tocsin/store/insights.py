@@ -48,25 +48,31 @@ def facts_row(incident: Incident) -> dict[str, Any]:
     }
 
 
+def facts_values(
+    incident: Incident, entries: Sequence[TimelineEntry], cause: str | None = None
+) -> dict[str, Any]:
+    """The whole facts row of an incident first written with these entries (the benchmark's
+    generator writes the same)."""
+    delta = FactsDelta.of(entries)
+    return {
+        "number": incident.number,
+        "declared": seconds(incident.declared_at),
+        "reopens": delta.reopens,
+        "first_resolved": seconds(delta.first_resolved_at),
+        "steps_run": delta.steps_run,
+        "runbooks": "".join(SEP + n for n in delta.runbooks),
+        "cause": cause,
+        **facts_row(incident),
+    }
+
+
 def add_facts(
     conn: Connection,
     incident: Incident,
     entries: Sequence[TimelineEntry],
     cause: str | None = None,
 ) -> None:
-    delta = FactsDelta.of(entries)
-    conn.execute(
-        insert(incident_facts).values(
-            number=incident.number,
-            declared=seconds(incident.declared_at),
-            reopens=delta.reopens,
-            first_resolved=seconds(delta.first_resolved_at),
-            steps_run=delta.steps_run,
-            runbooks="".join(SEP + n for n in delta.runbooks),
-            cause=cause,
-            **facts_row(incident),
-        )
-    )
+    conn.execute(insert(incident_facts).values(**facts_values(incident, entries, cause)))
 
 
 def save_facts(conn: Connection, incident: Incident, entries: Sequence[TimelineEntry]) -> None:

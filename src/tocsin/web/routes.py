@@ -17,6 +17,7 @@ from tocsin.web import (
     declare,
     events,
     incident_page,
+    insights_page,
     listing,
     login,
     oncall_page,
@@ -44,6 +45,7 @@ for module in (
 ):
     router.include_router(module.router)
 router.include_router(oncall_page.router)
+router.include_router(insights_page.router)
 
 
 def install(app: FastAPI) -> None:
