@@ -41,6 +41,7 @@ from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.quarterly import Destination, QuarterlyReviews
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import RunbookRuns
 from tocsin.app.suggestions import Suggestions
@@ -50,7 +51,7 @@ from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
 from tocsin.core.errors import DomainError
 from tocsin.core.incident import Incident
-from tocsin.core.notify import ContactKind
+from tocsin.core.notify import ContactKind, ContactMethod
 from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
@@ -97,10 +98,12 @@ class Tocsin:
     actions: ActionService
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
     insights: Insights = field(init=False)  # the quarterly review (set by build)
+    quarterly: QuarterlyReviews = field(init=False)  # made and sent at each quarter's end
 
     def recurring(self) -> list[Recurring]:
-        """The chains every worker seeds at start: each health check, and pruning."""
-        return [*self.health.recurring(), PRUNE]
+        """The chains every worker seeds at start: each health check, pruning, and the look
+        for a quarter's end."""
+        return [*self.health.recurring(), PRUNE, *self.quarterly.recurring()]
 
 
 def database_url(config: TocsinConfig, config_path: Path, env: Mapping[str, str]) -> str:
@@ -197,7 +200,24 @@ def build(
     wired.insights = Insights(
         SqlInsights(engine), clock, config.severity_model(), runs.runbooks, ReportRenderer()
     )
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    wired.quarterly = QuarterlyReviews(
+        wired.insights, clock, courier, review_destinations(config), env.get("TOCSIN_PUBLIC_URL")
+    )
+    wired.quarterly.install(handlers)
     return wired
+
+
+def review_destinations(config: TocsinConfig) -> list[Destination]:
+    """`insights:` of tocsin.yaml: the channel and the addresses the quarterly review goes to."""
+    wanted = config.insights
+    if not wanted.send:
+        return []
+    found = [Destination(f"email:{a}", ContactMethod(ContactKind.EMAIL, a)) for a in wanted.email]
+    channel = next((c for c in config.channels if c.name == wanted.channel), None)
+    if channel is not None:
+        found.insert(0, Destination(f"channel:{channel.name}", contact_method(channel)))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,10 +37,27 @@ class PeriodData:
     alerts: list[RecurringAlert]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredReview:
+    """A quarter's review as it was made when the quarter ended, and where it went."""
+
+    quarter: str
+    made_at: datetime
+    incidents: int
+    markdown: str
+    html: str
+    deliveries: dict[str, str]  # destination -> sent, retry or failed
+    summary: str = ""  # the few lines a chat channel gets
+
+
 class InsightsStore(Protocol):
     def read(self, start: datetime, end: datetime) -> PeriodData: ...
     def titles(self, numbers: list[int]) -> dict[int, str]: ...
     def rebuild(self) -> int: ...  # facts rows written again from the incidents
+    def stored_review(self, quarter: str) -> StoredReview | None: ...
+    def add_review(self, review: StoredReview) -> bool: ...  # False: that quarter's exists
+    def record_delivery(self, quarter: str, destination: str, status: str) -> None: ...
+    def reviews(self, limit: int) -> list[StoredReview]: ...  # newest first, no text
 
 
 class ReportRenderer(Protocol):
@@ -105,6 +122,17 @@ class Insights:
 
     def rebuild(self) -> int:
         return self._store.rebuild()
+
+    @property
+    def store(self) -> InsightsStore:
+        return self._store
+
+    def recent_reviews(self, limit: int = 4) -> list[StoredReview]:
+        """The reviews made at the last quarters' ends (the dashboard lists them)."""
+        return self._store.reviews(limit)
+
+    def stored_review(self, quarter_name: str) -> StoredReview | None:
+        return self._store.stored_review(quarter(quarter_name).name)
 
     def _runbook_index(self) -> dict[str, tuple[str, ...]]:
         if self._runbooks is None:

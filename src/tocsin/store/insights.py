@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
-from tocsin.app.insights import PeriodData
+from tocsin.app.insights import PeriodData, StoredReview
 from tocsin.core import snapshot
 from tocsin.core.incident import Incident
 from tocsin.core.insights import (
@@ -29,7 +29,13 @@ from tocsin.core.insights import (
     split,
 )
 from tocsin.core.timeline import EntryKind, TimelineEntry
-from tocsin.store.tables import alerts, incident_facts, incidents, timeline_entries
+from tocsin.store.tables import (
+    alerts,
+    incident_facts,
+    incidents,
+    insights_reviews,
+    timeline_entries,
+)
 
 BATCH = 500
 _f = incident_facts.c
@@ -246,3 +252,58 @@ class SqlInsights:
     def rebuild(self) -> int:
         with self._engine.begin() as conn:
             return rebuild(conn)
+
+    # -- the reviews made at each quarter's end -----------------------------------------
+
+    def stored_review(self, quarter: str) -> StoredReview | None:
+        r = insights_reviews.c
+        with self._engine.connect() as conn:
+            row = conn.execute(select(insights_reviews).where(r.quarter == quarter)).first()
+        return None if row is None else _stored(row, with_text=True)
+
+    def add_review(self, review: StoredReview) -> bool:
+        """False: a review of that quarter is stored already (another worker made it)."""
+        r = insights_reviews.c
+        with self._engine.begin() as conn:
+            if conn.execute(select(r.quarter).where(r.quarter == review.quarter)).first():
+                return False
+            conn.execute(
+                insert(insights_reviews).values(
+                    quarter=review.quarter, made_at=review.made_at, incidents=review.incidents,
+                    markdown=review.markdown, html=review.html, deliveries=review.deliveries,
+                    summary=review.summary,
+                )
+            )  # fmt: skip
+        return True
+
+    def record_delivery(self, quarter: str, destination: str, status: str) -> None:
+        r = insights_reviews.c
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                select(r.deliveries).where(r.quarter == quarter).with_for_update()
+            ).first()
+            if row is None:
+                return
+            deliveries = {**row.deliveries, destination: status}
+            conn.execute(
+                update(insights_reviews).where(r.quarter == quarter).values(deliveries=deliveries)
+            )
+
+    def reviews(self, limit: int) -> list[StoredReview]:
+        """The newest first, without their text."""
+        r = insights_reviews.c
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(r.quarter, r.made_at, r.incidents, r.deliveries)
+                .order_by(r.quarter.desc())
+                .limit(limit)
+            ).all()
+        return [_stored(row, with_text=False) for row in rows]
+
+
+def _stored(row: Any, with_text: bool) -> StoredReview:
+    return StoredReview(
+        row.quarter, row.made_at, row.incidents, row.markdown if with_text else "",
+        row.html if with_text else "", dict(row.deliveries),
+        row.summary if with_text else "",
+    )  # fmt: skip

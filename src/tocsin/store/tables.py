@@ -89,6 +89,20 @@ incident_facts = Table(
     Index("ix_incident_facts_declared", "declared"),
 )
 
+# The quarterly reviews made when a quarter ended (app/insights.py), as sent: listed on the
+# dashboard; `deliveries` says, per destination, what came of sending it.
+insights_reviews = Table(
+    "insights_reviews",
+    metadata,
+    Column("quarter", String(8), primary_key=True),
+    Column("made_at", UTCDateTime, nullable=False),
+    Column("incidents", Integer, nullable=False),
+    Column("markdown", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("deliveries", Json, nullable=False),
+    Column("summary", Text, nullable=False),
+)
+
 timeline_entries = Table(
     "timeline_entries",
     metadata,

@@ -66,3 +66,16 @@ def download(request: Request, kind: str, tocsin: App, session: PageSession) -> 
     disposition = f'attachment; filename="{name}.{kind}"'
     return Response(body, media_type=f"{media}; charset=utf-8",
                     headers={"Content-Disposition": disposition})  # fmt: skip
+
+
+@router.get("/insights/reviews/{quarter}", response_model=None)
+def stored_review(request: Request, quarter: str, tocsin: App, session: PageSession) -> Response:
+    """A quarter's review as it was made and sent when the quarter ended."""
+    try:
+        found = tocsin.insights.stored_review(quarter)
+    except DomainError as exc:
+        return Response(str(exc), status_of(exc), media_type="text/plain; charset=utf-8")
+    if found is None:
+        text = f"no review of {quarter} was made at its end; see /insights?quarter={quarter}"
+        return Response(text, 404, media_type="text/plain; charset=utf-8")
+    return HTMLResponse(found.html)

@@ -1,4 +1,5 @@
-"""Per-incident facts for the quarterly review, filled in from the incidents there are.
+"""Per-incident facts for the quarterly review, filled in from the incidents there are;
+the reviews made at each quarter's end.
 
 The incident repository keeps `incident_facts` in the same transaction as the incident from
 now on; existing incidents get their row here, from their state and the few timeline entries
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from tocsin.store.insights import rebuild
+from tocsin.store.types import Json, UTCDateTime
 
 revision = "0012_incident_facts"
 down_revision = "0009_runbooks"
@@ -40,8 +42,19 @@ def upgrade() -> None:
         sa.Column("cause", sa.String(100)),
     )
     op.create_index("ix_incident_facts_declared", "incident_facts", ["declared"])
+    op.create_table(
+        "insights_reviews",
+        sa.Column("quarter", sa.String(8), primary_key=True),
+        sa.Column("made_at", UTCDateTime, nullable=False),
+        sa.Column("incidents", sa.Integer, nullable=False),
+        sa.Column("markdown", sa.Text, nullable=False),
+        sa.Column("html", sa.Text, nullable=False),
+        sa.Column("deliveries", Json, nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+    )
     rebuild(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("insights_reviews")
     op.drop_table("incident_facts")
