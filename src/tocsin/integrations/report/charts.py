@@ -14,7 +14,7 @@ WIDTH = 640
 BAR = 22  # height of one bar
 GAP = 8
 LABEL_W = 170  # room for the labels left of the bars
-VALUE_W = 80  # room for the value right of the longest bar
+HEAD = 26  # the visible title above the chart
 MAX_BARS = 15
 COLOURS = ("#b91c1c", "#c2410c", "#a16207", "#15803d", "#1d4ed8", "#6d28d9", "#475569")
 INK = "#1f2937"
@@ -37,22 +37,24 @@ def bar_chart(
     colour: str = COLOURS[4],
     maximum: float | None = None,
 ) -> str:
-    """Horizontal bars, largest scale first as given; `shown` is each bar's value as text
-    (default: the number). Past MAX_BARS the rest are summed as "others"."""
+    """Horizontal bars in the order given, the title above them; `shown` is each bar's value
+    as text (default: the number). Past MAX_BARS the rest are left to the table, and a
+    last line says how many."""
     items = list(items)
     labels = list(shown) if shown is not None else [f"{v:g}" for _, v in items]
-    if len(items) > MAX_BARS:
-        rest = items[MAX_BARS - 1 :]
-        items = [*items[: MAX_BARS - 1], (f"{len(rest)} others", sum(v for _, v in rest))]
-        labels = [*labels[: MAX_BARS - 1], f"{items[-1][1]:g}"]
+    more = max(len(items) - MAX_BARS, 0)
+    items, labels = items[:MAX_BARS], labels[:MAX_BARS]
     top = maximum if maximum is not None else max((v for _, v in items), default=0.0)
     top = top or 1.0
-    span = WIDTH - LABEL_W - VALUE_W
-    height = len(items) * (BAR + GAP) + GAP
+    value_w = min(max((len(label) for label in labels), default=4) * 7 + 12, 220)
+    span = WIDTH - LABEL_W - value_w
+    height = HEAD + len(items) * (BAR + GAP) + GAP + (BAR if more else 0)
     desc = "; ".join(f"{name}: {label}" for (name, _), label in zip(items, labels, strict=True))
+    if more:
+        desc += f"; and {more} more, in the table"
     parts = [_open(chart_id, title, desc, height)]
     for i, ((name, value), label) in enumerate(zip(items, labels, strict=True)):
-        y = GAP + i * (BAR + GAP)
+        y = HEAD + GAP + i * (BAR + GAP)
         w = max(round(span * value / top), 1 if value > 0 else 0)
         parts.append(
             f'<text x="{LABEL_W - 6}" y="{y + BAR - 6}" text-anchor="end" font-size="13" '
@@ -60,6 +62,12 @@ def bar_chart(
             f'<rect x="{LABEL_W}" y="{y}" width="{w}" height="{BAR}" fill="{colour}"/>'
             f'<text x="{LABEL_W + w + 6}" y="{y + BAR - 6}" font-size="13" '
             f'fill="{INK}">{_x(label)}</text>'
+        )
+    if more:
+        y = HEAD + GAP + len(items) * (BAR + GAP) + BAR - 10
+        parts.append(
+            f'<text x="{LABEL_W}" y="{y}" font-size="12" fill="{INK}">'
+            f"… and {more} more, in the table below</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -73,7 +81,7 @@ def line_chart(
 ) -> str:
     """One line per series over the x labels (months), each point labelled with its value,
     a legend naming the series in their colours."""
-    height, left, right, top_pad, bottom = 260, 50, 20, 20, 60
+    height, left, right, top_pad, bottom = 260 + HEAD, 50, 20, 20 + HEAD, 60
     inner_w, inner_h = WIDTH - left - right, height - top_pad - bottom
     top = max((v for _, vs in series for v in vs), default=0.0) or 1.0
     n = max(len(x_labels), 1)
@@ -129,4 +137,6 @@ def _open(chart_id: str, title: str, desc: str, height: int) -> str:
         f'height="{height}" viewBox="0 0 {WIDTH} {height}" '
         f'aria-labelledby="{cid}-title {cid}-desc" font-family="sans-serif">'
         f'<title id="{cid}-title">{_x(title)}</title><desc id="{cid}-desc">{_x(desc)}</desc>'
+        f'<text x="0" y="18" font-size="15" font-weight="bold" fill="{INK}" '
+        f'aria-hidden="true">{_x(title)}</text>'
     )
