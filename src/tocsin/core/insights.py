@@ -30,11 +30,12 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from tocsin.core.errors import InvalidInput
 from tocsin.core.severity import SeverityModel
@@ -167,31 +168,26 @@ def _person_ran_step(e: TimelineEntry) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One incident as the review reads it. Times are seconds since the epoch (UTC)."""
+Names = str | tuple[str, ...]
+"""A list of names: a tuple, or as stored (joined by SEP; see `split`)."""
+
+
+class Fact(NamedTuple):
+    """One incident as the review reads it: the facts row, in the table's column order, so
+    the store can hand over its rows as they come. Times are seconds since the epoch (UTC).
+    A tuple, not a dataclass: a review reads 100,000 of them."""
 
     number: int
     severity: str
     declared: int
     acknowledged: int | None = None
     resolved: int | None = None  # the last resolve; None while open or reopened
-    first_resolved: int | None = None
     reopens: int = 0
-    services: tuple[str, ...] = ()
-    tenants: tuple[str, ...] = ()
+    services: Names = ()
+    tenants: Names = ()
     all_tenants: bool = False
-    steps_run: int = 0
-    runbooks: tuple[str, ...] = ()
+    runbooks: Names = ()  # whose steps people ran
     cause: str | None = None
-
-    @property
-    def tta(self) -> int | None:
-        return None if self.acknowledged is None else self.acknowledged - self.declared
-
-    @property
-    def ttr(self) -> int | None:
-        return None if self.resolved is None else self.resolved - self.declared
 
 
 def seconds(moment: datetime | None) -> int | None:
@@ -207,6 +203,8 @@ def split(stored: str | None) -> tuple[str, ...]:
     """A stored list of names (SEP between them; empty parts ignored), duplicates dropped."""
     if not stored:
         return ()
+    if SEP not in stored:
+        return (stored,)
     return tuple(dict.fromkeys(p for p in stored.split(SEP) if p))
 
 
@@ -401,22 +399,27 @@ def review(
     alerts: Sequence[RecurringAlert] = (),
 ) -> Review:
     """The figures for the incidents declared in `period`, as known at `as_of`.
-    `runbooks`: service (casefolded; "*" for every service) -> the runbooks naming it."""
-    start, end, now = _epoch(period.start), _epoch(period.end), _epoch(as_of)
-    chosen = [f for f in facts if start <= f.declared < end]
-    severity = _by_severity(chosen, severities, now)
-    services = Counter(s for f in chosen for s in (f.services or (NO_SERVICE,)))
-    causes = Counter(f.cause or UNCATEGORISED for f in chosen)
-    no_runbook, unused = _runbook_gaps(chosen, runbooks)
+    `runbooks`: service (casefolded; "*" for every service) -> the runbooks naming it.
+    One pass over the facts (a review may read 100,000), then per-group arithmetic."""
+    tally = _Tally(period, _epoch(as_of), severities, runbooks)
+    for f in facts:
+        tally.add(f)
+    services, causes = tally.services, tally.causes
+    no_runbook = [
+        RunbookGap(n, s, "no runbook") for n, s, _ in sorted(tally.no_runbook)[:GAPS_SHOWN]
+    ]
+    unused = [
+        RunbookGap(n, s, "runbook not used", rb) for n, s, rb in sorted(tally.unused)[:GAPS_SHOWN]
+    ]
     return Review(
         period=period,
         as_of=as_of,
-        total=len(chosen),
-        by_severity=severity,
+        total=tally.total,
+        by_severity=tally.severity_figures(),
         by_service=_ranked(services),
-        by_tenant=_ranked(Counter(t for f in chosen for t in _tenants(f))),
+        by_tenant=_ranked(tally.tenants),
         by_cause=_ranked(causes),
-        months=_months(period, chosen, severities),
+        months=tally.month_figures(),
         recurring_services=[
             (s, n) for s, n in _ranked(services) if n >= RECURRING_AT and s != NO_SERVICE
         ],
@@ -426,58 +429,170 @@ def review(
         recurring_alerts=sorted(
             (a for a in alerts if a.fired >= RECURRING_AT), key=lambda a: (-a.fired, a.dedup_key)
         ),
-        no_runbook=no_runbook[:GAPS_SHOWN],
-        runbook_unused=unused[:GAPS_SHOWN],
-        no_runbook_total=len(no_runbook),
-        runbook_unused_total=len(unused),
-        reopened=sum(1 for f in chosen if f.reopens),
-        unresolved=sum(1 for f in chosen if f.resolved is None),
+        no_runbook=no_runbook,
+        runbook_unused=unused,
+        no_runbook_total=len(tally.no_runbook),
+        runbook_unused_total=len(tally.unused),
+        reopened=tally.reopened,
+        unresolved=tally.unresolved,
     )
+
+
+@dataclass
+class _Group:
+    """What one severity, or one month, gathers: durations and counts."""
+
+    incidents: int = 0
+    tta: list[int] = field(default_factory=list)
+    ttr: list[int] = field(default_factory=list)
+    met: int = 0
+    missed: int = 0
+    unresolved: int = 0
+    reopened: int = 0
+    by_severity: Counter[str] = field(default_factory=Counter)
+
+
+class _Tally:
+    def __init__(
+        self,
+        period: Period,
+        now: int,
+        severities: SeverityModel,
+        runbooks: Mapping[str, tuple[str, ...]],
+    ) -> None:
+        self.start, self.end, self.now = _epoch(period.start), _epoch(period.end), now
+        self.period = period
+        self.severities = severities
+        self.runbooks = runbooks
+        self.every = runbooks.get("*", ())
+        self.targets = {s.key: _target(severities, s.key) for s in severities.severities}
+        self.groups: dict[str, _Group] = {}
+        # months: their first instants (epoch) in order, for bisect
+        self.month_names = period.months()
+        self.month_starts = [_month_start(m) for m in self.month_names]
+        self.months: dict[str, _Group] = {m: _Group() for m in self.month_names}
+        self.services: Counter[str] = Counter()
+        self.tenants: Counter[str] = Counter()
+        self.causes: Counter[str] = Counter()
+        self.names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.no_runbook: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
+        self.unused: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
+        self.total = self.reopened = self.unresolved = 0
+
+    def add(self, f: Fact) -> None:
+        _, severity, declared, acknowledged, resolved, reopens = f[:6]
+        if not self.start <= declared < self.end:
+            return
+        self.total += 1
+        group = self.groups.get(severity)
+        if group is None:
+            group = self.groups[severity] = _Group()
+        month = self.months[self.month_names[bisect_right(self.month_starts, declared) - 1]]
+        group.incidents += 1
+        month.incidents += 1
+        month.by_severity[severity] += 1
+        tta = None
+        if acknowledged is not None:
+            tta = acknowledged - declared
+            group.tta.append(tta)
+            month.tta.append(tta)
+        if resolved is not None:
+            ttr = resolved - declared
+            group.ttr.append(ttr)
+            month.ttr.append(ttr)
+        else:
+            group.unresolved += 1
+            self.unresolved += 1
+        if reopens:
+            group.reopened += 1
+            self.reopened += 1
+        target = self.targets.get(severity)
+        if target is not None:
+            if tta is not None:
+                if tta <= target:
+                    group.met += 1
+                else:
+                    group.missed += 1
+            elif self.now - declared > target:
+                group.missed += 1
+        self._names(f)
+
+    def _names(self, f: Fact) -> None:
+        services, tenants, all_tenants, runbooks, cause = f[6:11]
+        services = split(services) if isinstance(services, str) else services
+        counts = self.services
+        for s in services or (NO_SERVICE,):
+            counts[s] += 1
+        tenants = split(tenants) if isinstance(tenants, str) else tenants
+        counts = self.tenants
+        for t in (ALL_TENANTS,) if all_tenants else tenants or (NO_TENANT,):
+            counts[t] += 1
+        self.causes[cause or UNCATEGORISED] += 1
+        if services:
+            self._runbook_gap(f[0], services, runbooks)
+
+    def _runbook_gap(self, number: int, services: tuple[str, ...], used: Names) -> None:
+        """Kept as (number, services, runbooks) tuples: most of 100,000 are never shown."""
+        names = self.names.get(services)
+        if names is None:
+            found = (n for s in services for n in self.runbooks.get(s.casefold(), ()))
+            names = self.names[services] = tuple(dict.fromkeys((*found, *self.every)))
+        if not names:
+            self.no_runbook.append((number, services, ()))
+        elif not used or not set(names).intersection(
+            split(used) if isinstance(used, str) else used
+        ):
+            self.unused.append((number, services, names))
+
+    def severity_figures(self) -> list[SeverityFigures]:
+        out = []
+        for key in _order(self.groups, self.severities):
+            g = self.groups.get(key) or _Group()
+            out.append(
+                SeverityFigures(
+                    severity=key,
+                    incidents=g.incidents,
+                    target_s=_target(self.severities, key),
+                    mtta=durations(g.tta),
+                    mttr=durations(g.ttr),
+                    met=g.met,
+                    missed=g.missed,
+                    unresolved=g.unresolved,
+                    reopened=g.reopened,
+                )
+            )
+        return out
+
+    def month_figures(self) -> list[Month]:
+        out = []
+        for name in self.month_names:
+            g = self.months[name]
+            counts = g.by_severity
+            out.append(
+                Month(
+                    name,
+                    g.incidents,
+                    {k: counts.get(k, 0) for k in _order(counts, self.severities)},
+                    median(g.tta),
+                    median(g.ttr),
+                )
+            )
+        return out
+
+
+def _month_start(month: str) -> int:
+    year, m = (int(p) for p in month.split("-"))
+    return _epoch(datetime(year, m, 1, tzinfo=UTC))
 
 
 def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _tenants(f: Fact) -> tuple[str, ...]:
-    if f.all_tenants:
-        return (ALL_TENANTS,)
-    return f.tenants or (NO_TENANT,)
-
-
 def _order(keys: Iterable[str], severities: SeverityModel) -> list[str]:
     """The model's order; severities no longer configured after them, by name."""
     known = [s.key for s in severities.severities]
     return known + sorted(set(keys) - set(known))
-
-
-def _by_severity(facts: list[Fact], severities: SeverityModel, now: int) -> list[SeverityFigures]:
-    groups: dict[str, list[Fact]] = {}
-    for f in facts:
-        groups.setdefault(f.severity, []).append(f)
-    out = []
-    for key in _order(groups, severities):
-        group = groups.get(key, [])
-        target = _target(severities, key)
-        met = missed = 0
-        for f in group:
-            verdict = _met(f, target, now)
-            met += verdict is True
-            missed += verdict is False
-        out.append(
-            SeverityFigures(
-                severity=key,
-                incidents=len(group),
-                target_s=target,
-                mtta=durations([t for f in group if (t := f.tta) is not None]),
-                mttr=durations([t for f in group if (t := f.ttr) is not None]),
-                met=met,
-                missed=missed,
-                unresolved=sum(1 for f in group if f.resolved is None),
-                reopened=sum(1 for f in group if f.reopens),
-            )
-        )
-    return out
 
 
 def _target(severities: SeverityModel, key: str) -> float | None:
@@ -487,56 +602,9 @@ def _target(severities: SeverityModel, key: str) -> float | None:
     return found.response_target.total_seconds()
 
 
-def _met(f: Fact, target: float | None, now: int) -> bool | None:
-    """True: acknowledged within the target; False: later, or never and the target passed;
-    None: no target, or never acknowledged and the target not passed yet."""
-    if target is None:
-        return None
-    if f.tta is not None:
-        return f.tta <= target
-    return False if now - f.declared > target else None
-
-
-def _months(period: Period, facts: list[Fact], severities: SeverityModel) -> list[Month]:
-    by_month: dict[str, list[Fact]] = {m: [] for m in period.months()}
-    for f in facts:
-        by_month.setdefault(month_of(f.declared), []).append(f)
-    out = []
-    for month, group in sorted(by_month.items()):
-        counts = Counter(f.severity for f in group)
-        out.append(
-            Month(
-                month,
-                len(group),
-                {k: counts.get(k, 0) for k in _order(counts, severities)},
-                median([t for f in group if (t := f.tta) is not None]),
-                median([t for f in group if (t := f.ttr) is not None]),
-            )
-        )
-    return out
-
-
 def month_of(epoch: int) -> str:
     moment = datetime.fromtimestamp(epoch, UTC)
     return f"{moment.year:04d}-{moment.month:02d}"
-
-
-def _runbook_gaps(
-    facts: list[Fact], runbooks: Mapping[str, tuple[str, ...]]
-) -> tuple[list[RunbookGap], list[RunbookGap]]:
-    every = runbooks.get("*", ())
-    missing, unused = [], []
-    for f in sorted(facts, key=lambda f: f.number):
-        if not f.services:
-            continue  # no service named: nothing to look a runbook up by
-        names = tuple(
-            dict.fromkeys(n for s in f.services for n in (*runbooks.get(s.casefold(), ()), *every))
-        )
-        if not names:
-            missing.append(RunbookGap(f.number, f.services, "no runbook"))
-        elif not set(names) & set(f.runbooks):
-            unused.append(RunbookGap(f.number, f.services, "runbook not used", names))
-    return missing, unused
 
 
 def runbook_index(runbooks: Iterable[tuple[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:

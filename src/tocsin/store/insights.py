@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
@@ -26,7 +26,6 @@ from tocsin.core.insights import (
     FactsDelta,
     RecurringAlert,
     seconds,
-    split,
 )
 from tocsin.core.timeline import EntryKind, TimelineEntry
 from tocsin.store.tables import (
@@ -107,15 +106,17 @@ def set_cause(conn: Connection, number: int, category: str | None) -> None:
 
 # -- reads ---------------------------------------------------------------------------------
 
-_COLUMNS = (
-    "number, severity, declared, acknowledged, resolved, first_resolved, reopens, "
-    "services, tenants, all_tenants, steps_run, runbooks, cause"
+_COLUMNS = (  # core/insights.py's Fact, in its order
+    "number, severity, declared, acknowledged, resolved, reopens, services, tenants, "
+    "all_tenants, runbooks, cause"
 )
 
 
 def facts(conn: Connection, start: datetime, end: datetime) -> list[Fact]:
     """The facts of the incidents declared in [start, end), on the driver's cursor: one
-    statement, no SQLAlchemy row or type processing per row."""
+    statement, its rows handed over as they come (a `Fact` is a tuple in the same order;
+    the lists of names stay as stored, split by the review). No SQLAlchemy row or type
+    processing, no object built per row."""
     sql = f"SELECT {_COLUMNS} FROM incident_facts WHERE declared >= %s AND declared < %s"  # noqa: S608 - constant
     params: tuple[Any, ...] = (seconds(start), seconds(end))
     if conn.dialect.paramstyle == "qmark":
@@ -123,27 +124,9 @@ def facts(conn: Connection, start: datetime, end: datetime) -> list[Fact]:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return cast(list[Fact], cursor.fetchall())
     finally:
         cursor.close()
-    return [
-        Fact(
-            n,
-            sev,
-            decl,
-            ack,
-            res,
-            first,
-            reopens or 0,
-            split(svc),
-            split(ten),
-            bool(all_),
-            steps or 0,
-            split(rb),
-            cause,
-        )
-        for n, sev, decl, ack, res, first, reopens, svc, ten, all_, steps, rb, cause in rows
-    ]
 
 
 def recurring_alerts(
