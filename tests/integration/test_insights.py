@@ -14,6 +14,7 @@ from tocsin.core.insights import quarter
 from tocsin.core.scope import Scope
 from tocsin.store.insights import rebuild
 from tocsin.store.tables import incident_facts
+from tocsin.store.uow import SqlUnitOfWork
 
 Q3 = quarter("2026Q3")
 
@@ -109,6 +110,22 @@ def test_the_facts_rows_kept_with_each_change_equal_a_rebuild_from_the_timeline(
         "P1", int(at("2026-08-05T12:00:00").timestamp()),
         int(at("2026-08-05T12:10:00").timestamp()), int(at("2026-08-05T17:00:00").timestamp()),
         int(at("2026-08-05T14:00:00").timestamp()), 1, "api", "", False, 0, "", None,
+    )  # fmt: skip
+    # A person runs a runbook step, Tocsin a diagnostic; the severity and scope change.
+    with SqlUnitOfWork(tocsin.engine) as uow:
+        inc = uow.incidents.get(4)
+        step = {"runbook": "db-failover", "status": "succeeded"}
+        inc.record_command(clock.now(), "dan", "Fail over: exit 0", step)
+        inc.record_command(clock.now(), "tocsin", "First look: exit 0", step)
+        uow.incidents.save(inc)
+        uow.commit()
+    tocsin.incidents.change_severity("INC-4", "dan", "P1")
+    tocsin.incidents.change_scope("INC-4", "dan", Scope(services=("db", "api"), tenants=("a",)))
+    kept = _rows(tocsin)
+    assert kept[3][1:] == (
+        "P1", int(at("2026-09-01T08:00:00").timestamp()),
+        int(at("2026-09-01T08:20:00").timestamp()), None, None, 0, "db\napi", "a", False, 1,
+        "\ndb-failover", None,
     )  # fmt: skip
     with tocsin.engine.begin() as conn:
         assert rebuild(conn, batch=4) == 6

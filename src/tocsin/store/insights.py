@@ -9,12 +9,15 @@ straight from the driver's cursor) and the alerts that kept coming back. Nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 
+from tocsin.app.errors import DatabaseUnavailable
 from tocsin.app.insights import PeriodData, StoredReview
 from tocsin.core import snapshot
 from tocsin.core.incident import Incident
@@ -213,6 +216,15 @@ def count(conn: Connection) -> int:
     return int(conn.execute(text("SELECT count(*) FROM incident_facts")).scalar_one())
 
 
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """What the entrypoints know: the app's storage errors, not SQLAlchemy's."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from None
+
+
 class SqlInsights:
     """The app's `InsightsStore`: each read in one read-only transaction (one snapshot; on
     SQLite no write lock), `rebuild` in one write transaction."""
@@ -221,19 +233,19 @@ class SqlInsights:
         self._engine = engine
 
     def read(self, start: datetime, end: datetime) -> PeriodData:
-        with self._engine.connect() as conn:
+        with _storage_errors(), self._engine.connect() as conn:
             conn.execution_options(tocsin_read_only=True)
             with conn.begin():
                 return PeriodData(facts(conn, start, end), recurring_alerts(conn, start, end))
 
     def titles(self, numbers: list[int]) -> dict[int, str]:
-        with self._engine.connect() as conn:
+        with _storage_errors(), self._engine.connect() as conn:
             conn.execution_options(tocsin_read_only=True)
             with conn.begin():
                 return titles(conn, numbers)
 
     def rebuild(self) -> int:
-        with self._engine.begin() as conn:
+        with _storage_errors(), self._engine.begin() as conn:
             return rebuild(conn)
 
     # -- the reviews made at each quarter's end -----------------------------------------
