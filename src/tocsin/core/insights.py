@@ -602,11 +602,6 @@ def _target(severities: SeverityModel, key: str) -> float | None:
     return found.response_target.total_seconds()
 
 
-def month_of(epoch: int) -> str:
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return f"{moment.year:04d}-{moment.month:02d}"
-
-
 def runbook_index(runbooks: Iterable[tuple[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
     """service (casefolded) -> runbook names, from (runbook, its services and triggers)."""
     index: dict[str, list[str]] = {}
