@@ -204,3 +204,16 @@ def test_an_empty_period_says_so_and_draws_nothing(severities: SeverityModel) ->
     assert "## " not in md
     assert "<svg" not in html
     assert "<table" not in html
+
+
+def test_insights_channel_must_be_one_of_the_channels() -> None:
+    import yaml
+
+    from tocsin.config import TocsinConfig, render_preset
+
+    data = yaml.safe_load(render_preset("p1-p4"))
+    data["insights"] = {"channel": "nowhere", "email": ["lead@example.com"]}
+    with pytest.raises(ValueError, match="insights.channel 'nowhere' is not under channels"):
+        TocsinConfig.model_validate(data)
+    data["channels"] = [{"name": "nowhere", "type": "webhook", "url": "https://example.com/h"}]
+    assert TocsinConfig.model_validate(data).insights.email == ["lead@example.com"]
