@@ -41,6 +41,10 @@ from tocsin.app.messages import MESSAGE_SETS
 from tocsin.app.oncall import OncallService, Roster
 from tocsin.app.paging import Paging
 from tocsin.app.ports import ActionRunner, Clock, JobWakeups, Notifier, PasswordHasher
+from tocsin.app.postmortem_context import context as postmortem_context
+from tocsin.app.postmortem_meeting import AttendeeRules, MeetingPlanner
+from tocsin.app.postmortem_reminders import PostmortemReminders, ReminderPolicy
+from tocsin.app.postmortems import PostmortemService, PostmortemSettings, no_action_items
 from tocsin.app.quarterly import Destination, QuarterlyReviews
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import RunbookRuns
@@ -49,13 +53,16 @@ from tocsin.app.uow import Handlers, Outbox
 from tocsin.config import ConfigProblem, TocsinConfig, find_config_path, load_config
 from tocsin.config.channels import contact_method
 from tocsin.config.escalation import unknown_targets
-from tocsin.core.errors import DomainError
+from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.core.incident import Incident
 from tocsin.core.notify import ContactKind, ContactMethod
+from tocsin.core.postmortem import DEFAULT_CATEGORIES
 from tocsin.integrations.actions.shell import ShellRunner
 from tocsin.integrations.notifiers import wiring as adapters
 from tocsin.integrations.notifiers.renderers.jinja import JinjaRenderer
 from tocsin.integrations.passwords import Argon2Hasher
+from tocsin.integrations.postmortems import markdown
+from tocsin.integrations.postmortems.renderer import TemplateFile
 from tocsin.integrations.probes import HttpProbe
 from tocsin.integrations.report.render import ReportRenderer
 from tocsin.integrations.runbook_files import RunbookDirectory
@@ -96,6 +103,8 @@ class Tocsin:
     runbooks: RunbookRuns
     audit: AuditLog
     actions: ActionService
+    postmortems: PostmortemService
+    meetings: MeetingPlanner
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
     insights: Insights = field(init=False)  # the quarterly review (set by build)
     quarterly: QuarterlyReviews = field(init=False)  # made and sent at each quarter's end
@@ -169,6 +178,11 @@ def build(
     actions = aws_actions(env)
     runs = runbook_runs(config, path, env, clock, uow, reader, actions)
     Diagnostics(runs, clock).install(outbox.handlers, handlers)
+    postmortems = postmortem_service(config, path, clock, service, uow, reader)
+    postmortems.install(outbox.handlers)
+    postmortem_reminders(config, clock, oncall, adapters).install(outbox.handlers, handlers)
+    meetings = postmortem_meetings(config, clock, oncall, adapters, uow)
+    meetings.install(handlers)
     wired = Tocsin(
         config,
         path,
@@ -195,6 +209,8 @@ def build(
         runs,
         AuditLog(reader),
         ActionService(uow, clock, actions),
+        postmortems,
+        meetings,
         adapters,
     )
     wired.insights = Insights(
@@ -263,6 +279,98 @@ def install_paging(
     paging.install(entry_handlers, job_handlers)
     comms = Comms(clock, severities, config.escalation.channels_for(keys), directory, courier)
     comms.install(entry_handlers, job_handlers)
+
+
+def postmortem_settings(config: TocsinConfig) -> PostmortemSettings:
+    """The outline (`postmortem.outline`, else the one `messages` names) and categories."""
+    outline = config.postmortem.outline or config.messages
+    categories = config.postmortem.categories or DEFAULT_CATEGORIES[outline]
+    return PostmortemSettings(outline, tuple(categories))
+
+
+def postmortem_template_path(config: TocsinConfig, config_path: Path) -> Path | None:
+    name = config.postmortem.template
+    return None if name is None else config_path.resolve().parent / name
+
+
+def postmortem_service(
+    config: TocsinConfig,
+    config_path: Path,
+    clock: Clock,
+    incidents: IncidentService,
+    uow: Callable[[], SqlUnitOfWork],
+    reader: Callable[[], SqlUnitOfWork],
+) -> PostmortemService:
+    settings = postmortem_settings(config)
+    template = TemplateFile(settings.outline, postmortem_template_path(config, config_path))
+    return PostmortemService(
+        uow, clock, incidents.severities, template, settings, no_action_items, reader
+    )
+
+
+def postmortem_reminders(
+    config: TocsinConfig,
+    clock: Clock,
+    oncall: OncallService,
+    adapters: dict[ContactKind, Notifier],
+) -> PostmortemReminders:
+    """Reminders to the author (else the commander) before and after the due date."""
+    r = config.postmortem.reminders
+    channels = {c.name: contact_method(c) for c in config.channels}
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    policy = ReminderPolicy(r.before, r.every, r.max_after)
+    return PostmortemReminders(clock, policy, TeamDirectory(oncall, channels), courier)
+
+
+def postmortem_meetings(
+    config: TocsinConfig,
+    clock: Clock,
+    oncall: OncallService,
+    adapters: dict[ContactKind, Notifier],
+    uow: Callable[[], SqlUnitOfWork],
+) -> MeetingPlanner:
+    """Invitations through the e-mail notifier, from `notifiers.email.from`."""
+    a = config.postmortem.attendees
+    rules = AttendeeRules(
+        tuple(a.engineering), a.product_owner, a.devops_lead, tuple(a.customer_success)
+    )
+    channels = {c.name: contact_method(c) for c in config.channels}
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    email = config.notifiers.email
+    organizer = email.from_ if email else "tocsin@localhost"
+    return MeetingPlanner(uow, clock, rules, TeamDirectory(oncall, channels), courier, organizer)
+
+
+def markdown_html(text: str) -> str:
+    """The post-mortem preview (the web page): Markdown as HTML, raw HTML off."""
+    return markdown.to_html(text)
+
+
+def postmortem_problems(config: TocsinConfig, config_path: Path) -> list[ConfigProblem]:
+    """The team's post-mortem template: readable, parses (the line of a syntax error named),
+    and renders a sample incident's draft."""
+    settings = postmortem_settings(config)
+    path = postmortem_template_path(config, config_path)
+    people = {p.handle for p in config.people}
+    a = config.postmortem.attendees
+    named = [*a.engineering, a.product_owner, a.devops_lead, *a.customer_success]
+    unknown = [
+        ConfigProblem(None, "postmortem.attendees", f"{h} is not in people:")
+        for h in named
+        if h and h not in people
+    ]
+    if path is None:
+        return unknown
+    severity = config.severity_model().severities[0]
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    sample = Incident.declare(1, "Sample incident", severity, now, "tocsin")
+    sample.resolve(now, "tocsin", severity, "a cause", "a fix")
+    ctx = postmortem_context(sample, sample.pending, severity, "tocsin", None, settings.outline, [])
+    try:
+        TemplateFile(settings.outline, path).render(ctx)
+    except InvalidInput as exc:
+        return [*unknown, ConfigProblem(None, "postmortem.template", str(exc))]
+    return unknown
 
 
 def roster_for(config: TocsinConfig) -> Roster:

@@ -82,6 +82,14 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{INC}/actions/{{action}}"): "responder",
     ("GET", f"{API}/audit"): "admin",
     ("GET", f"{API}/audit/verify"): "admin",
+    ("GET", f"{INC}/postmortem"): "viewer",
+    ("GET", f"{INC}/postmortem/history"): "viewer",
+    ("POST", f"{INC}/postmortem/draft"): "responder",
+    ("PUT", f"{INC}/postmortem"): "responder",
+    ("POST", f"{INC}/postmortem/review"): "responder",
+    ("POST", f"{INC}/postmortem/return"): "responder",
+    ("POST", f"{INC}/postmortem/publish"): "responder",
+    ("GET", f"{API}/postmortems"): "viewer",
 }  # fmt: skip
 
 # A valid body for each mutating route, so an allowed caller gets past validation.
@@ -118,6 +126,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z",
     },
     ("POST", f"{API}/oncall/feeds"): {"target": "schedule", "name": "primary"},
+    ("PUT", f"{INC}/postmortem"): {"text": "# Matrix", "version": 1},
 }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Cli, flat, recent, utc_time
+from tests.support.postmortems import CLI_PUBLISH
 
 TITLE = "API returning 500s"
 TIME_KEYS = ("declared_at", "acknowledged_at", "mitigated_at", "resolved_at", "closed_at")
@@ -329,7 +330,9 @@ def test_an_incident_runs_through_every_command(pg_or_sqlite_cli: Cli, project: 
     )
     messages.append(inc["message"])
 
-    # close
+    # close, once the required post-mortem is published
+    for command in CLI_PUBLISH:
+        assert cli(*command, "INC-1").code == 0, command
     code, inc = cli("close", "INC-1")
     assert code == 0, inc
     assert_incident_shape(inc)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Cli, flat, sha256
+from tests.support.postmortems import CLI_PUBLISH
 
 Declare = Callable[..., dict[str, Any]]
 
@@ -31,6 +32,12 @@ def sqlite_execute(path: Path, *statements: str) -> list[tuple[Any, ...]]:
             rows = conn.execute(statement).fetchall()
         conn.commit()
     return rows
+
+
+def dump(path: Path) -> str:
+    """A SQLite file's schema and rows as SQL text."""
+    with closing(sqlite3.connect(path)) as conn:
+        return "\n".join(conn.iterdump())
 
 
 # -- usage errors: exit 2 ----------------------------------------------------------------
@@ -181,6 +188,8 @@ def test_acknowledging_twice_is_refused(cli: Cli, declare: Declare) -> None:
 def test_a_closed_incident_only_allows_reopen(cli: Cli, declare: Declare) -> None:
     declare()
     assert cli("resolve", "INC-1").code == 0
+    for command in CLI_PUBLISH:
+        assert cli(*command, "INC-1").code == 0, command
     assert cli("close", "INC-1").code == 0
     entries = len(cli("timeline", "INC-1").out)
 
@@ -237,7 +246,9 @@ def test_a_database_from_a_newer_tocsin_is_refused_and_left_alone(cli: Cli, proj
     assert cli("db", "upgrade").code == 0
     db = project / ".tocsin" / "tocsin.db"
     sqlite_execute(db, "UPDATE alembic_version SET version_num = '9999_future'")
-    before = sha256(db)
+    # Its content, not its bytes: closing the last connection may move committed pages from
+    # the write-ahead log into the file, which changes the bytes but not one row.
+    before = dump(db)
 
     code, out = cli("list")
 
@@ -247,7 +258,7 @@ def test_a_database_from_a_newer_tocsin_is_refused_and_left_alone(cli: Cli, proj
     code, out = cli("db", "upgrade", json=False)
     assert code == 1
     assert "never migrated down" in flat(out)
-    assert sha256(db) == before
+    assert dump(db) == before
     assert sqlite_execute(db, "SELECT version_num FROM alembic_version") == [("9999_future",)]
 
 

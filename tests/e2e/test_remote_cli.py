@@ -30,6 +30,7 @@ from tests.e2e.test_cli import (
     minute,
 )
 from tests.e2e.test_cli_errors import allowed_now
+from tests.support.postmortems import CLI_PUBLISH
 from tocsin.bootstrap import build
 from tocsin.cli import common
 from tocsin.cli.main import app
@@ -221,6 +222,8 @@ def test_an_incident_runs_through_every_command_on_the_server(
     )
     messages.append(inc["message"])
 
+    for command in CLI_PUBLISH:
+        assert cli(*command, "INC-1").code == 0, command
     code, inc = cli("close", "INC-1")
     assert (code, inc["status"]) == (0, "closed")
     times = [utc_time(inc[key]) for key in TIME_KEYS]

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.runbooks.conftest import SECRET
+from tests.support.postmortems import publish
 from tocsin.app.runs import ConfirmationRequired, MissingVariables, Request
 from tocsin.bootstrap import Tocsin
 from tocsin.core.access import AccessRole, Forbidden, Principal
@@ -288,6 +289,7 @@ def test_dry_run_checklists_unknown_steps_broken_runbooks_and_closed_incidents(
     with pytest.raises(InvalidInput, match="does not parse, so nothing was run: line 3"):
         wired.runbooks.request(Request(ref, "broken", ANN, step=1))
     wired.incidents.resolve(ref, "ann")
+    publish(wired, ref)
     wired.incidents.close(ref, "ann")
     with pytest.raises(IllegalTransition, match="cannot run a runbook step"):
         run(wired, ref, 1)

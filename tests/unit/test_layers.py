@@ -67,6 +67,7 @@ THIRD_PARTY: dict[str, tuple[str, ...]] = {
     "slack_sdk": ("integrations/notifiers/",),  # the Slack adapter
     # typed AWS actions: an adapter like any other, imported lazily by bootstrap
     "boto3": ("integrations/",),
+    "markdown_it": ("integrations/postmortems/",),  # the post-mortem preview, HTML off
     "botocore": ("integrations/",),
 }
 TABLE_MAKERS = {"Table", "MetaData", "table"}

@@ -7,6 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.support.postmortems import publish
 from tocsin.bootstrap import Tocsin
 from tocsin.config.routing import RouteConfig
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
@@ -62,6 +63,7 @@ def every_kind(tocsin: Tocsin) -> str:
     s.resolve(ref, "ann", "bad deploy", "reverted")
     s.reopen(ref, "ann", "it came back")
     s.resolve(ref, "ann", "bad deploy", "reverted")
+    publish(tocsin, ref)
     s.close(ref, "ann")
     kinds = {e.kind for e in s.timeline(ref)}
     assert kinds == set(EntryKind), f"missing: {set(EntryKind) - kinds}"

@@ -18,6 +18,7 @@ from tocsin.api.routers import (
     insights,
     oncall,
     ops,
+    postmortems,
     runbooks,
 )
 from tocsin.bootstrap import Tocsin
@@ -45,6 +46,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(alerting.router)
     api.include_router(oncall.router)
     api.include_router(runbooks.router)
+    api.include_router(postmortems.router)
     api.include_router(insights.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)

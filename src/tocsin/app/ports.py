@@ -17,6 +17,8 @@ from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec, JobStatus
 from tocsin.core.lifecycle import Status
 from tocsin.core.notify import ContactKind, ContactMethod, Delivery, Notification
+from tocsin.core.postmortem import Postmortem
+from tocsin.core.postmortem import Summary as PostmortemSummary
 from tocsin.core.timeline import TimelineEntry
 
 if TYPE_CHECKING:
@@ -262,6 +264,19 @@ class AuditRepository(Protocol):
     def page(self, after: int, limit: int) -> list[AuditRecord]: ...  # seq > after, in order
 
 
+class PostmortemRepository(Protocol):
+    """Post-mortems (core/postmortem.py): versions are only ever added; `save` refuses a
+    version number another writer took (StaleVersion)."""
+
+    def get(self, incident: int) -> Postmortem | None: ...
+    def save(self, doc: Postmortem, now: datetime) -> None: ...
+    def set_due(self, incident: int, due: datetime | None, now: datetime) -> None: ...
+    def summary(self, incident: int) -> PostmortemSummary | None: ...
+    def find(
+        self, overdue_at: datetime | None = None, limit: int = 200
+    ) -> list[PostmortemSummary]: ...  # with overdue_at: due before it, unpublished
+
+
 class UnitOfWork(Transaction, Protocol):
     """One transaction over every repository the use cases need. `commit` first hands the
     timeline entries recorded in it to the registered handlers (app/uow.py), which write the
@@ -290,6 +305,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def postmortems(self) -> PostmortemRepository: ...
 
 
 class RunbookLibrary(Protocol):

@@ -83,6 +83,7 @@ def check(
         bootstrap.template_problems(config)
         + bootstrap.notifier_problems(config, os.environ)
         + bootstrap.policy_problems(config)
+        + bootstrap.postmortem_problems(config, path)
     )
     if problems:
         raise ConfigError(path, problems)

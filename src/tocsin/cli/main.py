@@ -13,6 +13,7 @@ from tocsin.cli import (
     incidents,
     jobs,
     oncall,
+    postmortems,
     queries,
     report,
     runbooks,
@@ -48,6 +49,7 @@ app.add_typer(oncall.oncall_commands, name="oncall")
 app.add_typer(runbooks.runbook_commands, name="runbook")
 app.add_typer(runbooks.audit_commands, name="audit")
 app.add_typer(actions.action_commands, name="action")
+app.add_typer(postmortems.postmortem_commands, name="postmortem")
 app.add_typer(report.report_commands, name="report")
 
 

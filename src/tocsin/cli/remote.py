@@ -25,6 +25,7 @@ from tocsin.app.views import incident_from_json
 from tocsin.cli.remote_alerts import RemoteAlertAdmin, RemoteSuggestions
 from tocsin.cli.remote_http import CREATE_CREDENTIAL, Api, Params
 from tocsin.cli.remote_oncall import RemoteOncall
+from tocsin.cli.remote_postmortems import RemotePostmortems
 from tocsin.cli.remote_runbooks import RemoteRunbooks
 from tocsin.core.access import AccessRole
 from tocsin.core.errors import InvalidInput
@@ -77,6 +78,7 @@ class Remote:
         self.oncall = RemoteOncall(self._api)
         self.suggestions = RemoteSuggestions(self._api)
         self.runbooks = RemoteRunbooks(self._api)
+        self.postmortems = RemotePostmortems(self._api)
 
     def close(self) -> None:
         self._api.close()

@@ -55,6 +55,11 @@ class Api:
     ) -> Any:
         return self._send("POST", path, actor=actor, about=about, json=body)
 
+    def put(
+        self, path: str, body: dict[str, Any], actor: str | None = None, about: str | None = None
+    ) -> Any:
+        return self._send("PUT", path, actor=actor, about=about, json=body)
+
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self._send("PATCH", path, json=body)
 

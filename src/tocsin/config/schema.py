@@ -33,6 +33,7 @@ from tocsin.config.insights import InsightsConfig
 from tocsin.config.notifiers import NotifiersConfig
 from tocsin.config.oncall import ScheduleConfig, Schedules
 from tocsin.config.people import People, PersonConfig
+from tocsin.config.postmortem import PostmortemConfig
 from tocsin.config.routing import (
     IntegrationConfig,
     RoutingConfig,
@@ -145,6 +146,7 @@ class TocsinConfig(BaseModel):
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     notifiers: NotifiersConfig = Field(default_factory=NotifiersConfig)
     runbooks: RunbooksConfig = Field(default_factory=RunbooksConfig)
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     insights: InsightsConfig = Field(default_factory=InsightsConfig)
 
     @field_validator("severities")

@@ -345,3 +345,34 @@ audit_log = Table(
     Column("prev", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# One row per incident whose post-mortem is due or written (core/postmortem.py): the due
+# date set at resolve, the current version and status, the last published version.
+postmortems = Table(
+    "postmortems",
+    metadata,
+    Column("incident", Integer, primary_key=True, autoincrement=False),
+    Column("due", UTCDateTime),  # None: not required (or reopened since)
+    Column("version", Integer, nullable=False),  # the current version; 0: none written yet
+    Column("status", String(16)),  # the current version's status
+    Column("published_version", Integer),  # the newest published version
+    Column("author", String(200)),
+    Column("category", String(64)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_postmortems_due", "due"),
+)
+
+# Every saved version, never updated: the history, and each published text as it was.
+postmortem_versions = Table(
+    "postmortem_versions",
+    metadata,
+    Column("incident", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("category", String(64)),
+    Column("saved_by", String(200), nullable=False),
+    Column("saved_at", UTCDateTime, nullable=False),
+    Column("action", String(16), nullable=False),
+)

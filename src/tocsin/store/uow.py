@@ -20,6 +20,7 @@ from tocsin.store.alerts import SqlAlertRepository
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
 from tocsin.store.oncall import SqlOncallRepository
+from tocsin.store.postmortems import SqlPostmortemRepository
 from tocsin.store.repositories import SqlIncidentRepository
 from tocsin.store.runbooks import SqlAuditLog, SqlRunRepository
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     oncall: SqlOncallRepository
     runs: SqlRunRepository
     audit: SqlAuditLog
+    postmortems: SqlPostmortemRepository
 
     def __init__(self, engine: Engine, write: bool = True, outbox: Outbox | None = None) -> None:
         """`write=False` for reads: on SQLite they then take no write lock."""
@@ -59,6 +61,7 @@ class SqlUnitOfWork:
         self.oncall = SqlOncallRepository(self._conn)
         self.runs = SqlRunRepository(self._conn)
         self.audit = SqlAuditLog(self._conn)
+        self.postmortems = SqlPostmortemRepository(self._conn)
         return self
 
     def __exit__(

@@ -46,6 +46,7 @@ def dashboard_page(
         "unacknowledged": sum(1 for v in views if v.response != "acknowledged"),
         "now": now,
         "oncall": on_call_now(tocsin),
+        "postmortems_overdue": tocsin.postmortems.overview(overdue=True, limit=20),
         "reviews": tocsin.insights.recent_reviews(),  # the quarterly reviews made
     }
     return page(request, "dashboard.html", context, status)

@@ -22,6 +22,7 @@ from tocsin.web import (
     login,
     oncall_page,
     password,
+    postmortem_page,
     runbooks_page,
     suggestions,
 )
@@ -41,6 +42,7 @@ for module in (
     events,
     incident_page,
     runbooks_page,
+    postmortem_page,  # before actions: /incidents/{ref}/postmortem is not an action
     actions,
 ):
     router.include_router(module.router)

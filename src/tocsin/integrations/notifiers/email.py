@@ -114,6 +114,10 @@ class EmailNotifier:
             message["Importance"] = "high"
         message.set_content(content.text)
         message.add_alternative(content.html, subtype="html")
+        if n.extra.get("ics"):  # a meeting invitation: the calendar as the third alternative
+            message.add_alternative(
+                n.extra["ics"], subtype="calendar", params={"method": "REQUEST"}
+            )
         for item in self._attach(to, n) if self._attach else ():
             message.add_attachment(
                 item.content,

@@ -6,7 +6,7 @@ now on; existing incidents get their row here, from their state and the few time
 that add to it (`store/insights.py`, `rebuild`; `tocsin report rebuild` runs it again).
 
 Revision ID: 0012_incident_facts
-Revises: 0009_runbooks
+Revises: 0010_postmortems
 Create Date: 2026-11-29
 """
 
@@ -19,7 +19,7 @@ from tocsin.store.insights import rebuild
 from tocsin.store.types import Json, UTCDateTime
 
 revision = "0012_incident_facts"
-down_revision = "0009_runbooks"
+down_revision = "0010_postmortems"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Post-mortem drafts: the seeds' outlines and the sandboxed Jinja2 renderer."""
