@@ -57,6 +57,8 @@ from tocsin.store.tables import (  # noqa: E402
     incident_facts,
     incident_services,
     incidents,
+    postmortem_versions,
+    postmortems,
 )
 
 INCIDENTS = 100_000
@@ -80,6 +82,7 @@ RUNBOOKS = {
     "cache": ("checkout-cache", "search-cache"),
 }
 ALERTS = 5000
+CATEGORIES = ("capacity", "api-overload", "database", "feature-flag", "bad-deploy", "other")
 FILLER_DATA: dict[EntryKind, dict[str, Any]] = {
     EntryKind.PAGE: {"person": "alice", "method": "sms", "status": "sent"},
     EntryKind.NOTE: {},
@@ -121,10 +124,13 @@ class Built:
     services: list[dict[str, Any]]
     facts: list[dict[str, Any]]
     timeline: list[tuple[Any, ...]]
+    postmortems: list[dict[str, Any]]
+    versions: list[dict[str, Any]]
 
 
 class Builder:
     def __init__(self, rng: random.Random, severities: SeverityModel, total: int) -> None:
+        self.published: float | None = None
         self.rng = rng
         self.severities = severities
         self.total = total
@@ -159,7 +165,14 @@ class Builder:
             plan.append("resolve")
             if rng.random() < 0.03:
                 plan += ["reopen", "resolve"]
-            if rng.random() < 0.8:
+            # A required post-mortem: published (by the due time or after) or not; an
+            # incident whose required one is unpublished cannot be closed.
+            self.published = (
+                rng.uniform(0.1, 1.4) if severity.postmortem_required and rng.random() < 0.8
+                else None
+            )  # fmt: skip
+            unpublished = severity.postmortem_required and self.published is None
+            if rng.random() < 0.8 and not unpublished:
                 plan.append("close")
         filler = entries - 1 - len(plan)
         ttr = rng.uniform(0.5, 12) * 3600
@@ -216,12 +229,36 @@ class Builder:
         inc.apply(entry)
         inc.pending.append(entry)
 
+    def _postmortem(self, inc: Incident, built: Built) -> None:
+        """What the post-mortems' store holds for a resolved incident whose severity requires
+        one: the row with its due date, and draft, in_review and published versions (the
+        published one `self.published` due periods after the resolve, so some are late)."""
+        if inc.postmortem_due is None or inc.resolved_at is None:
+            return
+        due, published = inc.postmortem_due, self.published
+        row = {"incident": inc.number, "due": due, "version": 0, "status": None,
+               "published_version": None, "author": "alice", "category": None,
+               "updated_at": inc.resolved_at}  # fmt: skip
+        if published is not None:
+            category = self.rng.choice(CATEGORIES)
+            at = inc.resolved_at + (due - inc.resolved_at) * published
+            for number, status in enumerate(("draft", "in_review", "published"), 1):
+                built.versions.append({
+                    "incident": inc.number, "version": number, "status": status,
+                    "text": "# Post-mortem\n", "author": "alice", "category": category,
+                    "saved_by": "alice", "saved_at": at - timedelta(hours=3 - number),
+                    "action": ("draft", "review", "publish")[number - 1],
+                })  # fmt: skip
+            row |= {"version": 3, "status": "published", "published_version": 3,
+                    "category": category, "updated_at": at}  # fmt: skip
+        built.postmortems.append(row)
+
     def _run(self, kind: str, runbook: str = "first-look") -> dict[str, Any]:
         return {"runbook": runbook, "step": 1, "kind": kind, "status": "succeeded",
                 "exit_code": 0, "command": "true", "output": ""}  # fmt: skip
 
     def batch(self, first: int, counts: list[int]) -> Built:
-        built = Built([], [], [], [])
+        built = Built([], [], [], [], [], [])
         for offset, count in enumerate(counts):
             inc, entries = self.incident(first + offset, count)
             built.incidents.append(projection_row(inc))
@@ -229,6 +266,7 @@ class Builder:
                 {"incident": inc.number, "service": s} for s in inc.scope.services
             )
             built.facts.append(facts_values(inc, entries))
+            self._postmortem(inc, built)
             built.timeline.extend(
                 (
                     inc.number,
@@ -295,6 +333,10 @@ def write(engine: Engine, built: Built) -> None:
         conn.execute(insert(incidents), built.incidents)
         conn.execute(insert(incident_services), built.services)
         conn.execute(insert(incident_facts), built.facts)
+        if built.postmortems:
+            conn.execute(insert(postmortems), built.postmortems)
+        if built.versions:
+            conn.execute(insert(postmortem_versions), built.versions)
     write_timeline(engine, built.timeline)
 
 

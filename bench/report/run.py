@@ -124,7 +124,9 @@ def measure(folder: str, url: str, runs: int) -> dict[str, Any]:
     out["all"] = {"incidents": made.review.total, "review_s": round(review_s, 3),
                   "report_s": round(report_s, 3), "report_cpu_s": round(CPU[id(whole)], 3),
                   "html_bytes": len(made.html), "markdown_bytes": len(made.markdown),
-                  "load_average": os.getloadavg()[0]}  # fmt: skip
+                  "load_average": os.getloadavg()[0],
+                  "postmortems": made.review.postmortems[-1].to_dict() if made.review.postmortems
+                  else None}  # fmt: skip
     q_s, q = timed(lambda: ins.report(quarter), runs)
     out["quarter"] = {"name": QUARTER, "incidents": q.review.total, "report_s": round(q_s, 3)}
     rss_report = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

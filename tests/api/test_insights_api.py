@@ -34,6 +34,11 @@ def test_a_viewer_reads_the_quarter_s_figures(
     assert [m["month"] for m in body["months"]] == ["2026-07", "2026-08", "2026-09"]
     assert body["recurring"]["services"] == [{"name": "api", "incidents": 3}]
     assert body["runbooks"]["no_runbook"] == 4
+    # P1 post-mortems are required: INC-1..3 resolved, none published, all due by now.
+    assert body["postmortems"][0] == {
+        "severity": "P1", "required": 3, "on_time": 0, "late": 0, "overdue": 3, "pending": 0,
+        "on_time_share": 0.0,
+    }  # fmt: skip
     days = api.get("/api/v1/insights?from=2026-07-01&to=2026-09-30",
                    headers=bearer(role_tokens["viewer"]))  # fmt: skip
     assert days.json()["by_severity"] == body["by_severity"]

@@ -154,3 +154,29 @@ def _rows(t: Tocsin) -> list[tuple[object, ...]]:
             ).order_by(c.number)
         )  # fmt: skip
         return [tuple(r) for r in rows]
+
+
+def test_post_mortems_on_time_and_their_categories_come_from_the_post_mortems(
+    tocsin: Tocsin, clock: ManualClock
+) -> None:
+    script(tocsin, clock)  # P1 post-mortems due 48 h after the last resolve
+    pm = tocsin.postmortems
+    clock.set(at("2026-07-11T09:00:00"))  # INC-1: due 12 July 11:00, published before
+    pm.draft("INC-1", "ann", category="database")
+    pm.move("INC-1", "review", "ann")
+    pm.move("INC-1", "publish", "ann")
+    clock.set(at("2026-08-10T09:00:00"))  # INC-2: due 7 August 17:00, published after
+    pm.draft("INC-2", "bob", category="database")
+    pm.move("INC-2", "review", "bob")
+    pm.move("INC-2", "publish", "bob")
+    clock.set(at("2026-11-01T00:00:00"))  # INC-3: due 3 October 01:30, never published
+    review = tocsin.insights.review(Q3)
+    p1, total = review.postmortems
+    assert (p1.severity, p1.required, p1.on_time, p1.late, p1.overdue, p1.pending) == (
+        "P1", 3, 1, 1, 1, 0,
+    )  # fmt: skip
+    assert p1.on_time_share == pytest.approx(1 / 3)
+    assert (total.severity, total.required) == ("all", 3)
+    assert review.by_cause == [("database", 2), ("uncategorised", 2)]
+    report = tocsin.insights.report(Q3)
+    assert "| P1 | 3 | 1 | 1 | 1 | 0 | 33 % |" in report.markdown

@@ -217,3 +217,21 @@ def test_insights_channel_must_be_one_of_the_channels() -> None:
         TocsinConfig.model_validate(data)
     data["channels"] = [{"name": "nowhere", "type": "webhook", "url": "https://example.com/h"}]
     assert TocsinConfig.model_validate(data).insights.email == ["lead@example.com"]
+
+
+def test_post_mortems_are_on_time_late_overdue_or_not_due_yet(severities: SeverityModel) -> None:
+    from tocsin.core.insights import PostmortemFact, postmortem_figures
+
+    as_of = datetime.fromtimestamp(200, UTC)
+    facts = [
+        PostmortemFact("P1", 100, 100),  # published at the due time: on time
+        PostmortemFact("P1", 100, 150),  # late
+        PostmortemFact("P1", 100, None),  # overdue
+        PostmortemFact("P2", 300, None),  # not due yet
+    ]
+    p1, p2, every = postmortem_figures(facts, severities, as_of)
+    assert (p1.required, p1.on_time, p1.late, p1.overdue, p1.pending) == (3, 1, 1, 1, 0)
+    assert p1.on_time_share == pytest.approx(1 / 3)
+    assert (p2.pending, p2.on_time_share) == (1, None)
+    assert (every.severity, every.required, every.pending) == ("all", 4, 1)
+    assert postmortem_figures([], severities, as_of) == []

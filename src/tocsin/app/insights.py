@@ -8,7 +8,7 @@ the three never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from tocsin.core.errors import InvalidInput
 from tocsin.core.insights import (
     Fact,
     Period,
+    PostmortemFact,
     RecurringAlert,
     Review,
     between,
@@ -35,6 +36,7 @@ class PeriodData:
 
     facts: list[Fact]
     alerts: list[RecurringAlert]
+    postmortems: list[PostmortemFact] = field(default_factory=list)  # the required ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ class Insights:
         data = self._store.read(period.start, period.end)
         found = review(
             period, self._clock.now(), data.facts, self._severities, self._runbook_index(),
-            data.alerts,
+            data.alerts, data.postmortems,
         )  # fmt: skip
         return self._titled(found)
 

@@ -313,6 +313,66 @@ class RunbookGap:
         }
 
 
+class PostmortemFact(NamedTuple):
+    """A required post-mortem of an incident in the period: its due time and when it was
+    first published (epoch seconds; None: not yet)."""
+
+    severity: str
+    due: int
+    published: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostmortemFigures:
+    """Post-mortems required for one severity's incidents (or all: severity "all")."""
+
+    severity: str
+    required: int
+    on_time: int  # first published by the due time
+    late: int  # first published after it
+    overdue: int  # not published, and the due time has passed
+    pending: int  # not published, not due yet
+
+    @property
+    def on_time_share(self) -> float | None:
+        decided = self.on_time + self.late + self.overdue
+        return None if decided == 0 else self.on_time / decided
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "required": self.required,
+            "on_time": self.on_time,
+            "late": self.late,
+            "overdue": self.overdue,
+            "pending": self.pending,
+            "on_time_share": self.on_time_share,
+        }
+
+
+def postmortem_figures(
+    facts: Iterable[PostmortemFact], severities: SeverityModel, as_of: datetime
+) -> list[PostmortemFigures]:
+    """Per severity in the model's order (those with none required left out), then "all"."""
+    now = _epoch(as_of)
+    tallies: dict[str, list[int]] = {}
+    for severity, due, published in facts:
+        t = tallies.setdefault(severity, [0, 0, 0, 0])
+        if published is not None:
+            t[0 if published <= due else 1] += 1
+        else:
+            t[2 if now > due else 3] += 1
+    out = [
+        PostmortemFigures(key, sum(tallies[key]), *tallies[key])
+        for key in _order(tallies, severities)
+        if key in tallies
+    ]
+    if out:
+        totals = [sum(f[i] for f in tallies.values()) for i in range(4)]
+        out.append(PostmortemFigures("all", sum(totals), *totals))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Review:
     period: Period
@@ -332,7 +392,7 @@ class Review:
     runbook_unused_total: int
     reopened: int
     unresolved: int
-    extra: dict[str, Any] = field(default_factory=dict)  # sections other tables add
+    postmortems: list[PostmortemFigures] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -366,7 +426,7 @@ class Review:
                 "no_runbook_incidents": [g.to_dict() for g in self.no_runbook],
                 "not_used_incidents": [g.to_dict() for g in self.runbook_unused],
             },
-            **self.extra,
+            "postmortems": [p.to_dict() for p in self.postmortems],
         }
 
 
@@ -397,8 +457,10 @@ def review(
     severities: SeverityModel,
     runbooks: Mapping[str, tuple[str, ...]],
     alerts: Sequence[RecurringAlert] = (),
+    postmortems: Iterable[PostmortemFact] = (),
 ) -> Review:
-    """The figures for the incidents declared in `period`, as known at `as_of`.
+    """The figures for the incidents declared in `period`, as known at `as_of`
+    (`postmortems`: the required post-mortems of those incidents).
     `runbooks`: service (casefolded; "*" for every service) -> the runbooks naming it.
     One pass over the facts (a review may read 100,000), then per-group arithmetic."""
     tally = _Tally(period, _epoch(as_of), severities, runbooks)
@@ -435,6 +497,7 @@ def review(
         runbook_unused_total=len(tally.unused),
         reopened=tally.reopened,
         unresolved=tally.unresolved,
+        postmortems=postmortem_figures(postmortems, severities, as_of),
     )
 
 

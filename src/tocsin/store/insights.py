@@ -27,6 +27,7 @@ from tocsin.core.insights import (
     SEP,
     Fact,
     FactsDelta,
+    PostmortemFact,
     RecurringAlert,
     seconds,
 )
@@ -36,8 +37,11 @@ from tocsin.store.tables import (
     incident_facts,
     incidents,
     insights_reviews,
+    postmortem_versions,
+    postmortems,
     timeline_entries,
 )
+from tocsin.store.types import utc_from_db
 
 BATCH = 500
 _f = incident_facts.c
@@ -109,18 +113,22 @@ def set_cause(conn: Connection, number: int, category: str | None) -> None:
 
 # -- reads ---------------------------------------------------------------------------------
 
-_COLUMNS = (  # core/insights.py's Fact, in its order
-    "number, severity, declared, acknowledged, resolved, reopens, services, tenants, "
-    "all_tenants, runbooks, cause"
+_COLUMNS = (  # core/insights.py's Fact, in its order; the category is the post-mortem's
+    "f.number, f.severity, f.declared, f.acknowledged, f.resolved, f.reopens, f.services, "
+    "f.tenants, f.all_tenants, f.runbooks, COALESCE(p.category, f.cause)"
 )
 
 
 def facts(conn: Connection, start: datetime, end: datetime) -> list[Fact]:
-    """The facts of the incidents declared in [start, end), on the driver's cursor: one
-    statement, its rows handed over as they come (a `Fact` is a tuple in the same order;
-    the lists of names stay as stored, split by the review). No SQLAlchemy row or type
-    processing, no object built per row."""
-    sql = f"SELECT {_COLUMNS} FROM incident_facts WHERE declared >= %s AND declared < %s"  # noqa: S608 - constant
+    """The facts of the incidents declared in [start, end), with their post-mortem's
+    root-cause category, on the driver's cursor: one statement, its rows handed over as
+    they come (a `Fact` is a tuple in the same order; the lists of names stay as stored,
+    split by the review). No SQLAlchemy row or type processing, no object built per row."""
+    sql = (
+        f"SELECT {_COLUMNS} FROM incident_facts f "  # noqa: S608 - constant
+        "LEFT JOIN postmortems p ON p.incident = f.number "
+        "WHERE f.declared >= %s AND f.declared < %s"
+    )
     params: tuple[Any, ...] = (seconds(start), seconds(end))
     if conn.dialect.paramstyle == "qmark":
         sql = sql.replace("%s", "?")
@@ -130,6 +138,26 @@ def facts(conn: Connection, start: datetime, end: datetime) -> list[Fact]:
         return cast(list[Fact], cursor.fetchall())
     finally:
         cursor.close()
+
+
+def required_postmortems(conn: Connection, start: datetime, end: datetime) -> list[PostmortemFact]:
+    """The post-mortems due (required) for incidents declared in [start, end): severity, due
+    time, and when a version was first published."""
+    p, v = postmortems.c, postmortem_versions.c
+    first = (
+        select(func.min(v.saved_at))
+        .where(v.incident == p.incident, v.status == "published")
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(_f.severity, p.due, first)
+        .select_from(postmortems.join(incident_facts, _f.number == p.incident))
+        .where(p.due.is_not(None), _f.declared >= seconds(start), _f.declared < seconds(end))
+    )
+    return [
+        PostmortemFact(severity, seconds(due) or 0, seconds(utc_from_db(published)))
+        for severity, due, published in rows
+    ]
 
 
 def recurring_alerts(
@@ -236,7 +264,11 @@ class SqlInsights:
         with _storage_errors(), self._engine.connect() as conn:
             conn.execution_options(tocsin_read_only=True)
             with conn.begin():
-                return PeriodData(facts(conn, start, end), recurring_alerts(conn, start, end))
+                return PeriodData(
+                    facts(conn, start, end),
+                    recurring_alerts(conn, start, end),
+                    required_postmortems(conn, start, end),
+                )
 
     def titles(self, numbers: list[int]) -> dict[int, str]:
         with _storage_errors(), self._engine.connect() as conn:

@@ -51,6 +51,7 @@ def sections(review: Review) -> list[Section]:
     return [
         _summary(review),
         _severity(review),
+        _postmortems(review),
         _counts(
             "Incidents by service",
             "service",
@@ -148,6 +149,39 @@ def _severity(r: Review) -> Section:
         "having missed the target."
     ]
     return Section("By severity: response and resolution", lines, header, rows, made)
+
+
+def _postmortems(r: Review) -> Section:
+    if not r.postmortems:
+        return Section("Post-mortems on time", ["No incident of this period needed a post-mortem."])
+    header = ["Severity", "Required", "On time", "Late", "Overdue", "Not due yet", "On time %"]
+    rows = [
+        [
+            p.severity,
+            str(p.required),
+            str(p.on_time),
+            str(p.late),
+            str(p.overdue),
+            str(p.pending),
+            share(p.on_time_share),
+        ]
+        for p in r.postmortems
+    ]
+    judged = [p for p in r.postmortems if p.on_time_share is not None]
+    chart = charts.bar_chart(
+        "postmortems",
+        "Post-mortems published by their due time",
+        [(p.severity, 100 * (p.on_time_share or 0)) for p in judged],
+        [share(p.on_time_share) for p in judged],
+        colour=charts.COLOURS[5],
+        maximum=100,
+    )
+    lines = [
+        "For incidents whose severity requires a post-mortem: on time when a version was first "
+        "published by the due date set at resolve; overdue when none is published and the due "
+        "date has passed."
+    ]
+    return Section("Post-mortems on time", lines, header, rows, [chart] if judged else [])
 
 
 def _counts(
