@@ -6,7 +6,9 @@ Into each fresh database (the migrations create it), writes `--incidents` incide
 over the two years before 1 October 2026 (eight whole quarters) with exactly `--entries`
 timeline entries between them, and what the app writes beside them: the projection row
 (`projection_row`: state and public JSON), `incident_services`, the facts row
-(`store/insights.py`'s `facts_values`), the `counters` row, and alerts, some of which keep
+(`store/insights.py`'s `facts_values`), the `counters` row, the post-mortems of the
+resolved P1 and P2 incidents (`postmortems`, `postmortem_versions`: 80 % published, some
+after their due time; only those published are closed), and alerts, some of which keep
 coming back. Every incident is built by the domain (`Incident.declare`, `acknowledge`,
 `note`, `record_page`, `record_command`, `resolve`, `reopen`, `close`, on a fake clock), so
 its projection row is the fold of its timeline; the rows are then bulk-inserted: the
