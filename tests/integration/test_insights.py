@@ -109,7 +109,7 @@ def test_the_facts_rows_kept_with_each_change_equal_a_rebuild_from_the_timeline(
     assert by_number[2][1:] == (
         "P1", int(at("2026-08-05T12:00:00").timestamp()),
         int(at("2026-08-05T12:10:00").timestamp()), int(at("2026-08-05T17:00:00").timestamp()),
-        int(at("2026-08-05T14:00:00").timestamp()), 1, "api", "", False, 0, "", None,
+        int(at("2026-08-05T14:00:00").timestamp()), 1, "api", "", False, 0, "",
     )  # fmt: skip
     # A person runs a runbook step, Tocsin a diagnostic; the severity and scope change.
     with SqlUnitOfWork(tocsin.engine) as uow:
@@ -125,7 +125,7 @@ def test_the_facts_rows_kept_with_each_change_equal_a_rebuild_from_the_timeline(
     assert kept[3][1:] == (
         "P1", int(at("2026-09-01T08:00:00").timestamp()),
         int(at("2026-09-01T08:20:00").timestamp()), None, None, 0, "db\napi", "a", False, 1,
-        "\ndb-failover", None,
+        "\ndb-failover",
     )  # fmt: skip
     with tocsin.engine.begin() as conn:
         assert rebuild(conn, batch=4) == 6
@@ -150,7 +150,7 @@ def _rows(t: Tocsin) -> list[tuple[object, ...]]:
         rows = conn.execute(
             select(
                 c.number, c.severity, c.declared, c.acknowledged, c.resolved, c.first_resolved,
-                c.reopens, c.services, c.tenants, c.all_tenants, c.steps_run, c.runbooks, c.cause,
+                c.reopens, c.services, c.tenants, c.all_tenants, c.steps_run, c.runbooks,
             ).order_by(c.number)
         )  # fmt: skip
         return [tuple(r) for r in rows]

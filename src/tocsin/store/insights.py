@@ -60,9 +60,7 @@ def facts_row(incident: Incident) -> dict[str, Any]:
     }
 
 
-def facts_values(
-    incident: Incident, entries: Sequence[TimelineEntry], cause: str | None = None
-) -> dict[str, Any]:
+def facts_values(incident: Incident, entries: Sequence[TimelineEntry]) -> dict[str, Any]:
     """The whole facts row of an incident first written with these entries (the benchmark's
     generator writes the same)."""
     delta = FactsDelta.of(entries)
@@ -73,7 +71,6 @@ def facts_values(
         "first_resolved": seconds(delta.first_resolved_at),
         "steps_run": delta.steps_run,
         "runbooks": "".join(SEP + n for n in delta.runbooks),
-        "cause": cause,
         **facts_row(incident),
     }
 
@@ -82,9 +79,8 @@ def add_facts(
     conn: Connection,
     incident: Incident,
     entries: Sequence[TimelineEntry],
-    cause: str | None = None,
 ) -> None:
-    conn.execute(insert(incident_facts).values(**facts_values(incident, entries, cause)))
+    conn.execute(insert(incident_facts).values(**facts_values(incident, entries)))
 
 
 def save_facts(conn: Connection, incident: Incident, entries: Sequence[TimelineEntry]) -> None:
@@ -106,16 +102,11 @@ def save_facts(conn: Connection, incident: Incident, entries: Sequence[TimelineE
     conn.execute(update(incident_facts).where(_f.number == incident.number).values(**values))
 
 
-def set_cause(conn: Connection, number: int, category: str | None) -> None:
-    """The post-mortem's root-cause category (the post-mortem's store calls this)."""
-    conn.execute(update(incident_facts).where(_f.number == number).values(cause=category))
-
-
 # -- reads ---------------------------------------------------------------------------------
 
 _COLUMNS = (  # core/insights.py's Fact, in its order; the category is the post-mortem's
     "f.number, f.severity, f.declared, f.acknowledged, f.resolved, f.reopens, f.services, "
-    "f.tenants, f.all_tenants, f.runbooks, COALESCE(p.category, f.cause)"
+    "f.tenants, f.all_tenants, f.runbooks, p.category"
 )
 
 
@@ -227,16 +218,13 @@ def rebuild(conn: Connection, batch: int = BATCH) -> int:
         ):
             entry = TimelineEntry(r.seq, EntryKind(r.kind), r.at, r.actor, "", r.data)
             entries.setdefault(r.incident, []).append(entry)
-        causes = dict(
-            conn.execute(select(_f.number, _f.cause).where(_f.number.between(first, last))).all()
-        )
         conn.execute(delete(incident_facts).where(_f.number.between(first, last)))
         for number, state in rows:
             try:
                 incident = snapshot.from_dict(state)
             except snapshot.SnapshotError:
                 continue
-            add_facts(conn, incident, entries.get(number, []), causes.get(number))
+            add_facts(conn, incident, entries.get(number, []))
             written += 1
 
 

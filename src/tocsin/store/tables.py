@@ -85,7 +85,6 @@ incident_facts = Table(
     Column("all_tenants", Boolean, nullable=False, server_default="0"),
     Column("steps_run", Integer, nullable=False, server_default="0"),  # by people
     Column("runbooks", Text, nullable=False, server_default=""),  # whose steps people ran
-    Column("cause", String(100)),  # the post-mortem's root-cause category
     Index("ix_incident_facts_declared", "declared"),
 )
 

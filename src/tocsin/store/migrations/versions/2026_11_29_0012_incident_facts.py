@@ -39,7 +39,6 @@ def upgrade() -> None:
         sa.Column("all_tenants", sa.Boolean, nullable=False, server_default="0"),
         sa.Column("steps_run", sa.Integer, nullable=False, server_default="0"),
         sa.Column("runbooks", sa.Text, nullable=False, server_default=""),
-        sa.Column("cause", sa.String(100)),
     )
     op.create_index("ix_incident_facts_declared", "incident_facts", ["declared"])
     op.create_table(
