@@ -32,6 +32,7 @@ from tocsin.app.directory import TeamDirectory
 from tocsin.app.handoffs import HandoffNotices, HandoffRule
 from tocsin.app.health import CHECK_JOB, HealthMonitor, Probe
 from tocsin.app.incidents import IncidentService
+from tocsin.app.insights import Insights
 from tocsin.app.jobs import (
     PRUNE,
     JobAdmin,
@@ -51,6 +52,7 @@ from tocsin.app.postmortem_context import context as postmortem_context
 from tocsin.app.postmortem_meeting import AttendeeRules, MeetingPlanner
 from tocsin.app.postmortem_reminders import PostmortemReminders, ReminderPolicy
 from tocsin.app.postmortems import PostmortemService, PostmortemSettings
+from tocsin.app.quarterly import Destination, QuarterlyReviews
 from tocsin.app.runbooks import Runbooks, RunSettings
 from tocsin.app.runs import REAP, RunbookRuns
 from tocsin.app.suggestions import Suggestions
@@ -63,7 +65,7 @@ from tocsin.core.action_items import TrackerKind
 from tocsin.core.actions import ACTIONS, ActionSpec
 from tocsin.core.errors import DomainError, InvalidInput
 from tocsin.core.incident import Incident
-from tocsin.core.notify import ContactKind
+from tocsin.core.notify import ContactKind, ContactMethod
 from tocsin.core.postmortem import DEFAULT_CATEGORIES
 from tocsin.integrations.actions.http import HttpActions
 from tocsin.integrations.actions.shell import LocalProcesses, ShellRunner
@@ -73,12 +75,14 @@ from tocsin.integrations.passwords import Argon2Hasher
 from tocsin.integrations.postmortems import markdown
 from tocsin.integrations.postmortems.renderer import TemplateFile
 from tocsin.integrations.probes import HttpProbe
+from tocsin.integrations.report.render import ReportRenderer
 from tocsin.integrations.runbook_files import RunbookDirectory
 from tocsin.integrations.source_parsers import SourceParsers
 from tocsin.integrations.trackers.github import GitHubTracker
 from tocsin.integrations.trackers.http import Credential
 from tocsin.integrations.trackers.jira import JiraTracker
 from tocsin.store import database, reads
+from tocsin.store.insights import SqlInsights
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.reads import SqlIncidentReads
 from tocsin.store.uow import SqlUnitOfWork
@@ -122,17 +126,20 @@ class Tocsin:
     page_tests: PageTests
     handoffs: HandoffNotices
     notifiers: dict[ContactKind, Notifier] = field(default_factory=dict)
+    insights: Insights = field(init=False)  # the quarterly review (set by build)
+    quarterly: QuarterlyReviews = field(init=False)  # made and sent at each quarter's end
 
     def recurring(self) -> list[Recurring]:
         """The chains every worker seeds at start: each health check, hand-off planning (when
-        a schedule has `notify_handoff`), pruning, tracker sync, and the look for runbook runs
-        whose worker died."""
+        a schedule has `notify_handoff`), pruning, tracker sync, the look for runbook runs
+        whose worker died, and the look for a quarter's end."""
         return [
             *self.health.recurring(),
             *self.handoffs.recurring(),
             PRUNE,
             *self.exports.recurring(),
             REAP,
+            *self.quarterly.recurring(),
         ]
 
 
@@ -225,7 +232,7 @@ def build(
     runner = JobRunner(uow, handlers, clock, random.Random(), reader=reader)  # noqa: S311
     if previous is not None:
         runner.lease = previous.job_runner.lease  # `tocsin worker --lease`
-    return Tocsin(
+    wired = Tocsin(
         config,
         path,
         url,
@@ -259,6 +266,27 @@ def build(
         handoffs,
         adapters,
     )
+    wired.insights = Insights(
+        SqlInsights(engine), clock, config.severity_model(), runs.runbooks, ReportRenderer()
+    )
+    courier = Courier(adapters, clock, random.Random())  # noqa: S311 - jitter
+    wired.quarterly = QuarterlyReviews(
+        wired.insights, clock, courier, review_destinations(config), env.get("TOCSIN_PUBLIC_URL")
+    )
+    wired.quarterly.install(handlers)
+    return wired
+
+
+def review_destinations(config: TocsinConfig) -> list[Destination]:
+    """`insights:` of tocsin.yaml: the channel and the addresses the quarterly review goes to."""
+    wanted = config.insights
+    if not wanted.send:
+        return []
+    found = [Destination(f"email:{a}", ContactMethod(ContactKind.EMAIL, a)) for a in wanted.email]
+    channel = next((c for c in config.channels if c.name == wanted.channel), None)
+    if channel is not None:
+        found.insert(0, Destination(f"channel:{channel.name}", contact_method(channel)))
+    return found
 
 
 def refuse_broken(config: TocsinConfig, path: Path) -> None:

@@ -66,6 +66,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{API}/integrations"): "admin",
     ("GET", f"{API}/oncall"): "viewer",
     ("GET", f"{API}/oncall/check"): "viewer",
+    ("GET", f"{API}/insights"): "viewer",
     ("GET", f"{API}/oncall/{{schedule}}"): "viewer",
     ("GET", f"{API}/oncall/{{schedule}}.ics"): "viewer",  # or the feed's own ?token=
     ("GET", f"{API}/people/{{person}}.ics"): "viewer",  # or the feed's own ?token=

@@ -61,7 +61,7 @@ def test_a_misspelt_key_gets_a_suggestion(tmp_path: Path) -> None:
         "unknown key 'databse' (did you mean 'database'?); allowed: version, organization, "
         "severities, default_severity, services, people, schedules, channels, messages, templates, "
         "database, integrations, routing, escalation, notifiers, runbooks, postmortem, trackers, "
-        "server",
+        "server, insights",
     )
 
 

@@ -17,6 +17,7 @@ from tocsin.api.routers import (
     incidents,
     ingest,
     ingest_aws_pd,
+    insights,
     oncall,
     ops,
     pagetests,
@@ -52,6 +53,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     api.include_router(postmortems.router)
     api.include_router(action_items.router)
     api.include_router(reloading.router)
+    api.include_router(insights.router)
     app.include_router(api)
     app.include_router(ingest_aws_pd.router)
     app.include_router(ack.router)

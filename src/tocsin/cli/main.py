@@ -18,6 +18,7 @@ from tocsin.cli import (
     postmortems,
     queries,
     reloading,
+    report,
     runbooks,
     server,
 )
@@ -55,6 +56,7 @@ app.add_typer(runbooks.audit_commands, name="audit")
 app.add_typer(actions.action_commands, name="action")
 app.add_typer(postmortems.postmortem_commands, name="postmortem")
 app.add_typer(action_items.action_items_commands, name="actions")
+app.add_typer(report.report_commands, name="report")
 
 
 def _version(value: bool) -> None:

@@ -29,6 +29,7 @@ from tocsin.config.channels import (
 from tocsin.config.duration import Duration
 from tocsin.config.escalation import EscalationConfig
 from tocsin.config.fields import check_unique, matching
+from tocsin.config.insights import InsightsConfig
 from tocsin.config.notifiers import NotifiersConfig
 from tocsin.config.oncall import ScheduleConfig, Schedules
 from tocsin.config.people import People, PersonConfig
@@ -150,6 +151,7 @@ class TocsinConfig(BaseModel):
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     trackers: TrackersConfig = Field(default_factory=TrackersConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    insights: InsightsConfig = Field(default_factory=InsightsConfig)
 
     @field_validator("severities")
     @classmethod
@@ -179,6 +181,14 @@ class TocsinConfig(BaseModel):
     @classmethod
     def _unique_integrations(cls, value: list[IntegrationConfig]) -> list[IntegrationConfig]:
         return check_integrations(value)
+
+    @model_validator(mode="after")
+    def _insights_channel_is_known(self) -> TocsinConfig:
+        wanted = self.insights.channel
+        if wanted is not None and wanted not in {c.name for c in self.channels}:
+            known = ", ".join(c.name for c in self.channels) or "none yet"
+            raise ValueError(f"insights.channel {wanted!r} is not under channels: ({known})")
+        return self
 
     @model_validator(mode="after")
     def _routes_name_known_severities(self) -> TocsinConfig:

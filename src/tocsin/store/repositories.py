@@ -36,6 +36,7 @@ from tocsin.core import search, snapshot
 from tocsin.core.errors import ConcurrentChange, IncidentNotFound
 from tocsin.core.incident import Incident, format_id
 from tocsin.core.timeline import EntryKind, TimelineEntry
+from tocsin.store.insights import add_facts, save_facts
 from tocsin.store.tables import (
     counters,
     incident_search,
@@ -82,6 +83,7 @@ class SqlIncidentRepository:
         self._write_services(incident, replace=False)
         text = search.searchable([incident.title, *search.written(incident.pending)])
         self._conn.execute(insert(incident_search).values(incident=incident.number, text=text))
+        add_facts(self._conn, incident, _new(incident))  # the review's row (store/insights.py)
         self._write_entries(incident)
 
     def get(self, number: int) -> Incident:
@@ -108,6 +110,7 @@ class SqlIncidentRepository:
         if any(e.kind is EntryKind.SCOPE_CHANGED for e in incident.pending):
             self._write_services(incident, replace=True)
         self._write_search(incident)
+        save_facts(self._conn, incident, _new(incident))
         self._write_entries(incident)
 
     def _write_search(self, incident: Incident) -> None:
@@ -209,7 +212,7 @@ class SqlIncidentRepository:
         ]
 
     def _write_entries(self, incident: Incident) -> None:
-        new = tuple(e for e in incident.pending if e.seq > incident.loaded_version)
+        new = _new(incident)
         rows = [
             {
                 "incident": incident.number,
@@ -237,6 +240,11 @@ class SqlIncidentRepository:
                 insert(incident_services),
                 [{"incident": incident.number, "service": s} for s in services],
             )
+
+
+def _new(incident: Incident) -> tuple[TimelineEntry, ...]:
+    """The entries recorded since the incident was loaded or last saved."""
+    return tuple(e for e in incident.pending if e.seq > incident.loaded_version)
 
 
 _PUBLIC = incidents.c.public

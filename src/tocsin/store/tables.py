@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -75,6 +76,41 @@ incident_search = Table(
     metadata,
     Column("incident", Integer, ForeignKey("incidents.number"), primary_key=True),
     Column("text", Text, nullable=False),
+)
+
+# One row per incident for the quarterly review (core/insights.py), kept by the incident
+# repository in the same transaction as the incident: times in whole seconds since the epoch,
+# lists of names joined by a newline. A review reads these rows, never the timeline.
+incident_facts = Table(
+    "incident_facts",
+    metadata,
+    Column("number", Integer, ForeignKey("incidents.number"), primary_key=True),
+    Column("severity", String(20), nullable=False),
+    Column("declared", BigInteger, nullable=False),
+    Column("acknowledged", BigInteger),
+    Column("resolved", BigInteger),  # the last resolve; NULL while open or reopened
+    Column("first_resolved", BigInteger),
+    Column("reopens", Integer, nullable=False, server_default="0"),
+    Column("services", Text, nullable=False, server_default=""),
+    Column("tenants", Text, nullable=False, server_default=""),
+    Column("all_tenants", Boolean, nullable=False, server_default="0"),
+    Column("steps_run", Integer, nullable=False, server_default="0"),  # by people
+    Column("runbooks", Text, nullable=False, server_default=""),  # whose steps people ran
+    Index("ix_incident_facts_declared", "declared"),
+)
+
+# The quarterly reviews made when a quarter ended (app/insights.py), as sent: listed on the
+# dashboard; `deliveries` says, per destination, what came of sending it.
+insights_reviews = Table(
+    "insights_reviews",
+    metadata,
+    Column("quarter", String(8), primary_key=True),
+    Column("made_at", UTCDateTime, nullable=False),
+    Column("incidents", Integer, nullable=False),
+    Column("markdown", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("deliveries", Json, nullable=False),
+    Column("summary", Text, nullable=False),
 )
 
 timeline_entries = Table(

@@ -49,5 +49,6 @@ def dashboard_page(
         "oncall": on_call_now(tocsin),
         "live": live_url(tocsin, "incidents,alerts"),
         "postmortems_overdue": tocsin.postmortems.overview(overdue=True, limit=20),
+        "reviews": tocsin.insights.recent_reviews(),  # the quarterly reviews made
     }
     return page(request, "dashboard.html", context, status)

@@ -20,6 +20,7 @@ from tocsin.web import (
     declare,
     events,
     incident_page,
+    insights_page,
     listing,
     live_lists,
     login,
@@ -52,6 +53,7 @@ for module in (
 ):
     router.include_router(module.router)
 router.include_router(oncall_page.router)
+router.include_router(insights_page.router)
 
 
 FAVICON = files("tocsin.web").joinpath("static", "favicon.svg")

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 
 from tocsin.api.deps import App, Responder, Viewer
 from tocsin.api.models import Out
-from tocsin.api.responses import ERRORS
+from tocsin.api.responses import ERRORS, own
 from tocsin.app.pagetests import method_test_json, notice_json
 
 router = APIRouter(tags=["oncall"], responses=ERRORS)
@@ -58,7 +58,11 @@ def person_test_pages(person: Person, tocsin: App, _: Viewer) -> list[dict[str, 
     return [method_test_json(t) for t in tocsin.page_tests.status(person)]
 
 
-@router.get("/page-tests", response_model=list[MethodTestOut])
+@router.get(
+    "/page-tests",
+    response_model=list[MethodTestOut],
+    responses=own(e404="No such person (`person=`)"),
+)
 def all_page_tests(
     tocsin: App, _: Viewer, person: Annotated[str | None, Query(max_length=100)] = None
 ) -> list[dict[str, Any]]:

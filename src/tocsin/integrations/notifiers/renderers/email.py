@@ -62,6 +62,9 @@ def text(n: Notification) -> str:
 
 
 def html_body(n: Notification) -> str:
+    """Ours, or a whole HTML document made for mail (the quarterly review's) in `extra`."""
+    if n.extra.get("html"):
+        return n.extra["html"]
     facts = label(n)
     parts = [
         "<!doctype html>",

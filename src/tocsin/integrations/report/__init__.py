@@ -1,0 +1,1 @@
+"""The quarterly review rendered: Markdown, and HTML with inline SVG charts."""
