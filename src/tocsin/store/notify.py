@@ -44,7 +44,11 @@ class PgJobWakeups:
 
     def _connect(self) -> None:
         conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-        conn.execute(f"LISTEN {CHANNEL}")
+        try:
+            conn.execute(f"LISTEN {CHANNEL}")
+        except BaseException:
+            conn.close()  # never left for the garbage collector to find open
+            raise
         self._conn = conn
         log.info("listening for jobs on %s", CHANNEL)
 
