@@ -198,6 +198,15 @@ def test_the_openapi_document_declares_the_key_and_the_request_bodies(api: TestC
     assert schema("/ingest/prometheus/{key}/api/v2/alerts")["type"] == "array"
     assert schema("/ingest/prometheus/{key}/api/v2/alerts")["items"]["required"] == ["labels"]
     assert schema("/ingest/alertmanager/{key}")["required"] == ["alerts"]
+    assert schema("/api/v2/alerts") == schema("/ingest/prometheus/{key}/api/v2/alerts")
+    assert "Authorization: Bearer KEY" in paths["/api/v2/alerts"]["post"]["description"]
+    assert sorted(paths["/api/v2/alerts"]["post"]["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "413",
+        "503",
+    ]
     for path in ("/ingest/alertmanager/{key}", "/ingest/prometheus/{key}/api/v2/alerts"):
         params = paths[path]["post"]["parameters"]
         assert [(p["name"], p["in"], p["required"]) for p in params] == [("key", "path", True)]

@@ -97,7 +97,15 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
 
 
 @router.post("/ingest/prometheus/{key}/api/v2/alerts", openapi_extra=API_BODY)
-@router.post("/api/v2/alerts", include_in_schema=False)
+@router.post(
+    "/api/v2/alerts",
+    openapi_extra={
+        **API_BODY,
+        "description": "The same, at the path Prometheus posts to when Tocsin stands in for "
+        "Alertmanager (`alerting: alertmanagers:` with `authorization: {credentials: KEY}`): "
+        "the integration key as `Authorization: Bearer KEY`.",
+    },
+)
 async def alertmanager_api(request: Request) -> Response:
     """Alertmanager's own API, so Prometheus can send straight to Tocsin: 200 with an empty
     body, or 400 with a text body naming the bad alerts (the good ones are kept)."""
