@@ -4,6 +4,8 @@ all their streams. Waits are bounded by anyio.fail_after, never a sleep."""
 
 from __future__ import annotations
 
+import threading
+
 import anyio
 import pytest
 from fastapi import FastAPI
@@ -129,3 +131,28 @@ def test_one_stream_over_the_cap_is_answered_429(
     status, text = anyio.run(scenario)
     assert status == 429
     assert "already has 1 live streams open (server.streams_per_session)" in text
+
+
+def test_closing_waits_for_a_look_in_flight() -> None:
+    """At shutdown the feed stops, and a look running in its thread finishes first (so its
+    database connection is returned before the engine is disposed)."""
+    started, release = threading.Event(), threading.Event()
+    finished: list[bool] = []
+
+    def slow_read(numbers: frozenset[int]) -> Markers:
+        started.set()
+        release.wait(TIMEOUT)
+        finished.append(True)
+        return (0, 0), (0, 0, 0), {}
+
+    feed = ChangeFeed(slow_read, lambda secret: True, lambda: 5)
+
+    async def scenario() -> None:
+        feed.subscribe(INCIDENTS, "s")
+        await anyio.to_thread.run_sync(started.wait, TIMEOUT)
+        threading.Timer(0.05, release.set).start()  # the look ends a little later
+        with anyio.fail_after(TIMEOUT):
+            await feed.close()
+        assert finished == [True]  # close returned only after the look was done
+
+    anyio.run(scenario)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from tocsin import __version__
@@ -30,6 +33,12 @@ from tocsin.web import routes as web
 API_PREFIX = "/api/v1"
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await web.shutdown(app)
+
+
 def create_app(tocsin: Tocsin) -> FastAPI:
     app = FastAPI(
         title="Tocsin",
@@ -38,6 +47,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,  # web/api_docs.py renders the reference: Swagger UI needs a CDN
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.tocsin = tocsin
     # Routes are tried in order, and each included router is a level FastAPI matches twice:

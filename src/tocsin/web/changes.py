@@ -30,8 +30,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import anyio
@@ -41,6 +42,7 @@ from tocsin.core.errors import ErrorKind, TocsinError
 
 log = logging.getLogger(__name__)
 
+CLOSE_WAIT_S = 10.0  # at shutdown, how long a look in flight may take to finish
 INCIDENTS = "incidents"
 ALERTS = "alerts"
 Topic = int | str  # an incident's number, INCIDENTS or ALERTS
@@ -104,6 +106,8 @@ class ChangeFeed:
         self._task: asyncio.Task[None] | None = None
         self._seen: dict[Topic, Any] = {}
         self.ticks = 0  # database looks so far (tests, the benchmark)
+        self._idle = threading.Event()  # clear while a look runs in its thread
+        self._idle.set()
 
     def marker(self, topic: Topic) -> Any:
         """The topic's marker at the last look (None before the first): a list stream compares
@@ -143,6 +147,18 @@ class ChangeFeed:
             self._task.cancel()
             self._task = None
 
+    async def close(self) -> None:
+        """Stop looking (the app is shutting down). A look in flight finishes first, so its
+        database connection is back in the pool before the engine is disposed, not left for
+        the garbage collector to find open."""
+        task, self._task = self._task, None
+        if task is None or task.done():
+            return
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await anyio.to_thread.run_sync(self._idle.wait, CLOSE_WAIT_S)
+
     def _ensure_running(self) -> None:
         loop = asyncio.get_running_loop()
         task = self._task
@@ -160,7 +176,7 @@ class ChangeFeed:
     async def _look(self) -> None:
         numbers = frozenset(t for s in self._subs for t in s.topics if isinstance(t, int))
         try:
-            overall, alerts, versions = await anyio.to_thread.run_sync(self._read, numbers)
+            overall, alerts, versions = await anyio.to_thread.run_sync(self._tracked, numbers)
         except StorageError:
             log.warning("change feed: the database did not answer; looking again", exc_info=True)
             return
@@ -173,13 +189,24 @@ class ChangeFeed:
             if sub.topics & moved:
                 sub._signal()
 
+    def _tracked(self, numbers: frozenset[int]) -> Markers:
+        self._idle.clear()
+        try:
+            return self._read(numbers)
+        finally:
+            self._idle.set()
+
     async def _check_sessions(self) -> None:
         sessions = {s.session for s in self._subs}
         if not sessions:
             return
 
         def ended() -> set[str]:
-            return {secret for secret in sessions if not self._alive(secret)}
+            self._idle.clear()
+            try:
+                return {secret for secret in sessions if not self._alive(secret)}
+            finally:
+                self._idle.set()
 
         try:
             gone = await anyio.to_thread.run_sync(ended)

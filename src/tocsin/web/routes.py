@@ -31,6 +31,7 @@ from tocsin.web import (
     suggestions,
 )
 from tocsin.web.auth import LoginRequired, PageRefused, find_session
+from tocsin.web.changes import ChangeFeed
 from tocsin.web.rendering import WebState, make_environment, page
 
 router = APIRouter(include_in_schema=False)
@@ -57,6 +58,13 @@ router.include_router(insights_page.router)
 
 
 FAVICON = files("tocsin.web").joinpath("static", "favicon.svg")
+
+
+async def shutdown(app: FastAPI) -> None:
+    """The app is stopping: the live streams' change feed stops looking (web/changes.py)."""
+    feed: ChangeFeed | None = getattr(app.state, "changes", None)
+    if feed is not None:
+        await feed.close()
 
 
 def install(app: FastAPI, docs_url: str | None = None) -> None:
