@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tocsin.config.duration import Duration
 from tocsin.config.fields import Email, EnvName, HttpUrlStr
+from tocsin.config.notifiers import TimeoutsConfig
 from tocsin.config.problems import ConfigProblem
 
 REPO_PATTERN = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
@@ -61,10 +62,9 @@ class JiraTrackerConfig(BaseModel):
         return self
 
 
-class TrackerTimeouts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TrackerTimeouts(TimeoutsConfig):
+    """The notifiers' timeouts, with a longer read: a tracker's create can be slow."""
 
-    connect: Duration = timedelta(seconds=5)
     read: Duration = Field(default=timedelta(seconds=15), description="each wait for an answer")
 
 
