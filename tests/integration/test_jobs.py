@@ -16,6 +16,7 @@ from tocsin.app.jobs import (
     JobAdmin,
     JobHandlers,
     JobRunner,
+    JobUnits,
     Recurring,
     prune_done,
 )
@@ -330,3 +331,59 @@ def test_a_full_batch_says_more_may_be_due_now(engine: Engine, clock: ManualCloc
     assert runner.run_batch("w") == Batch(2, timedelta(0))
     assert runner.run_batch("w") == Batch(1, None)
     assert runner.run_batch("w") == Batch(0, None)
+
+
+class Killed(BaseException):
+    """The worker process dying mid-job: nothing in the runner catches it."""
+
+
+def test_a_handler_that_finishes_in_its_transaction_is_not_run_again_after_a_kill(
+    engine: Engine, clock: ManualClock
+) -> None:
+    def counted(finish: bool) -> Callable[[Job, JobUnits], None]:
+        def handle(job: Job, units: JobUnits) -> None:
+            with units() as tx:
+                tx.jobs.schedule(JobSpec("effect", {}, clock.now() + timedelta(days=9)))
+                if finish:
+                    units.finish(tx)
+                tx.commit()
+            raise Killed  # the worker dies after the COMMIT, before the runner's own mark
+
+        return handle
+
+    handlers = JobHandlers()
+    handlers.register("inline", counted(finish=True))
+    handlers.register("after", counted(finish=False))
+    for kind in ("inline", "after"):
+        schedule(engine, JobSpec(kind, {}, clock.now()))
+        with pytest.raises(Killed):
+            runner_for(engine, clock, handlers).run_due("dies")
+    clock.advance(LEASE)
+    statuses = {j.kind: j.status for j in jobs(engine) if j.kind != "effect"}
+    # the work and its done mark committed together: nothing to claim again
+    assert statuses == {"inline": JobStatus.DONE, "after": JobStatus.RUNNING}
+    assert [j.kind for j in claim(engine, "w2", clock)] == ["after"]  # runs a second time
+    assert len(jobs(engine)) == 4  # two effects: one per handler run
+
+
+def test_a_handler_whose_lease_passed_on_rolls_back_and_leaves_the_job_to_its_holder(
+    engine: Engine, clock: ManualClock
+) -> None:
+    def slow(job: Job, units: JobUnits) -> None:
+        clock.advance(LEASE)  # the handler ran past its lease...
+        [taken] = claim(engine, "w2", clock)  # ...and another worker took the job
+        assert taken.id == job.id
+        with units() as tx:
+            tx.jobs.schedule(JobSpec("effect", {}, clock.now()))
+            units.finish(tx)  # raises: the effect is rolled back
+            tx.commit()
+
+    handlers = JobHandlers()
+    handlers.register("slow", slow)
+    schedule(engine, JobSpec("slow", {}, clock.now()))
+    opened = Opened(engine)
+    runner = JobRunner(opened, handlers, clock, Fixed(0.5), lease=LEASE, reader=opened)
+    assert runner.run_due("w1") == 1
+    [job] = jobs(engine)  # no effect stored
+    assert (job.status, job.lease_owner) == (JobStatus.RUNNING, "w2")
+    assert opened.count == 3  # the claim, the handler's, the next-due read: no failure mark

@@ -149,6 +149,24 @@ def test_the_first_runbook_escalates_on_call_lead_cto_ceo(
     assert [e.data["status"] for e in pages].count("sent") == 5
 
 
+def test_a_first_step_due_at_once_fires_in_the_declarations_own_transaction(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    """No step job to claim first: the declaration commits the step and its page jobs."""
+    wire(tocsin, clock, notifiers, first_seed)
+    ref = tocsin.incidents.declare("bot", "API down", "P1", Scope(("api",))).incident.id
+    assert steps(tocsin, ref) == ["Step 1: notifying alice"]  # no job has run yet
+    keys = sorted(j.key or "" for j in tocsin.jobs.find((), 100) if "remind" not in j.kind)
+    assert keys == [
+        "breach:1:3",
+        "esc:1:3:0:1",  # the next step, at 15 minutes
+        "page:1:3:0:0:alice:0",  # ntfy now
+        "page:1:3:0:0:alice:1",  # the call in 5 minutes
+    ]
+    assert tocsin.job_runner.run_due("w") == 1  # the page due now, and nothing else
+    assert sent == [("ntfy", "alice-pager", "P1 INC-1: API down")]
+
+
 def test_acknowledge_stops_and_a_p2_never_reaches_the_cto(
     tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
 ) -> None:
@@ -209,7 +227,7 @@ def test_a_page_whose_worker_died_mid_send_is_not_sent_again(
     (the worker died before marking it done) finds it and sends nothing."""
     wire(tocsin, clock, notifiers, first_seed)
     tocsin.incidents.declare("bot", "DB down", "P1", Scope(("db",)))
-    run(tocsin, clock)  # the step: schedules the page jobs
+    run(tocsin, clock)  # the page due now
     assert sent == [("ntfy", "alice-pager", "P1 INC-1: DB down")]
     page = next(j for j in tocsin.jobs.find((), 100) if j.kind == "page.send")
     handler = tocsin.job_runner.handlers.get("page.send")

@@ -1,10 +1,13 @@
 """Running durable jobs: the handler registry, the runner a worker calls, and admin reads.
 
-A handler runs outside the transaction that claimed its job and may open its own. It can run
-more than once for one job: a worker may die, or run past its lease, after the work and before
-the job is marked done. So every handler is idempotent: it checks the state it would change
-(is the sample for this slot stored? is the alert already firing?) or hands an idempotency
-key to the remote side, and schedules follow-up jobs with keys.
+A handler runs outside the transaction that claimed its job and may open its own. A handler
+whose work is all in the database marks its job done inside its last transaction
+(`JobUnits.finish`), so the work and the done mark commit together and a worker killed after
+that COMMIT leaves nothing to run again. Otherwise a handler can run more than once for one
+job: a worker may die, or run past its lease, after the work and before the job is marked
+done. So every handler is idempotent: it checks the state it would change (is the sample for
+this slot stored? is the alert already firing?) or hands an idempotency key to the remote
+side, and schedules follow-up jobs with keys.
 """
 
 from __future__ import annotations
@@ -56,7 +59,36 @@ class GiveUp(TocsinError):
     kind = ErrorKind.UNAVAILABLE
 
 
-JobHandler = Callable[[Job, Callable[[], UnitOfWork]], None]
+class LeaseLost(TocsinError):
+    """The job's lease passed to another worker before the handler finished: its transaction
+    is rolled back and the other worker runs the job."""
+
+    kind = ErrorKind.CONFLICT
+
+
+class JobUnits:
+    """The unit-of-work factory a handler gets: each call opens a transaction. `finish(uow)`
+    marks the job done inside one of them (the handler's last), so the done mark commits with
+    the work; the runner then has nothing left to write."""
+
+    def __init__(self, factory: Callable[[], UnitOfWork], job: Job, owner: str) -> None:
+        self._factory = factory
+        self._job = job
+        self._owner = owner
+        self.finishing: UnitOfWork | None = None
+
+    def __call__(self) -> UnitOfWork:
+        return self._factory()
+
+    def finish(self, uow: UnitOfWork) -> None:
+        """Mark the job done in `uow`'s transaction, before its COMMIT. Raises LeaseLost
+        (rolling the transaction back) when another worker holds the job now."""
+        if not uow.jobs.complete(self._job.id, self._owner):
+            raise LeaseLost(f"job {self._job.id} ({self._job.kind}) is held by another worker")
+        self.finishing = uow
+
+
+JobHandler = Callable[[Job, JobUnits], None]
 """A handler: the job, and a unit-of-work factory for the transactions it opens."""
 
 
@@ -186,8 +218,14 @@ class JobRunner:
             )
             self._finish(job, owner, error, retry=False)
             return
+        units = JobUnits(self._uow, job, owner)
         try:
-            handler(job, self._uow)
+            handler(job, units)
+        except LeaseLost:
+            log.warning(
+                "job %s (%s): lease lost before it finished; it runs again", job.id, job.kind
+            )
+            return
         except GiveUp as exc:
             log.warning("job %s (%s) cannot succeed: %s", job.id, job.kind, exc)
             self._finish(job, owner, f"{type(exc).__name__}: {exc}"[:MAX_ERROR], retry=False)
@@ -201,7 +239,8 @@ class JobRunner:
             log.warning("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
             self._finish(job, owner, f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
             return
-        self._finish(job, owner, None)
+        if units.finishing is None:
+            self._finish(job, owner, None)
 
     def _finish(
         self,

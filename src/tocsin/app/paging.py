@@ -1,16 +1,18 @@
 """Paging: escalation steps and page deliveries, one idempotent job at a time.
 
 Inside the transaction that declares (or raises the severity of) an incident, a handler
-freezes the routed policy onto it (an `escalation started` entry) and schedules its first step
-and the response-target breach as jobs. Each step job checks that its escalation is still the
-running one and unacknowledged, records the step, schedules one page job per person and
-contact method (by their notification rules) and the next step. A page job writes its
+freezes the routed policy onto it (an `escalation started` entry) and schedules the
+response-target breach as a job. A first step due at once (`after: 0m`, the usual) fires in
+that same transaction, so its pages are jobs committed with the declaration; a later step is a
+job. Each step job checks that its escalation is still the running one and unacknowledged,
+records the step, schedules one page job per person and contact method (by their notification
+rules) and the next step, and marks itself done in that transaction. A page job writes its
 attempt on the timeline and commits *before* it calls the notifier, so a worker that dies
-mid-send leaves a marker: the job run again after the lease sees it and does not send a
-second time, unless the channel carries the page's idempotency key to a receiver that drops
-repeats (webhooks: the CloudEvents id), where it sends again with the same key; otherwise the
-timeline says the outcome is unknown. A page's transactions are run again from a fresh read
-when a sibling page or step of the same incident committed first (`_retrying`).
+mid-send leaves a marker: the job run again after the lease sees it and does not send a second
+time, unless the channel carries the page's idempotency key to a receiver that drops repeats
+(webhooks: the CloudEvents id), where it sends again with the same key; otherwise the timeline
+says the outcome is unknown. A page's transactions are run again from a fresh read when a
+sibling page or step of the same incident committed first (`_retrying`).
 Acknowledging or resolving stops the escalation in the same transaction.
 """
 
@@ -24,7 +26,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from tocsin.app.delivery import Attempt, Courier
-from tocsin.app.jobs import JobHandlers
+from tocsin.app.jobs import JobHandlers, JobUnits
 from tocsin.app.ports import Clock, Directory, UnitOfWork
 from tocsin.app.uow import Handlers
 from tocsin.core.delivery import Next
@@ -100,10 +102,13 @@ class Paging:
         if policy is None:
             return
         started = incident.start_escalation(at, policy.to_dict(), reason)
-        uow.incidents.save(incident)
         base = {"incident": incident.number, "gen": started.seq, "start": iso(at)}
         payload = {**base, "policy": policy.to_dict(), "round": 0, "index": 0}
-        uow.jobs.schedule(self._step_spec(incident.number, policy, payload))
+        if policy.due(at, 0, 0) <= at:  # due now: fired in this transaction, atomic with it
+            self._advance(uow, incident, payload, at)
+        else:
+            uow.jobs.schedule(self._step_spec(incident.number, policy, payload))
+        uow.incidents.save(incident)
         target = self.severities.get(incident.severity).response_target
         if target is not None:  # from the declaration, or from the raise
             spec = JobSpec(BREACH_JOB, {**base, "policy": policy.to_dict()}, at + target,
@@ -112,15 +117,23 @@ class Paging:
 
     # -- jobs ---------------------------------------------------------------------------
 
-    def run_step(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
-        _retrying(uow_factory, lambda uow: self._step(uow, job.payload))
+    def run_step(self, job: Job, units: JobUnits) -> None:
+        _retrying(units, lambda uow: self._step(uow, job.payload, units))
 
-    def _step(self, uow: UnitOfWork, p: dict[str, Any]) -> None:
-        policy, round_, index = Policy.from_dict(p["policy"]), p["round"], p["index"]
+    def _step(self, uow: UnitOfWork, p: dict[str, Any], units: JobUnits) -> None:
         incident = uow.incidents.get(p["incident"])
         if _stale(incident, p["gen"]):
             return
-        now = self.clock.now()
+        self._advance(uow, incident, p, self.clock.now())
+        uow.incidents.save(incident)
+        units.finish(uow)
+        uow.commit()
+
+    def _advance(
+        self, uow: UnitOfWork, incident: Incident, p: dict[str, Any], now: datetime
+    ) -> None:
+        """Fire (or skip) the step `p` names and schedule the one after it."""
+        policy, round_, index = Policy.from_dict(p["policy"]), p["round"], p["index"]
         step = policy.steps[index]
         if step.when.holds(incident.severity, bool(incident.impact.customer_impact)):
             self._fire(uow, incident, p, now)
@@ -131,8 +144,6 @@ class Paging:
         if following is not None:
             nxt = {**p, "round": following[0], "index": following[1]}
             uow.jobs.schedule(self._step_spec(incident.number, policy, nxt))
-        uow.incidents.save(incident)
-        uow.commit()
 
     def _fire(self, uow: UnitOfWork, incident: Incident, p: dict[str, Any], now: datetime) -> None:
         step = Policy.from_dict(p["policy"]).steps[p["index"]]
@@ -188,11 +199,11 @@ class Paging:
         }
         uow.jobs.schedule(JobSpec(PAGE_JOB, payload, due, incident.number, f"page:{page}"))
 
-    def breach(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def breach(self, job: Job, units: JobUnits) -> None:
         """The response target passed without an acknowledgement: record the breach and fire
         the next step now."""
         p = job.payload
-        with uow_factory() as uow:
+        with units() as uow:
             incident = uow.incidents.get(p["incident"])
             if _stale(incident, p["gen"]):
                 return
@@ -208,19 +219,20 @@ class Paging:
                 key = _step_key(incident.number, p["gen"], *following)
                 uow.jobs.advance(key, now)
             uow.incidents.save(incident)
+            units.finish(uow)
             uow.commit()
 
-    def send_page(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def send_page(self, job: Job, units: JobUnits) -> None:
         p = job.payload
         method = ContactMethod(
             ContactKind(p["method"]["kind"]), p["method"]["address"], p["method"]["label"]
         )
         # The marker, committed before anything goes out.
-        incident = _retrying(uow_factory, lambda uow: self._mark(uow, p, method))
+        incident = _retrying(units, lambda uow: self._mark(uow, p, method))
         if incident is None:
             return
         attempt = self.courier.attempt(method, self._note(incident, p), p["attempt"] + 1)
-        _retrying(uow_factory, lambda uow: self._outcome(uow, p, method, attempt))
+        _retrying(units, lambda uow: self._outcome(uow, p, method, attempt, units))
 
     def _mark(self, uow: UnitOfWork, p: dict[str, Any], method: ContactMethod) -> Incident | None:
         """Record the attempt and return the incident to send for; None: send nothing."""
@@ -246,7 +258,12 @@ class Paging:
         return incident
 
     def _outcome(
-        self, uow: UnitOfWork, p: dict[str, Any], method: ContactMethod, attempt: Attempt
+        self,
+        uow: UnitOfWork,
+        p: dict[str, Any],
+        method: ContactMethod,
+        attempt: Attempt,
+        units: JobUnits,
     ) -> None:
         incident = uow.incidents.get(p["incident"])
         now = self.clock.now()
@@ -263,6 +280,7 @@ class Paging:
         elif decision.next is Next.NEXT_METHOD:
             self._fall_back(uow, incident, p, now)
         uow.incidents.save(incident)
+        units.finish(uow)
         uow.commit()
 
     def _note(self, incident: Incident, p: dict[str, Any]) -> Notification:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Update
 
 from tocsin.core.jobs import Job, JobSpec, JobStatus
 from tocsin.store.tables import jobs
@@ -49,51 +50,20 @@ class SqlJobRepository:
         return True
 
     def claim(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
-        c = jobs.c
-        claimable = or_(
-            and_(c.status == _Q, c.due <= now),
-            and_(c.status == _R, c.lease_expires <= now),
-        )
-        picked = (
-            select(c.id)
-            .where(claimable)
-            .order_by(c.due, c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("picked")  # a locking CTE runs once: each picked row is locked, then updated
-        )
-        lost = func.replace(_LEASE_LOST, "{owner}", func.coalesce(c.lease_owner, "?"))
-        stmt = (
-            update(jobs)
-            .where(c.id == picked.c.id)
-            .values(
-                status=_R,
-                lease_owner=owner,
-                lease_expires=now + lease,
-                attempts=c.attempts + 1,
-                last_error=case((c.status == _R, lost), else_=c.last_error),
-            )
-            .returning(*jobs.c)
-        )
-        claimed = [_job(r._mapping) for r in self._conn.execute(stmt)]
+        params = {"now": now, "owner": owner, "expires": now + lease, "limit": limit}
+        claimed = [_job(r._mapping) for r in self._conn.execute(_CLAIM, params)]
         return sorted(claimed, key=lambda j: (j.due, j.id))
 
     def complete(self, job_id: int, owner: str) -> bool:
-        return self._finish(job_id, owner, status=JobStatus.DONE.value)
+        return self._finish(_FINISH, job_id, owner, status=JobStatus.DONE.value)
 
     def fail(self, job_id: int, owner: str, error: str, retry_at: datetime | None) -> bool:
         if retry_at is None:
-            return self._finish(job_id, owner, status=JobStatus.DEAD.value, last_error=error)
-        return self._finish(job_id, owner, status=_Q, last_error=error, due=retry_at)
+            return self._finish(_FAILED, job_id, owner, status=JobStatus.DEAD.value, error=error)
+        return self._finish(_RETRIED, job_id, owner, status=_Q, error=error, due=retry_at)
 
-    def _finish(self, job_id: int, owner: str, **values: Any) -> bool:
-        c = jobs.c
-        stmt = (
-            update(jobs)
-            .where(c.id == job_id, c.lease_owner == owner, c.status == _R)
-            .values(lease_owner=None, lease_expires=None, **values)
-        )
-        return self._conn.execute(stmt).rowcount == 1
+    def _finish(self, stmt: Update, job_id: int, owner: str, **values: Any) -> bool:
+        return self._conn.execute(stmt, {"job": job_id, "owner": owner, **values}).rowcount == 1
 
     def next_due(self) -> datetime | None:
         c = jobs.c
@@ -147,6 +117,49 @@ class SqlJobRepository:
     def prune(self, before: datetime) -> int:
         stmt = delete(jobs).where(jobs.c.status == JobStatus.DONE.value, jobs.c.due < before)
         return self._conn.execute(stmt).rowcount
+
+
+# The statements run for every job, built once (SQLAlchemy builds and keys a statement anew
+# on each `update(...)`; these only bind their parameters).
+_c = jobs.c
+_PICKED = (
+    select(_c.id)
+    .where(
+        or_(
+            and_(_c.status == _Q, _c.due <= bindparam("now")),
+            and_(_c.status == _R, _c.lease_expires <= bindparam("now")),
+        )
+    )
+    .order_by(_c.due, _c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+    .cte("picked")  # a locking CTE runs once: each picked row is locked, then updated
+)
+_CLAIM = (
+    update(jobs)
+    .where(_c.id == _PICKED.c.id)
+    .values(
+        status=_R,
+        lease_owner=bindparam("owner"),
+        lease_expires=bindparam("expires"),
+        attempts=_c.attempts + 1,
+        last_error=case(
+            (
+                _c.status == _R,
+                func.replace(_LEASE_LOST, "{owner}", func.coalesce(_c.lease_owner, "?")),
+            ),
+            else_=_c.last_error,
+        ),
+    )
+    .returning(*jobs.c)
+)
+_FINISH = (
+    update(jobs)
+    .where(_c.id == bindparam("job"), _c.lease_owner == bindparam("owner"), _c.status == _R)
+    .values(lease_owner=None, lease_expires=None, status=bindparam("status"))
+)
+_FAILED = _FINISH.values(last_error=bindparam("error"))
+_RETRIED = _FAILED.values(due=bindparam("due"))
 
 
 def _row(spec: JobSpec) -> dict[str, Any]:

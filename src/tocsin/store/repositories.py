@@ -87,9 +87,7 @@ class SqlIncidentRepository:
         self._write_entries(incident)
 
     def get(self, number: int) -> Incident:
-        row = self._conn.execute(
-            select(incidents.c.state).where(incidents.c.number == number)
-        ).first()
+        row = self._conn.execute(_GET, {"n": number}).first()
         if row is None:
             raise IncidentNotFound(format_id(number))
         return _load(row.state)
@@ -97,14 +95,12 @@ class SqlIncidentRepository:
     def save(self, incident: Incident) -> None:
         if incident.version == incident.loaded_version:
             return
-        result = self._conn.execute(
-            update(incidents)
-            .where(
-                incidents.c.number == incident.number,
-                incidents.c.version == incident.loaded_version,
-            )
-            .values(**projection_row(incident))
-        )
+        params = {
+            **projection_row(incident),
+            "n": incident.number,
+            "loaded": incident.loaded_version,
+        }
+        result = self._conn.execute(_SAVE, params)
         if result.rowcount != 1:
             raise ConcurrentChange(incident.id, incident.loaded_version)
         if any(e.kind is EntryKind.SCOPE_CHANGED for e in incident.pending):
@@ -240,6 +236,13 @@ class SqlIncidentRepository:
                 insert(incident_services),
                 [{"incident": incident.number, "service": s} for s in services],
             )
+
+
+# Built once: every page, step and update reads and saves an incident.
+_GET = select(incidents.c.state).where(incidents.c.number == bindparam("n"))
+_SAVE = update(incidents).where(  # SET: the projection row's columns, from the parameters
+    incidents.c.number == bindparam("n"), incidents.c.version == bindparam("loaded")
+)
 
 
 def _new(incident: Incident) -> tuple[TimelineEntry, ...]:
