@@ -30,16 +30,18 @@ for path in (ROOT, ROOT / "src"):
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
+import yaml  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.api_latency.load import machine_busy_seconds  # noqa: E402
 from bench.jobs.cpu import own_seconds, process_seconds, tree_seconds  # noqa: E402
 from tests.support.fakes.base import Answer, Request, running  # noqa: E402
 from tests.support.fakes.receiver import FakeReceiver  # noqa: E402
-from tests.support.paging import paging_yaml  # noqa: E402
+from tests.support.paging import paging_config  # noqa: E402
 from tests.support.postgres import fresh_database, running_postgres  # noqa: E402
 from tocsin.bootstrap import Tocsin, build  # noqa: E402
 from tocsin.core.notify import ContactKind, ContactMethod, Notification, Purpose  # noqa: E402
+from tocsin.core.scope import Scope  # noqa: E402
 from tocsin.core.timeline import EntryKind  # noqa: E402
 from tocsin.integrations.notifiers.webhook import Webhook, WebhookNotifier  # noqa: E402
 from tocsin.store import database  # noqa: E402
@@ -50,6 +52,8 @@ ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 PEOPLE = ("ann",)  # one page per incident: the on-call person's webhook
 GOALS = {"idle_p99_ms": 10.0, "burst_p99_ms": 100.0, "lateness_p99_ms": 100.0}
 WAIT_S = 120.0
+STEP_AFTER_S = 2.0  # the watched incidents' one step is due this long after the declaration
+WATCHED = "watched"  # their service, routed to that policy
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -169,12 +173,23 @@ def alertmanager_hand_off(receiver: Stamped, work: Path, count: int = 100) -> di
 def tocsin_project(work: Path, url: str, receiver: Stamped) -> Iterator[dict[str, str]]:
     work.mkdir(parents=True, exist_ok=True)
     receiver.reset()
-    (work / "tocsin.yaml").write_text(paging_yaml(receiver.url, PEOPLE), encoding="utf-8")
+    (work / "tocsin.yaml").write_text(bench_yaml(receiver.url), encoding="utf-8")
     engine = database.create(url)
     database.upgrade(engine)
     engine.dispose()
     env = {"TOCSIN_CONFIG": str(work / "tocsin.yaml"), "TOCSIN_DATABASE_URL": url}
     yield env
+
+
+def bench_yaml(receiver_url: str) -> str:
+    """The chaos test's tocsin.yaml (one step, `after: 0m`: it fires in the declaration's
+    transaction), plus a policy for the `watched` service whose one step is due
+    STEP_AFTER_S later: a step job, to measure how late a step due under load fires."""
+    config = paging_config(receiver_url, PEOPLE)
+    later = {"after": int(STEP_AFTER_S), "notify": ["schedule:primary"]}
+    config["escalation"]["policies"].append({"name": "later", "steps": [later]})
+    config["escalation"]["routes"] = [{"services": [WATCHED], "policy": "later"}]
+    return yaml.safe_dump(config, allow_unicode=True)
 
 
 class Workers:
@@ -213,12 +228,15 @@ def declare_one(tocsin: Tocsin, i: int) -> tuple[str, float, float]:
 
 
 def latency(
-    tocsin: Tocsin, receiver: Stamped, idle: int, burst: int, threads: int
+    tocsin: Tocsin, receiver: Stamped, idle: int, burst: int, threads: int, watched: int
 ) -> dict[str, Any]:
     """Idle: one declaration at a time, each waiting for its page. Burst: `burst`
     declarations at once from `threads` threads (started together at a barrier). From the
-    declare call, and from its COMMIT (its return), to
-    the page at the receiver; and the step's lateness from the timeline (fired - due)."""
+    declare call, and from its COMMIT (its return), to the page at the receiver; the page
+    job's lateness (its attempt marker minus its due time, the declaration). Steps: `watched`
+    incidents whose step is due STEP_AFTER_S after their declaration, once with the worker
+    idle and once falling due during the burst; their lateness is the step's timeline entry
+    minus that due time."""
     out: dict[str, Any] = {}
     idle_refs = []
     from_call, from_commit, commit_wall = [], [], {}
@@ -231,8 +249,17 @@ def latency(
         from_commit.append((receiver.arrivals[ref] - committed) * 1000)
         idle_refs.append(ref)
     out["idle"] = {"from_declare_ms": stats(from_call), "from_commit_ms": stats(from_commit),
-                   "lateness_ms": stats(lateness(tocsin, idle_refs)),
+                   "lateness_ms": stats(page_lateness(tocsin, idle_refs)),
                    "split_p50_ms": split(tocsin, receiver, commit_wall)}  # fmt: skip
+    quiet = declare_watched(tocsin, watched, 10_000)
+    time.sleep(STEP_AFTER_S + 0.5)  # the worker sleeps until they are due, idle
+    if not receiver.wait_for(set(quiet)):
+        raise RuntimeError("pages missing for the idle steps")
+    out["idle"]["step_lateness_ms"] = stats(step_lateness(tocsin, quiet))
+    # The burst's watched steps: declared first, due while the burst runs.
+    loaded = declare_watched(tocsin, watched, 20_000)
+    first_due = min(tocsin.incidents.get(r).declared_at for r in loaded).timestamp() + STEP_AFTER_S
+    time.sleep(max(0.0, first_due - time.time() - 0.1))  # the burst starts 0.1 s before
     found: list[tuple[str, float, float]] = []
     lock = threading.Lock()
     gate = threading.Barrier(threads)
@@ -249,44 +276,69 @@ def latency(
             with lock:
                 found.append(result)
 
+    burst_wall = time.time()
     running = [threading.Thread(target=declaring) for _ in range(threads)]
     for t in running:
         t.start()
     for t in running:
         t.join()
-    if not receiver.wait_for({ref for ref, _, _ in found}):
+    declared_wall = time.time()
+    if not receiver.wait_for({ref for ref, _, _ in found} | set(loaded)):
         raise RuntimeError("pages missing after the burst")
     first = min(start for _, start, _ in found)
+    last_page = max(receiver.wall[r] for r, _, _ in found)
+    due = [tocsin.incidents.get(r).declared_at.timestamp() + STEP_AFTER_S for r in loaded]
     out["burst"] = {
         "from_declare_ms": stats([(receiver.arrivals[r] - s) * 1000 for r, s, _ in found]),
         "from_commit_ms": stats([(receiver.arrivals[r] - c) * 1000 for r, _, c in found]),
         "from_burst_start_ms": stats([(receiver.arrivals[r] - first) * 1000 for r, _, _ in found]),
         "declare_ms": stats([(c - s) * 1000 for _, s, c in found]),
-        "lateness_ms": stats(lateness(tocsin, [r for r, _, _ in found])),
+        "lateness_ms": stats(page_lateness(tocsin, [r for r, _, _ in found])),
+        "step_lateness_ms": stats(step_lateness(tocsin, loaded)),
+        "steps_due_in_burst": sum(burst_wall <= d <= max(declared_wall, last_page) for d in due),
+        "steps_watched": len(loaded),
     }
     return out
 
 
+def declare_watched(tocsin: Tocsin, count: int, offset: int) -> list[str]:
+    """`count` incidents of the watched service, back to back: their step is a job."""
+    return [
+        tocsin.incidents.declare(
+            "bench", f"Watched {offset + i}", "P3", Scope((WATCHED,))
+        ).incident.id
+        for i in range(count)
+    ]
+
+
 def split(tocsin: Tocsin, receiver: Stamped, committed: dict[str, float]) -> dict[str, Any]:
     """Where an idle hand-off's time goes (p50 of each part, wall clock): the declare's
-    COMMIT returned → the step fired (wake-up, claim) → the page's marker (the step's own
-    transaction, its job marked done, the page claimed) → the receiver has it (the marker's
-    COMMIT, rendering, the HTTP request)."""
-    parts: dict[str, list[float]] = {"commit_to_step": [], "step_to_marker": [],
-                                     "marker_to_receiver": []}  # fmt: skip
+    COMMIT returned (the step and the page job are in it) → the page's attempt marker
+    (wake-up, claim, the marker's transaction) → the receiver has it (the marker's COMMIT,
+    rendering, the HTTP request)."""
+    parts: dict[str, list[float]] = {"commit_to_marker": [], "marker_to_receiver": []}
     for ref, at in committed.items():
         entries = tocsin.incidents.timeline(ref)
-        step = next(e.at for e in entries if e.kind is EntryKind.ESCALATION
-                    and e.data["event"] == "step").timestamp()  # fmt: skip
         marker = next(e.at for e in entries if e.kind is EntryKind.PAGE).timestamp()
-        parts["commit_to_step"].append((step - at) * 1000)
-        parts["step_to_marker"].append((marker - step) * 1000)
+        parts["commit_to_marker"].append((marker - at) * 1000)
         parts["marker_to_receiver"].append((receiver.wall[ref] - marker) * 1000)
     return {name: percentile(values, 50) for name, values in parts.items()}
 
 
-def lateness(tocsin: Tocsin, refs: list[str]) -> list[float]:
-    """Step 1 fired minus due (due: the declaration, `after: 0m`), in Tocsin's own clock."""
+def page_lateness(tocsin: Tocsin, refs: list[str]) -> list[float]:
+    """The page job's attempt marker minus its due time (the declaration: the first step
+    fires in the declaration's transaction), in Tocsin's own clock."""
+    late = []
+    for ref in refs:
+        entries = tocsin.incidents.timeline(ref)
+        due = next(e.at for e in entries if e.kind is EntryKind.DECLARED)
+        marked = next(e.at for e in entries if e.kind is EntryKind.PAGE)
+        late.append((marked - due).total_seconds() * 1000)
+    return late
+
+
+def step_lateness(tocsin: Tocsin, refs: list[str]) -> list[float]:
+    """The step's timeline entry minus its due time (STEP_AFTER_S after the declaration)."""
     late = []
     for ref in refs:
         entries = tocsin.incidents.timeline(ref)
@@ -294,12 +346,12 @@ def lateness(tocsin: Tocsin, refs: list[str]) -> list[float]:
         fired = next(
             e.at for e in entries if e.kind is EntryKind.ESCALATION and e.data["event"] == "step"
         )
-        late.append((fired - due).total_seconds() * 1000)
+        late.append((fired - due).total_seconds() * 1000 - STEP_AFTER_S * 1000)
     return late
 
 
 def latency_cell(name: str, url: str, receiver: Stamped, work: Path, mode: str,
-                 idle: int, burst: int, threads: int) -> dict[str, Any]:  # fmt: skip
+                 idle: int, burst: int, threads: int, watched: int) -> dict[str, Any]:  # fmt: skip
     """mode: `in-process` (a worker thread beside the declarations, as `tocsin serve`
     runs it: woken by JobSignal) or `process` (one `tocsin worker`, woken by NOTIFY)."""
     with tocsin_project(work, url, receiver) as env:
@@ -311,7 +363,7 @@ def latency_cell(name: str, url: str, receiver: Stamped, work: Path, mode: str,
         else:
             workers = Workers(env, work, 1)
         try:
-            found = latency(tocsin, receiver, idle, burst, threads)
+            found = latency(tocsin, receiver, idle, burst, threads, watched)
         finally:
             if worker is not None:
                 worker.stop()
@@ -415,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
         "--sqlite-threads", type=int, default=16, help="threads declaring a SQLite burst"
     )
     parser.add_argument("--pages", type=int, default=300, help="pages per throughput cell")
+    parser.add_argument(
+        "--watched", type=int, default=50, help="incidents whose step is a job due in 2 s"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
     cells: list[dict[str, Any]] = []
@@ -429,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         sqlite = f"sqlite:///{work / 'sqlite' / 'tocsin.db'}"
         cells.append(latency_cell("sqlite in-process", sqlite, receiver, work / "sqlite",
                                   "in-process", args.idle, args.burst,
-                                  args.sqlite_threads))  # fmt: skip
+                                  args.sqlite_threads, args.watched))  # fmt: skip
         print(json.dumps(cells[-1]))
         if not args.skip_postgres:
             with running_postgres(work / "pg") as admin:
@@ -437,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
                 for name, mode in (("pg in-process", "in-process"), ("pg 1 worker", "process")):
                     url = fresh_database(admin, name.replace(" ", "_").replace("-", "_"))
                     cells.append(latency_cell(name, url, receiver, work / name, mode,
-                                              args.idle, args.burst, args.burst))  # fmt: skip
+                                              args.idle, args.burst, args.burst,
+                                              args.watched))  # fmt: skip
                     print(json.dumps(cells[-1]))
                 for count in (1, 3):
                     name = f"pg throughput w{count}"
@@ -467,15 +523,18 @@ def print_table(report: dict[str, Any]) -> None:
     print(f"\nnotifier round trip alone: p50 {rt['p50']} ms, p99 {rt['p99']} ms")
     if am:
         print(f"Alertmanager alert -> webhook: p50 {am['p50']} ms, p99 {am['p99']} ms")
-    print("\n| cell | phase | from declare p50/p99 ms | from commit p50/p99 ms | lateness p99 ms |")
-    print("|---|---|---:|---:|---:|")
+    print("\n| cell | phase | from declare p50/p99 ms | from commit p50/p99 ms "
+          "| page job lateness p99 ms | step lateness p50/p99 ms |")  # fmt: skip
+    print("|---|---|---:|---:|---:|---:|")
     for cell in report["cells"]:
         for phase in ("idle", "burst"):
             if phase in cell:
                 c = cell[phase]
                 print(f"| {cell['cell']} | {phase} | {c['from_declare_ms']['p50']} / "
                       f"{c['from_declare_ms']['p99']} | {c['from_commit_ms']['p50']} / "
-                      f"{c['from_commit_ms']['p99']} | {c['lateness_ms']['p99']} |")  # fmt: skip
+                      f"{c['from_commit_ms']['p99']} | {c['lateness_ms']['p99']} | "
+                      f"{c['step_lateness_ms']['p50']} / "
+                      f"{c['step_lateness_ms']['p99']} |")  # fmt: skip
         if "pages_per_s" in cell:
             print(f"| {cell['cell']} | {cell['pages']} pages | {cell['pages_per_s']} pages/s | "
                   f"server CPU {cell['server_cpu_ms_per_page']} ms/page | |")  # fmt: skip

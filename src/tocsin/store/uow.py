@@ -18,6 +18,7 @@ from tocsin.app.uow import Outbox
 from tocsin.store.accounts import SqlAccountRepository
 from tocsin.store.action_items import SqlActionItemRepository
 from tocsin.store.alerts import SqlAlertRepository
+from tocsin.store.database import WRITER_WAIT_S, writer_queue
 from tocsin.store.health import SqlHealthSamples
 from tocsin.store.jobs import SqlJobRepository
 from tocsin.store.notices import SqlNoticeRepository
@@ -46,17 +47,27 @@ class SqlUnitOfWork:
         self._write = write
         self._outbox = outbox or Outbox()
         self._conn: Connection | None = None
+        self._queue = writer_queue(engine) if write else None  # SQLite: one writer at a time
 
     def __enter__(self) -> Self:
+        if self._queue is not None and not self._queue.acquire():
+            raise DatabaseUnavailable(
+                f"database is locked: no turn to write within {WRITER_WAIT_S:.0f} s"
+            )
         try:
             self._conn = self._engine.connect()
             if not self._write:
                 self._conn.execution_options(tocsin_read_only=True)
             self._conn.begin()
         except OperationalError as exc:
+            self._leave()
             raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from None
         except DatabaseError as exc:
+            self._leave()
             raise DatabaseCorrupt(f"database unusable: {exc.orig}") from None
+        except BaseException:
+            self._leave()
+            raise
         self.incidents = SqlIncidentRepository(self._conn)
         self.accounts = SqlAccountRepository(self._conn)
         self.alerts = SqlAlertRepository(self._conn)
@@ -81,12 +92,19 @@ class SqlUnitOfWork:
             if self._conn.in_transaction():
                 self._conn.rollback()
         finally:
-            self._conn.close()
-            self._conn = None
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+                self._leave()
         if exc is not None and is_conflict(exc):
             raise WriteConflict(f"lost a race to another writer: {exc}") from exc
         if isinstance(exc, OperationalError):  # the entrypoints know StorageError, not SQLAlchemy
             raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from exc
+
+    def _leave(self) -> None:
+        if self._queue is not None:
+            self._queue.release()
 
     def commit(self) -> None:
         assert self._conn is not None  # noqa: S101 - entered
