@@ -72,6 +72,7 @@ class Settings:
     config: Path
     work: Path
     seed: int
+    effect: bool = True  # kill cells: each run writes its effect with its done mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,7 @@ def run(cell: Cell, server: Server, index: int, settings: Settings) -> dict[str,
         "TOCSIN_DATABASE_URL": url,
         records.RECORDS_ENV: str(directory),
         "PYTHONPATH": str(cell.src),
+        records.EFFECT_ENV: "1" if cell.phase == "kill" and settings.effect else "0",
     }
     tocsin = build(env=env)  # migrates the fresh database
     lease = settings.kill_lease if cell.phase == "kill" else 300.0
@@ -441,7 +443,11 @@ def analyse(
                 jobs.c.kind == records.KIND
             )
         ).all()
+        effects = conn.execute(select(jobs.c.payload).where(jobs.c.kind == records.EFFECT)).all()
     tally = records.tally(records.read_runs(directory), [r.id for r in rows], workers.killed)
+    stored: dict[int, int] = {}
+    for (payload,) in effects:
+        stored[payload["of"]] = stored.get(payload["of"], 0) + 1
     first = list(tally.first.values())
     last = max((r.started for r in first), default=found["window_start"])
     parts: dict[str, dict[str, float]] = {}
@@ -473,6 +479,15 @@ def analyse(
         "run_twice_unexplained": len(tally.twice_unexplained),
         "run_twice_unexplained_ids": tally.twice_unexplained[:20],
         "run_after_lease_expiry": tally.retried,
+        "effects": {  # with --effect (kill cells): the work each run commits with its done mark
+            "stored": sum(stored.values()),
+            "committed_twice": sum(1 for n in stored.values() if n > 1),
+            "done_without_effect": sum(
+                1 for r in rows if r.status == "done" and r.id not in stored
+            ),
+        }
+        if effects
+        else None,
         "statuses": statuses,
         "lease_lost_warnings": lost,
         "drain_s": round(seconds, 3),

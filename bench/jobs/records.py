@@ -18,12 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 KIND = "bench.record"
 RECORDS_ENV = "TOCSIN_BENCH_RECORDS"  # the directory the handler appends to
+EFFECT_ENV = "TOCSIN_BENCH_EFFECT"  # "1": each run also writes its effect in the database
+EFFECT = "bench.effect"  # the effect: a job of this kind, never due, {"of": <job id>}
+NEVER = datetime(2999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +40,21 @@ class Run:
 
 
 class Recorder:
-    """The `bench.record` handler: append the line, nothing else. `lease`: the runner's
+    """The `bench.record` handler: append the line. With `effect`, then also write the run's
+    effect in the database (an unkeyed `bench.effect` job naming this one, never due) and
+    mark the job done in that same transaction (`JobUnits.finish`): a worker killed after
+    the line and before that COMMIT leaves a line without an effect, and the job runs again;
+    an effect stored twice would be a job whose work committed twice. `lease`: the runner's
     lease, read at each run (`tocsin worker --lease` sets it after this is registered)."""
 
-    def __init__(self, directory: Path, lease: Callable[[], timedelta] | None = None) -> None:
+    def __init__(
+        self, directory: Path, lease: Callable[[], timedelta] | None = None, effect: bool = False
+    ) -> None:
         self._path = directory / f"runs-{os.getpid()}.log"
         self._fd: int | None = None
         self._lock = threading.Lock()
         self._lease = lease
+        self._effect = effect
 
     def __call__(self, job: Any, uow: Callable[[], Any]) -> None:
         started = time.time()
@@ -53,6 +63,13 @@ class Recorder:
             claimed = (job.lease_expires - self._lease()).timestamp()
         due = job.due.timestamp()
         self.append(line(job.id, os.getpid(), started, due, job.attempts, claimed))
+        if self._effect:
+            from tocsin.core.jobs import JobSpec
+
+            with uow() as tx:
+                tx.jobs.schedule(JobSpec(EFFECT, {"of": job.id}, NEVER))
+                uow.finish(tx)  # type: ignore[attr-defined]  # JobUnits
+                tx.commit()
 
     def append(self, line: str) -> None:
         if self._fd is None:

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.jobs import producer  # noqa: E402
-from bench.jobs.records import KIND, RECORDS_ENV, Recorder  # noqa: E402
+from bench.jobs.records import EFFECT_ENV, KIND, RECORDS_ENV, Recorder  # noqa: E402
 from tocsin.cli.common import local_app  # noqa: E402
 from tocsin.cli.main import app  # noqa: E402
 
@@ -34,7 +34,8 @@ from tocsin.cli.main import app  # noqa: E402
 def main(argv: list[str]) -> None:
     tocsin = local_app()  # the instance `tocsin worker` will use
     runner = tocsin.job_runner
-    recorder = Recorder(Path(os.environ[RECORDS_ENV]), lambda: runner.lease)
+    effect = os.environ.get(EFFECT_ENV) == "1"
+    recorder = Recorder(Path(os.environ[RECORDS_ENV]), lambda: runner.lease, effect)
     runner.handlers.register(KIND, recorder)
     spec = os.environ.get(producer.PRODUCE_ENV)
     if spec:
