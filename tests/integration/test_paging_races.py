@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tocsin.app.clock import ManualClock
+from tocsin.app.comms import Comms
 from tocsin.app.delivery import Courier
 from tocsin.app.jobs import JobRunner
 from tocsin.app.paging import Paging
@@ -197,3 +198,49 @@ def test_an_outcome_that_meets_a_concurrent_change_is_recorded_and_retried(
     page = first.split("#")[0]
     assert (first.split("#"), second.split("#")) == ([page, "0"], [page, "1"])
     assert page_statuses(tocsin) == ["sending", "retry", "sending", "sent"]
+
+
+class TeamChannel(OneMethod):
+    def channel(self, name: str) -> ContactMethod | None:
+        return ContactMethod(ContactKind.SLACK, "C0TEAM") if name == "team" else None
+
+
+@pytest.mark.postgres  # SQLite has one writer at a time: its reads cannot be overtaken
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_post_outcome_that_meets_a_concurrent_change_is_recorded_and_retried(
+    tocsin: Tocsin, clock: ManualClock
+) -> None:
+    """The same race for a channel post (the announcement): before the fix the outcome's
+    save raised ConcurrentChange, and the rerun found the marker and posted nothing more:
+    the 429 was never retried and the announcement never went out."""
+    slack = Channel(ContactKind.SLACK, idempotent=False)
+    slack.answers = [DeliveryStatus.RETRY]
+    courier = Courier({ContactKind.SLACK: slack}, clock, ZeroJitter())
+    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: ["team"],
+                  TeamChannel(METHODS[ContactKind.NTFY]), courier)  # fmt: skip
+    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+    tocsin.incidents.declare("bot", "Checkout failing", "P1")
+
+    def update() -> None:
+        tocsin.incidents.post_update("INC-1", "bob", "Looking into it")
+
+    Interleaved.reads = 0  # the marker reads the incident first, the outcome second
+    runner = JobRunner(
+        lambda: Interleaved(tocsin.engine, 2, update),
+        tocsin.job_runner.handlers,
+        clock,
+        ZeroJitter(),
+    )
+    assert runner.run_due("worker-a") >= 1  # posts, and the update overtakes the outcome
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        run(tocsin)
+    announcement = slack.keys[0]
+    assert slack.keys.count(announcement) >= 2  # the 429, then its retry (or retries)
+    statuses = [
+        (e.data["attempt"], e.data["status"])
+        for e in tocsin.incidents.timeline("INC-1")
+        if e.kind is EntryKind.PAGE and e.data.get("post") == 2
+    ]
+    assert statuses[:2] == [(0, "sending"), (0, "retry")]  # recorded despite the update
+    assert [s for _, s in statuses].count("sent") == 1  # and delivered, once

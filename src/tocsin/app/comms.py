@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tocsin.app import messages
-from tocsin.app.delivery import Courier
-from tocsin.app.jobs import JobHandlers
+from tocsin.app.delivery import Attempt, Courier
+from tocsin.app.jobs import JobHandlers, JobUnits
 from tocsin.app.ports import Clock, Directory, UnitOfWork
-from tocsin.app.uow import Handlers
+from tocsin.app.uow import Handlers, retrying
 from tocsin.core.delivery import Next
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec
-from tocsin.core.notify import ContactMethod, Notification, Purpose
+from tocsin.core.notify import Notification, Purpose
 from tocsin.core.severity import SeverityModel
 from tocsin.core.timeline import EntryKind, TimelineEntry
 
@@ -70,22 +70,16 @@ class Comms:
 
     # -- jobs ---------------------------------------------------------------------------
 
-    def post(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def post(self, job: Job, units: JobUnits) -> None:
         p = job.payload
         channel = self.directory.channel(p["channel"])
-        with uow_factory() as uow:
-            incident = uow.incidents.get(p["incident"])
-            timeline = uow.incidents.timeline(incident.number)
-            message = next(e for e in timeline if e.seq == p["seq"])
-            attempt = p.get("attempt", 0)
-            if channel is None or _posted(timeline, p, attempt):
-                return
-            thread = _thread(timeline, p["channel"])
-            data = {"post": p["seq"], "channel": p["channel"], "attempt": attempt}
-            incident.record_page(self.clock.now(), f"Posting to #{p['channel']}", data | {
-                "status": "sending"})  # fmt: skip
-            uow.incidents.save(incident)
-            uow.commit()
+        if channel is None:
+            return
+        begun = retrying(units, lambda uow: self._begin(uow, p))
+        if begun is None:
+            return
+        incident, message, thread = begun
+        attempt = p.get("attempt", 0)
         template = str(message.data.get("template", ""))
         note = Notification(
             PURPOSES.get(template, Purpose.UPDATE),
@@ -97,40 +91,56 @@ class Comms:
             idempotency_key=f"post:{incident.number}:{p['seq']}:{p['channel']}",
             extra={"template": template},
         )
-        self._record(uow_factory, p, channel, note, attempt, template)
+        done = self.courier.attempt(channel, note, attempt + 1)
+        retrying(units, lambda uow: self._record(uow, p, done, template, units))
+
+    def _begin(
+        self, uow: UnitOfWork, p: dict[str, Any]
+    ) -> tuple[Incident, TimelineEntry, str | None] | None:
+        """The attempt's marker, committed before anything goes out; None: post nothing
+        (this attempt ran before)."""
+        incident = uow.incidents.get(p["incident"])
+        timeline = uow.incidents.timeline(incident.number)
+        message = next(e for e in timeline if e.seq == p["seq"])
+        attempt = p.get("attempt", 0)
+        if _posted(timeline, p, attempt):
+            return None
+        thread = _thread(timeline, p["channel"])
+        data = {"post": p["seq"], "channel": p["channel"], "attempt": attempt}
+        incident.record_page(self.clock.now(), f"Posting to #{p['channel']}", data | {
+            "status": "sending"})  # fmt: skip
+        uow.incidents.save(incident)
+        uow.commit()
+        return incident, message, thread
 
     def _record(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        p: dict[str, Any],
-        channel: ContactMethod,
-        note: Notification,
-        attempt: int,
-        template: str,
+        self, uow: UnitOfWork, p: dict[str, Any], done: Attempt, template: str, units: JobUnits
     ) -> None:
-        done = self.courier.attempt(channel, note, attempt + 1)
-        with uow_factory() as uow:
-            incident = uow.incidents.get(p["incident"])
-            now = self.clock.now()
-            text = f"Post to #{p['channel']}: {done.status}"
-            if done.detail:
-                text += f" ({done.detail[:200]})"
-            data = {
-                "post": p["seq"],
-                "channel": p["channel"],
-                "attempt": attempt,
-                "status": done.status,
-                "template": template,
-                "remote_id": done.remote_id,
-            }
-            incident.record_page(now, text, data)
-            if done.decision.next is Next.RETRY:
-                retry = {**p, "attempt": attempt + 1}
-                key = f"post:{incident.number}:{p['seq']}:{p['channel']}#{attempt + 1}"
-                due = done.decision.at or now
-                uow.jobs.schedule(JobSpec(POST_JOB, retry, due, incident.number, key))
-            uow.incidents.save(incident)
-            uow.commit()
+        """What came back, from a fresh read (another change of the incident may have
+        committed meanwhile), with the retry, and the job done, in one transaction."""
+        attempt = p.get("attempt", 0)
+        incident = uow.incidents.get(p["incident"])
+        now = self.clock.now()
+        text = f"Post to #{p['channel']}: {done.status}"
+        if done.detail:
+            text += f" ({done.detail[:200]})"
+        data = {
+            "post": p["seq"],
+            "channel": p["channel"],
+            "attempt": attempt,
+            "status": done.status,
+            "template": template,
+            "remote_id": done.remote_id,
+        }
+        incident.record_page(now, text, data)
+        if done.decision.next is Next.RETRY:
+            retry = {**p, "attempt": attempt + 1}
+            key = f"post:{incident.number}:{p['seq']}:{p['channel']}#{attempt + 1}"
+            due = done.decision.at or now
+            uow.jobs.schedule(JobSpec(POST_JOB, retry, due, incident.number, key))
+        uow.incidents.save(incident)
+        units.finish(uow)
+        uow.commit()
 
     def remind(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
         """No update since the one this reminder follows: remind the commander (or whoever

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tocsin.app.jobs import JobHandlers, Recurring
+from tocsin.app.jobs import JobHandlers, JobUnits, Recurring
 from tocsin.app.notice_records import NoticePurpose, NoticeRecord, NoticeStatus
 from tocsin.app.notices import send_spec
 from tocsin.app.oncall import OncallService
@@ -70,14 +70,15 @@ class HandoffNotices:
 
     # -- the chain ------------------------------------------------------------------------
 
-    def plan(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def plan(self, job: Job, units: JobUnits) -> None:
         """Schedule the next slot first (a failure here never ends the chain), then one
-        notify job per coming hand-off and person."""
+        notify job per coming hand-off and person; done in the same transaction."""
         now = self._clock.now()
-        with uow_factory() as uow:
+        with units() as uow:
             uow.jobs.schedule(CHAIN.after(now))
             for spec in self.coming(now):
                 uow.jobs.schedule(spec)
+            units.finish(uow)
             uow.commit()
 
     def coming(self, now: datetime) -> list[JobSpec]:
@@ -100,7 +101,7 @@ class HandoffNotices:
 
     # -- one hand-off, one person ---------------------------------------------------------
 
-    def notify(self, job: Job, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def notify(self, job: Job, units: JobUnits) -> None:
         p = job.payload
         at = parse_iso(p["at"])
         assert at is not None  # noqa: S101 - written by coming()
@@ -112,7 +113,7 @@ class HandoffNotices:
             return
         title, text = self._words(p, at)
         now = self._clock.now()
-        with uow_factory() as uow:
+        with units() as uow:
             for index, method in enumerate(self._methods(p["person"])):
                 draft = NoticeRecord(
                     0, NoticePurpose.HANDOFF, f"{_key(p)}:{index}", p["person"], method,
@@ -121,6 +122,7 @@ class HandoffNotices:
                 new_id = uow.notices.add(draft)
                 if new_id is not None:  # None: this job ran before; its notices exist
                     uow.jobs.schedule(send_spec(new_id, 0, now))
+            units.finish(uow)
             uow.commit()
 
     def _still(self, p: dict[str, str], at: datetime) -> bool:

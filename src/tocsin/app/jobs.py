@@ -345,10 +345,11 @@ PRUNE = Recurring("jobs.prune", "jobs.prune", timedelta(hours=1))
 def prune_done(clock: Clock) -> JobHandler:
     """The hourly job deleting done jobs older than DONE_KEPT (dead ones stay to be seen)."""
 
-    def handle(job: Job, uow: Callable[[], UnitOfWork]) -> None:
-        with uow() as tx:
+    def handle(job: Job, units: JobUnits) -> None:
+        with units() as tx:
             tx.jobs.schedule(PRUNE.after(clock.now()))
             removed = tx.jobs.prune(clock.now() - DONE_KEPT)
+            units.finish(tx)
             tx.commit()
         log.info("pruned %s done jobs", removed)
 

@@ -12,7 +12,7 @@ mid-send leaves a marker: the job run again after the lease sees it and does not
 time, unless the channel carries the page's idempotency key to a receiver that drops repeats
 (webhooks: the CloudEvents id), where it sends again with the same key; otherwise the timeline
 says the outcome is unknown. A page's transactions are run again from a fresh read when a
-sibling page or step of the same incident committed first (`_retrying`).
+sibling page or step of the same incident committed first (`retrying`).
 Acknowledging or resolving stops the escalation in the same transaction.
 """
 
@@ -23,14 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from tocsin.app.delivery import Attempt, Courier
 from tocsin.app.jobs import JobHandlers, JobUnits
 from tocsin.app.ports import Clock, Directory, UnitOfWork
-from tocsin.app.uow import Handlers
+from tocsin.app.uow import Handlers, retrying
 from tocsin.core.delivery import Next
-from tocsin.core.errors import ConcurrentChange
 from tocsin.core.escalation import Policy, TargetKind
 from tocsin.core.incident import Incident
 from tocsin.core.jobs import Job, JobSpec
@@ -49,13 +48,11 @@ STEP_JOB = "escalation.step"
 BREACH_JOB = "escalation.breach"
 PAGE_JOB = "page.send"
 RETRY_BASE = timedelta(seconds=5)
-CONFLICT_TRIES = 5
 CUT_SHORT = (
     "the worker sending it stopped before recording what came back; not sent again, "
     "as it may have gone out and this channel cannot tell a repeat"
 )
 
-T = TypeVar("T")
 PolicyFor = Callable[[Sequence[str], str], Policy | None]
 """The policy for an incident's services and severity (routing), or None: nobody is paged."""
 
@@ -118,7 +115,7 @@ class Paging:
     # -- jobs ---------------------------------------------------------------------------
 
     def run_step(self, job: Job, units: JobUnits) -> None:
-        _retrying(units, lambda uow: self._step(uow, job.payload, units))
+        retrying(units, lambda uow: self._step(uow, job.payload, units))
 
     def _step(self, uow: UnitOfWork, p: dict[str, Any], units: JobUnits) -> None:
         incident = uow.incidents.get(p["incident"])
@@ -228,11 +225,11 @@ class Paging:
             ContactKind(p["method"]["kind"]), p["method"]["address"], p["method"]["label"]
         )
         # The marker, committed before anything goes out.
-        incident = _retrying(units, lambda uow: self._mark(uow, p, method))
+        incident = retrying(units, lambda uow: self._mark(uow, p, method))
         if incident is None:
             return
         attempt = self.courier.attempt(method, self._note(incident, p), p["attempt"] + 1)
-        _retrying(units, lambda uow: self._outcome(uow, p, method, attempt, units))
+        retrying(units, lambda uow: self._outcome(uow, p, method, attempt, units))
 
     def _mark(self, uow: UnitOfWork, p: dict[str, Any], method: ContactMethod) -> Incident | None:
         """Record the attempt and return the incident to send for; None: send nothing."""
@@ -351,20 +348,6 @@ def _attempt_state(uow: UnitOfWork, number: int, p: dict[str, Any]) -> _Attempt:
     if not this:
         return _Attempt.NEW
     return _Attempt.CUT_SHORT if set(this) == {"sending"} else _Attempt.DONE
-
-
-def _retrying(uow_factory: Callable[[], UnitOfWork], work: Callable[[UnitOfWork], T]) -> T:
-    """`work` in a transaction of its own, run again from a fresh read when another
-    transaction changed the incident meanwhile (a sibling page, a step, an update): a
-    conflict neither delays the page by a job retry nor loses the outcome."""
-    for tries in range(1, CONFLICT_TRIES + 1):
-        try:
-            with uow_factory() as uow:
-                return work(uow)
-        except ConcurrentChange:
-            if tries == CONFLICT_TRIES:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _data(p: dict[str, Any], status: str) -> dict[str, Any]:

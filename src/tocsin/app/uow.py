@@ -13,15 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from tocsin.app.bus import IncidentChanged, MessageBus
 from tocsin.app.ports import Recorded, UnitOfWork
-from tocsin.core.errors import ErrorKind, TocsinError
+from tocsin.core.errors import ConcurrentChange, ErrorKind, TocsinError
 from tocsin.core.incident import Incident
 from tocsin.core.timeline import EntryKind, TimelineEntry
 
 EntryHandler = Callable[[UnitOfWork, Incident, TimelineEntry], None]
 MAX_ROUNDS = 8  # handlers that record entries themselves: a bound, never a loop
+CONFLICT_TRIES = 5  # `retrying`: transactions run again from a fresh read
+T = TypeVar("T")
 
 
 class HandlerLoop(TocsinError):
@@ -79,3 +82,17 @@ class Outbox:
         for incident, entries in by_incident.values():
             incident.pending.clear()
             self.bus.publish(IncidentChanged(incident.id, tuple(entries)))
+
+
+def retrying(uow_factory: Callable[[], UnitOfWork], work: Callable[[UnitOfWork], T]) -> T:
+    """`work` in a transaction of its own, run again from a fresh read when another
+    transaction changed the incident meanwhile (a sibling page, a step, an update): a
+    conflict neither delays the page by a job retry nor loses the outcome."""
+    for tries in range(1, CONFLICT_TRIES + 1):
+        try:
+            with uow_factory() as uow:
+                return work(uow)
+        except ConcurrentChange:
+            if tries == CONFLICT_TRIES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
