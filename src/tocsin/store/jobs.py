@@ -34,15 +34,10 @@ class SqlJobRepository:
     def schedule(self, spec: JobSpec) -> bool:
         values = _row(spec)
         if spec.key is None:
-            self._conn.execute(insert(jobs).values(**values))
+            self._conn.execute(_INSERT, values)
         else:
-            dialect_insert = postgresql.insert if self._postgres else sqlite.insert
-            stmt = (
-                dialect_insert(jobs)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=[jobs.c.key])
-            )
-            if self._conn.execute(stmt.returning(jobs.c.id)).first() is None:
+            stmt = _INSERT_KEYED_PG if self._postgres else _INSERT_KEYED_SQLITE
+            if self._conn.execute(stmt, values).first() is None:
                 return False
         if self._postgres and self.scheduled == 0:  # delivered at COMMIT: one per transaction
             self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
@@ -157,6 +152,13 @@ _FINISH = (
     update(jobs)
     .where(_c.id == bindparam("job"), _c.lease_owner == bindparam("owner"), _c.status == _R)
     .values(lease_owner=None, lease_expires=None, status=bindparam("status"))
+)
+_INSERT = insert(jobs)  # VALUES: the row's columns, from the parameters
+_INSERT_KEYED_PG = (
+    postgresql.insert(jobs).on_conflict_do_nothing(index_elements=[_c.key]).returning(_c.id)
+)
+_INSERT_KEYED_SQLITE = (
+    sqlite.insert(jobs).on_conflict_do_nothing(index_elements=[_c.key]).returning(_c.id)
 )
 _FAILED = _FINISH.values(last_error=bindparam("error"))
 _RETRIED = _FAILED.values(due=bindparam("due"))
