@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from tests.support.paging import paging_yaml
 from tocsin.app.clock import ManualClock
 from tocsin.app.comms import Comms
 from tocsin.app.delivery import Courier
 from tocsin.app.paging import Paging
-from tocsin.bootstrap import Tocsin
+from tocsin.bootstrap import Tocsin, build
 from tocsin.core.escalation import Policy, first_seed_policy
 from tocsin.core.notify import (
     ContactKind,
@@ -24,6 +26,7 @@ from tocsin.core.notify import (
 )
 from tocsin.core.scope import Impact, Scope
 from tocsin.core.timeline import EntryKind
+from tocsin.store import database
 from tocsin.store.uow import SqlUnitOfWork
 
 SMS = ContactMethod(ContactKind.SMS, "+4915100000001", "mobile")
@@ -41,7 +44,7 @@ class Directory:
             "ceo": [(timedelta(0), SMS)],
         }
 
-    def on_call(self, schedule: str, at: datetime) -> str | None:
+    def on_call(self, schedule: str, at: datetime, uow: object = None) -> str | None:
         return self.on_duty.get(schedule)
 
     def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
@@ -276,3 +279,22 @@ def test_the_commander_is_reminded_to_post_an_update_until_one_is_posted(
     run(tocsin, clock, every.total_seconds() / 60 * 3)
     after = [e for e in tocsin.incidents.timeline("INC-1") if "reminder" in e.data]
     assert len(after) == 3  # one more, a cadence after the update; then none while it runs
+
+
+def test_a_declaration_pages_on_its_own_connection_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first step fires inside the declaring transaction: who is on call is read on
+    that transaction's connection. A second connection taken meanwhile (the on-call
+    service's own read) made 100 concurrent declarations on PostgreSQL wait out the pool's
+    30 s timeout, each holding one connection while waiting for another."""
+    monkeypatch.setattr(database, "POOL", {"pool_size": 1, "max_overflow": 0, "pool_timeout": 1})
+    (tmp_path / "tocsin.yaml").write_text(paging_yaml("http://127.0.0.1:9"), encoding="utf-8")
+    env = {"TOCSIN_CONFIG": str(tmp_path / "tocsin.yaml"),
+           "TOCSIN_DATABASE_URL": f"sqlite:///{tmp_path / 'tocsin.db'}"}  # fmt: skip
+    tocsin = build(env=env, cwd=tmp_path)
+    try:
+        ref = tocsin.incidents.declare("bot", "API down", "P1").incident.id
+        assert steps(tocsin, ref) == ["Step 1: notifying ann, bob"]
+    finally:
+        tocsin.engine.dispose()

@@ -68,7 +68,7 @@ class OneMethod:
     def __init__(self, method: ContactMethod) -> None:
         self.method = method
 
-    def on_call(self, schedule: str, at: datetime) -> str | None:
+    def on_call(self, schedule: str, at: datetime, uow: object = None) -> str | None:
         return "alice"
 
     def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:

@@ -29,7 +29,7 @@ RULES = AttendeeRules(("erin", "frank"), "paula", "dev", ("cass",))
 
 
 class People:
-    def on_call(self, schedule: str, at: object) -> str | None:
+    def on_call(self, schedule: str, at: object, uow: object = None) -> str | None:
         return None
 
     def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:

@@ -21,7 +21,7 @@ T = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 
 class People:
-    def on_call(self, schedule: str, at: datetime) -> str | None:
+    def on_call(self, schedule: str, at: datetime, uow: object = None) -> str | None:
         return None
 
     def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:

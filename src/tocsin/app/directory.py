@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from tocsin.app.oncall import OncallService
+from tocsin.app.ports import UnitOfWork
 from tocsin.core.notify import ContactMethod
 
 
@@ -15,8 +16,8 @@ class TeamDirectory:
         self._oncall = oncall
         self._channels = dict(channels)
 
-    def on_call(self, schedule: str, at: datetime) -> str | None:
-        return self._oncall.on_call(schedule, at)
+    def on_call(self, schedule: str, at: datetime, uow: UnitOfWork | None = None) -> str | None:
+        return self._oncall.on_call(schedule, at, uow)
 
     def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
         return self._oncall.reach(person)

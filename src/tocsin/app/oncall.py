@@ -151,12 +151,13 @@ class OncallService:
 
     # -- the paging work's Directory port (app/ports.py): who is on call, how to reach them --
 
-    def on_call(self, schedule: str, at: datetime) -> str | None:
-        """Who is on call in `schedule` at `at`, overrides and holidays included."""
+    def on_call(self, schedule: str, at: datetime, uow: UnitOfWork | None = None) -> str | None:
+        """Who is on call in `schedule` at `at`, overrides and holidays included; `uow`:
+        read the overrides in that transaction rather than in one of its own."""
         found = self.roster.schedules.get(schedule)
         if found is None:
             return None
-        overrides = self._overrides(at, schedule).get(schedule, [])
+        overrides = self._overrides(at, schedule, uow).get(schedule, [])
         return oncall.on_call(found, overrides, at, self.roster.holidays).person
 
     def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
@@ -195,10 +196,13 @@ class OncallService:
         return sorted(found, key=lambda h: (h.at, h.schedule))
 
     def _overrides(
-        self, ending_after: datetime, schedule: str | None = None
+        self, ending_after: datetime, schedule: str | None = None, uow: UnitOfWork | None = None
     ) -> dict[str, list[oncall.Override]]:
-        with self._read() as uow:
+        if uow is not None:
             stored = uow.oncall.overrides(schedule, ending_after)
+        else:
+            with self._read() as tx:
+                stored = tx.oncall.overrides(schedule, ending_after)
         found: dict[str, list[oncall.Override]] = {}
         for record in stored:
             found.setdefault(record.schedule, []).append(record.to_core())

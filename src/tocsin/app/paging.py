@@ -154,7 +154,7 @@ class Paging:
                     reached.append(f"#{target.name}")
                 continue
             person = (
-                self.directory.on_call(target.name, now)
+                self.directory.on_call(target.name, now, uow)
                 if target.kind is TargetKind.SCHEDULE
                 else target.name
             )

@@ -378,7 +378,12 @@ class Notifier(Protocol):
 class Directory(Protocol):
     """Who is on call and how people and channels are reached (config and overrides)."""
 
-    def on_call(self, schedule: str, at: datetime) -> str | None: ...
+    def on_call(self, schedule: str, at: datetime, uow: UnitOfWork | None = None) -> str | None:
+        """`uow`: read the overrides in that transaction (a step fired inside one), not on a
+        connection of its own: a declaration holding its connection while waiting for a
+        second one from the pool could wait for ever under load."""
+        ...
+
     def reach(self, person: str) -> list[tuple[timedelta, ContactMethod]]:
         """The person's notification rules in order: (after, method)."""
         ...
