@@ -54,6 +54,7 @@ GOALS = {"idle_p99_ms": 10.0, "burst_p99_ms": 100.0, "lateness_p99_ms": 100.0}
 WAIT_S = 120.0
 STEP_AFTER_S = 2.0  # the watched incidents' one step is due this long after the declaration
 WATCHED = "watched"  # their service, routed to that policy
+IDLE_SPACING_S = 0.05  # idle: the watched incidents' steps fall due one at a time
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -251,8 +252,8 @@ def latency(
     out["idle"] = {"from_declare_ms": stats(from_call), "from_commit_ms": stats(from_commit),
                    "lateness_ms": stats(page_lateness(tocsin, idle_refs)),
                    "split_p50_ms": split(tocsin, receiver, commit_wall)}  # fmt: skip
-    quiet = declare_watched(tocsin, watched, 10_000)
-    time.sleep(STEP_AFTER_S + 0.5)  # the worker sleeps until they are due, idle
+    quiet = declare_watched(tocsin, watched, 10_000, spaced_s=IDLE_SPACING_S)
+    time.sleep(STEP_AFTER_S + 0.5)  # the worker sleeps until each is due, idle
     if not receiver.wait_for(set(quiet)):
         raise RuntimeError("pages missing for the idle steps")
     out["idle"]["step_lateness_ms"] = stats(step_lateness(tocsin, quiet))
@@ -301,14 +302,15 @@ def latency(
     return out
 
 
-def declare_watched(tocsin: Tocsin, count: int, offset: int) -> list[str]:
-    """`count` incidents of the watched service, back to back: their step is a job."""
-    return [
-        tocsin.incidents.declare(
-            "bench", f"Watched {offset + i}", "P3", Scope((WATCHED,))
-        ).incident.id
-        for i in range(count)
-    ]
+def declare_watched(tocsin: Tocsin, count: int, offset: int, spaced_s: float = 0) -> list[str]:
+    """`count` incidents of the watched service (their step is a job), back to back or
+    `spaced_s` apart (idle: each step due alone)."""
+    refs = []
+    for i in range(count):
+        title = f"Watched {offset + i}"
+        refs.append(tocsin.incidents.declare("bench", title, "P3", Scope((WATCHED,))).incident.id)
+        time.sleep(spaced_s)
+    return refs
 
 
 def split(tocsin: Tocsin, receiver: Stamped, committed: dict[str, float]) -> dict[str, Any]:
