@@ -16,7 +16,7 @@ from tocsin.app.comms import Comms
 from tocsin.app.delivery import Courier
 from tocsin.app.paging import Paging
 from tocsin.bootstrap import Tocsin, build
-from tocsin.core.escalation import Policy, first_seed_policy
+from tocsin.core.escalation import Policy, Step, Target, TargetKind, first_seed_policy
 from tocsin.core.notify import (
     ContactKind,
     ContactMethod,
@@ -298,3 +298,25 @@ def test_a_declaration_pages_on_its_own_connection_alone(
         assert steps(tocsin, ref) == ["Step 1: notifying ann, bob"]
     finally:
         tocsin.engine.dispose()
+
+
+def test_a_breach_at_the_minute_a_round_is_due_fires_that_round_only(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    """P1's 5-minute target passes as round 2 falls due: round 2 goes out then, round 3 at
+    its own time. Before, the breach skipped the step due that very minute and brought the
+    one after it forward: rounds 2 and 3 at once."""
+    every_five = Policy(
+        "every-five",
+        (Step(timedelta(0), (Target(TargetKind.SCHEDULE, "primary"),)),),
+        repeat=2,
+        repeat_gap=timedelta(minutes=5),
+    )
+    directory = wire(tocsin, clock, notifiers, lambda s, sev: every_five)
+    directory.plans["alice"] = [(timedelta(0), NTFY)]
+    tocsin.incidents.declare("bot", "DB down", "P1")
+    pages_at = []
+    for minute in range(12):
+        run(tocsin, clock, 0 if minute == 0 else 1)
+        pages_at += [minute] * (len(sent) - len(pages_at))
+    assert pages_at == [0, 5, 10]

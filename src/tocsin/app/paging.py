@@ -378,7 +378,10 @@ def _step_key(number: int, gen: int, round_: int, index: int) -> str:
 
 
 def _next_due(policy: Policy, start: datetime, now: datetime) -> tuple[int, int] | None:
+    """The first step not yet due before `now`. A step due exactly now is the next one (it
+    fires now anyway): skipping it brought the one after it forward too, so a breach at the
+    minute a repeat round was due fired two rounds at once."""
     at: tuple[int, int] | None = (0, 0)
-    while at is not None and policy.due(start, *at) <= now:
+    while at is not None and policy.due(start, *at) < now:
         at = policy.after(*at)
     return at
