@@ -171,6 +171,22 @@ class Interleaved(SqlUnitOfWork):
         return self
 
 
+def overtaken_runner(tocsin: Tocsin, clock: ManualClock) -> JobRunner:
+    """A job runner whose second read of INC-1 (the marker reads it first, the outcome
+    second) lets a status update commit right after it, as another worker would."""
+
+    def update() -> None:
+        tocsin.incidents.post_update("INC-1", "bob", "Looking into it")
+
+    Interleaved.reads = 0
+    return JobRunner(
+        lambda: Interleaved(tocsin.engine, 2, update),
+        tocsin.job_runner.handlers,
+        clock,
+        ZeroJitter(),
+    )
+
+
 @pytest.mark.postgres  # SQLite has one writer at a time: its reads cannot be overtaken
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_an_outcome_that_meets_a_concurrent_change_is_recorded_and_retried(
@@ -180,16 +196,7 @@ def test_an_outcome_that_meets_a_concurrent_change_is_recorded_and_retried(
     channel.answers = [DeliveryStatus.RETRY]  # a 429: try again shortly
     tocsin.incidents.declare("bot", "DB down", "P1")  # the first step, its page queued
 
-    def update() -> None:
-        tocsin.incidents.post_update("INC-1", "bob", "Looking into it")
-
-    Interleaved.reads = 0  # the marker reads the incident first, the outcome second
-    runner = JobRunner(
-        lambda: Interleaved(tocsin.engine, 2, update),
-        tocsin.job_runner.handlers,
-        clock,
-        ZeroJitter(),
-    )
+    runner = overtaken_runner(tocsin, clock)
     assert runner.run_due("worker-a") == 1  # sends, and the update overtakes the outcome
     for _ in range(3):  # whatever it left to do, a minute apart
         clock.advance(timedelta(minutes=1))
@@ -221,16 +228,7 @@ def test_a_post_outcome_that_meets_a_concurrent_change_is_recorded_and_retried(
     comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
     tocsin.incidents.declare("bot", "Checkout failing", "P1")
 
-    def update() -> None:
-        tocsin.incidents.post_update("INC-1", "bob", "Looking into it")
-
-    Interleaved.reads = 0  # the marker reads the incident first, the outcome second
-    runner = JobRunner(
-        lambda: Interleaved(tocsin.engine, 2, update),
-        tocsin.job_runner.handlers,
-        clock,
-        ZeroJitter(),
-    )
+    runner = overtaken_runner(tocsin, clock)
     assert runner.run_due("worker-a") >= 1  # posts, and the update overtakes the outcome
     for _ in range(3):
         clock.advance(timedelta(minutes=1))
