@@ -39,8 +39,9 @@ class SenderRoute(APIRoute):
     document) whose endpoint takes the request and returns the response, called directly:
     an endpoint with no parameter to solve, no body to validate and no response model gains
     nothing from FastAPI's per-request handler (a request scope with two exit stacks,
-    dependency solving, response serialisation), which cost ~35 µs of a ~110 µs request on
-    the event loop. Errors go up to the app's exception handlers, as from any route."""
+    dependency solving, response serialisation). With `install`, that took the event loop's
+    time per batch-1 post from ~145 to ~90 µs in-process (the layer it replaced: ~70). Errors
+    go up to the app's exception handlers, as from any route."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in (self.methods or ()):  # the 405, as any route answers it
