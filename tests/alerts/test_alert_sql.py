@@ -3,11 +3,13 @@ so either side reads what the other wrote (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Engine, insert, select
 
 from tocsin.app.alert_records import AlertGroup, AlertRow
+from tocsin.bootstrap import Tocsin
 from tocsin.core.alerts import AlertStatus
 from tocsin.core.routing import DeclareMode, Matcher
 from tocsin.core.silences import MaintenanceWindow, Silence
@@ -84,3 +86,28 @@ def test_active_silences_and_windows_read_alike_both_ways(engine: Engine) -> Non
         assert windows == [w for w in repo.windows(WHEN, True) if w.ends_at > WHEN]
         assert (len(silences), len(windows)) == (1, 1)
         assert silences[0].matchers == (Matcher.parse("service=db"),)
+
+
+def test_groups_are_read_at_once_with_their_incidents_status(tocsin: Tocsin) -> None:
+    """One statement for the ingestion's groups gives what `group` and `incident_open` give
+    one group at a time (SQLite and PostgreSQL)."""
+    open_one = tocsin.incidents.declare("al", "Open", "P2").incident.number
+    closed = tocsin.incidents.declare("al", "Closed", "P2").incident.number
+    tocsin.incidents.resolve(closed, "al")
+    with tocsin.engine.begin() as conn:
+        repo = SqlAlertRepository(conn)
+        for key, incident in (("g-open", open_one), ("g-closed", closed), ("g-none", None)):
+            repo.save_group(replace(group(key, is_new=True), incident=incident))
+    with tocsin.engine.connect() as conn:
+        repo = SqlAlertRepository(conn)
+        found = repo.groups(["g-open", "g-closed", "g-none", "g-missing", "g-open"])
+        assert {k: (g.incident, is_open) for k, (g, is_open) in found.items()} == {
+            "g-open": (open_one, True),
+            "g-closed": (closed, False),
+            "g-none": (None, False),
+        }
+        for key, (stored, _) in found.items():
+            assert stored == repo.group(key)
+        assert repo.incident_open(open_one)
+        assert not repo.incident_open(closed)
+        assert repo.groups([]) == {}

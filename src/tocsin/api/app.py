@@ -52,7 +52,7 @@ def create_app(tocsin: Tocsin) -> FastAPI:
     app.state.tocsin = tocsin
     # Routes are tried in order, and each included router is a level FastAPI matches twice:
     # the hottest (alert senders, then the incident list and page) come first and shallow.
-    app.include_router(ingest.router)
+    ingest.install(app)
     app.include_router(incidents.router, prefix=API_PREFIX)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(accounts.router)

