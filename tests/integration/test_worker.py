@@ -20,7 +20,7 @@ from tocsin.app.ports import UnitOfWork
 from tocsin.core.jobs import Job, JobSpec, JobStatus
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.uow import SqlUnitOfWork
-from tocsin.worker.loop import Worker
+from tocsin.worker.loop import MIN_SLEEP_S, Worker, sleep_for
 
 POLL_S = 30.0  # far longer than any wake-up below may take
 WOKEN_WITHIN_S = 5.0
@@ -209,3 +209,14 @@ def test_a_transaction_sends_one_notify_however_many_jobs_it_schedules(
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(sent) == 2
+
+
+def test_a_worker_sleeps_until_the_next_job_is_due_however_soon() -> None:
+    """A job due in 10 ms is looked for in 10 ms (the 50 ms floor once applied to every
+    wait: escalation steps of incidents declared close together each fired ~40 ms late)."""
+    assert sleep_for(timedelta(milliseconds=10), poll_s=2.0) == 0.01
+    assert sleep_for(timedelta(minutes=5), poll_s=2.0) == 2.0  # the poll bounds it
+    assert sleep_for(None, poll_s=2.0) == 2.0  # no job at all
+    # due already, yet not claimed: another worker holds it a moment; not a busy loop
+    assert sleep_for(timedelta(0), poll_s=2.0) == MIN_SLEEP_S
+    assert sleep_for(timedelta(seconds=-1), poll_s=2.0) == MIN_SLEEP_S
