@@ -197,7 +197,7 @@ def bench_yaml(receiver_url: str) -> str:
 class Workers:
     """`tocsin worker` processes (the command as users run it), from this checkout."""
 
-    def __init__(self, env: dict[str, str], work: Path, count: int) -> None:
+    def __init__(self, env: dict[str, str], work: Path, count: int, wait: bool = True) -> None:
         full = {**os.environ, **env, "PYTHONPATH": str(ROOT / "src")}
         full.pop("TOCSIN_URL", None)
         self.log = work / "workers.log"
@@ -211,7 +211,8 @@ class Workers:
                 )
                 for _ in range(count)
             ]
-        _until(lambda: self.log.read_text().count("listening for jobs") >= count, "workers")
+        if wait:
+            _until(lambda: self.log.read_text().count("listening for jobs") >= count, "workers")
 
     def cpu_s(self) -> float:
         return sum(process_seconds(p.pid) or 0.0 for p in self.procs)
@@ -381,46 +382,87 @@ def latency_cell(name: str, url: str, receiver: Stamped, work: Path, mode: str,
 
 def throughput_cell(name: str, url: str, receiver: Stamped, work: Path, count: int,
                     pages: int, postmaster: int | None) -> dict[str, Any]:  # fmt: skip
-    """`count` `tocsin worker` processes; `pages` incidents declared from 4 threads as fast
-    as they go; pages/s from the first declaration to the last page; CPU of the workers,
-    PostgreSQL and this process (the declarations and the receiver) over that span."""
+    """Two measures with `count` `tocsin worker` processes. *Keeping up*: `pages` incidents
+    declared from 4 threads as fast as they go with the workers running; pages/s from the
+    first declaration to the last page (bounded by the declarations when the workers keep
+    up). *Drain*: as many page jobs queued with no worker running, then the workers
+    started; pages/s from the first page at the receiver to the last, and the CPU of the
+    workers and PostgreSQL over that span: the workers' own ceiling."""
     with tocsin_project(work, url, receiver) as env:
         tocsin = build(env=env, cwd=work)
-        workers = Workers(env, work, count)
         try:
-            cpu0 = (workers.cpu_s(), _pg_s(postmaster), own_seconds(), machine_busy_seconds())
-            start = time.perf_counter()
-            refs: list[str] = []
-            lock = threading.Lock()
-
-            def declare(offset: int) -> None:
-                for i in range(offset, pages, 4):
-                    ref = tocsin.incidents.declare("bench", f"Load {i}", "P3").incident.id
-                    with lock:
-                        refs.append(ref)
-
-            threads = [threading.Thread(target=declare, args=(k,)) for k in range(4)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            declared = time.perf_counter() - start
-            if not receiver.wait_for(set(refs)):
-                raise RuntimeError(f"{name}: pages missing")
-            span = max(receiver.arrivals[r] for r in refs) - start
-            cpu1 = (workers.cpu_s(), _pg_s(postmaster), own_seconds(), machine_busy_seconds())
+            workers = Workers(env, work, count)
+            try:
+                kept = _keeping_up(tocsin, receiver, workers, pages, postmaster, 0)
+            finally:
+                workers.stop()
+            drained = _drain(tocsin, receiver, env, work, count, pages, postmaster)
         finally:
-            workers.stop()
             tocsin.engine.dispose()
+    return {"cell": name, "workers": count, "pages": pages, **kept, "drain": drained}
+
+
+def _declare_many(tocsin: Tocsin, pages: int, offset: int) -> list[str]:
+    refs: list[str] = []
+    lock = threading.Lock()
+
+    def declare(k: int) -> None:
+        for i in range(offset + k, offset + pages, 4):
+            ref = tocsin.incidents.declare("bench", f"Load {i}", "P3").incident.id
+            with lock:
+                refs.append(ref)
+
+    threads = [threading.Thread(target=declare, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return refs
+
+
+def _keeping_up(tocsin: Tocsin, receiver: Stamped, workers: Workers, pages: int,
+                postmaster: int | None, offset: int) -> dict[str, Any]:  # fmt: skip
+    cpu0 = (workers.cpu_s(), _pg_s(postmaster), own_seconds(), machine_busy_seconds())
+    start = time.perf_counter()
+    refs = _declare_many(tocsin, pages, offset)
+    declared = time.perf_counter() - start
+    if not receiver.wait_for(set(refs)):
+        raise RuntimeError("pages missing")
+    span = max(receiver.arrivals[r] for r in refs) - start
+    cpu1 = (workers.cpu_s(), _pg_s(postmaster), own_seconds(), machine_busy_seconds())
     workers_s, pg_s, bench_s, busy_s = (b - a for a, b in zip(cpu0, cpu1, strict=True))
     return {
-        "cell": name, "workers": count, "pages": pages, "seconds": round(span, 2),
-        "declared_in_s": round(declared, 2), "pages_per_s": round(pages / span, 1),
+        "seconds": round(span, 2), "declared_in_s": round(declared, 2),
+        "pages_per_s": round(pages / span, 1),
         "workers_cpu_ms_per_page": round(workers_s / pages * 1000, 2),
         "postgresql_cpu_ms_per_page": round(pg_s / pages * 1000, 2),
         "load_generator_cpu_ms_per_page": round(bench_s / pages * 1000, 2),
         "server_cpu_ms_per_page": round((workers_s + pg_s) / pages * 1000, 2),
         "other_cores": round((busy_s - workers_s - pg_s - bench_s) / span, 2),
+    }  # fmt: skip
+
+
+def _drain(tocsin: Tocsin, receiver: Stamped, env: dict[str, str], work: Path, count: int,
+           pages: int, postmaster: int | None) -> dict[str, Any]:  # fmt: skip
+    refs = _declare_many(tocsin, pages, 100_000)  # queued: no worker runs
+    workers = Workers(env, work, count, wait=False)
+    try:
+        _until(lambda: any(r in receiver.arrivals for r in refs), "the first drained page")
+        cpu0 = (workers.cpu_s(), _pg_s(postmaster))
+        first = min(receiver.arrivals[r] for r in refs if r in receiver.arrivals)
+        if not receiver.wait_for(set(refs)):
+            raise RuntimeError("drained pages missing")
+        last = max(receiver.arrivals[r] for r in refs)
+        cpu1 = (workers.cpu_s(), _pg_s(postmaster))
+    finally:
+        workers.stop()
+    done = sum(1 for r in refs if receiver.arrivals[r] > first)  # after the first one
+    workers_s, pg_s = (b - a for a, b in zip(cpu0, cpu1, strict=True))
+    return {
+        "pages_per_s": round(done / (last - first), 1),
+        "server_cpu_ms_per_page": round((workers_s + pg_s) / done * 1000, 2),
+        "workers_cpu_ms_per_page": round(workers_s / done * 1000, 2),
+        "postgresql_cpu_ms_per_page": round(pg_s / done * 1000, 2),
     }  # fmt: skip
 
 
@@ -542,8 +584,11 @@ def print_table(report: dict[str, Any]) -> None:
                       f"{c['step_lateness_ms']['p50']} / "
                       f"{c['step_lateness_ms']['p99']} |")  # fmt: skip
         if "pages_per_s" in cell:
-            print(f"| {cell['cell']} | {cell['pages']} pages | {cell['pages_per_s']} pages/s | "
-                  f"server CPU {cell['server_cpu_ms_per_page']} ms/page | |")  # fmt: skip
+            d = cell["drain"]
+            print(f"| {cell['cell']} | {cell['pages']} pages | keeping up {cell['pages_per_s']} "
+                  f"pages/s, server CPU {cell['server_cpu_ms_per_page']} ms/page | drain "
+                  f"{d['pages_per_s']} pages/s, server CPU {d['server_cpu_ms_per_page']} "
+                  "ms/page | |")  # fmt: skip
     print(
         f"\nmachine busy (all processes): {report['machine_busy_cores']} cores; "
         f"load before {report['load_before']}; {report['seconds']} s"
