@@ -147,3 +147,25 @@ def test_the_page_ends_and_extends_a_window(
     )
     assert ended.status_code == 303
     assert tocsin.alert_admin.windows() == []
+
+
+def test_silences_added_and_expired_are_audited_with_who_and_what(
+    api: TestClient, tocsin: Tocsin, auth: dict[str, str]
+) -> None:
+    """Silencing alerts is as sensitive as a maintenance window: both go to the audit log,
+    in the change's own transaction."""
+    body = {"matchers": ["service=checkout"], "ends_at": "2026-11-22T05:00:00Z",
+            "comment": "noisy during the migration"}  # fmt: skip
+    made = api.post("/api/v1/silences", json=body, headers=auth)
+    assert made.status_code == 201, made.text
+    assert api.delete(f"/api/v1/silences/{made.json()['id']}", headers=auth).status_code == 200
+    records = [r for r in tocsin.audit.records() if r.action.startswith("silence.")]
+    assert [(r.action, r.actor) for r in records] == [
+        ("silence.added", "token:ops"),
+        ("silence.expired", "token:ops"),
+    ]
+    assert records[0].detail["matchers"] == ["service=checkout"]
+    assert records[0].detail["comment"] == "noisy during the migration"
+    assert records[1].detail == {"silence": made.json()["id"]}
+    assert api.delete("/api/v1/silences/99", headers=auth).status_code == 404
+    assert len([r for r in tocsin.audit.records() if r.action.startswith("silence.")]) == 2

@@ -11,6 +11,7 @@ from typing import Any
 from tocsin.app import audit
 from tocsin.app.alert_records import AlertRow, Integration
 from tocsin.app.ports import AlertFilter, Clock, UnitOfWork
+from tocsin.app.views import silence_json
 from tocsin.core import rules
 from tocsin.core.access import Unauthenticated
 from tocsin.core.errors import InvalidInput, NotFound
@@ -137,8 +138,11 @@ class AlertAdmin:
         with self._uow() as uow:
             draft = Silence.new(parsed, start, ends, author, comment)
             silence_id = uow.alerts.add_silence(draft)
+            silence = Silence.new(parsed, start, ends, author, comment, silence_id)
+            detail = silence_json(silence)
+            audit.append(uow, self._clock.now(), author, "silence.added", None, detail)
             uow.commit()
-        return Silence.new(parsed, start, ends, author, comment, silence_id)
+        return silence
 
     def _future_window(self, starts: datetime | None, ends: datetime) -> datetime:
         now = self._clock.now()
@@ -146,10 +150,13 @@ class AlertAdmin:
             raise InvalidInput("ends_at is in the past; give an end in the future")
         return starts or now
 
-    def expire_silence(self, silence_id: int) -> None:
+    def expire_silence(self, silence_id: int, actor: str) -> None:
+        """End a silence now; audited (the alerts it held back count again at once)."""
+        now = self._clock.now()
         with self._uow() as uow:
-            if not uow.alerts.expire_silence(silence_id, self._clock.now()):
+            if not uow.alerts.expire_silence(silence_id, now):
                 raise NotFound(f"no active silence {silence_id}; see `tocsin silence list`")
+            audit.append(uow, now, actor, "silence.expired", None, {"silence": silence_id})
             uow.commit()
 
     def silences(self, include_expired: bool = False) -> list[Silence]:

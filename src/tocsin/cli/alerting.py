@@ -276,8 +276,13 @@ def silence_list(
 
 @silence_commands.command("expire")
 @handled
-def silence_expire(silence_id: int, as_json: JsonOpt = False) -> None:
-    common.app().alert_admin.expire_silence(silence_id)
+def silence_expire(
+    silence_id: int,
+    as_: Annotated[str | None, typer.Option("--as")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """End a silence now (recorded in the audit log)."""
+    common.app().alert_admin.expire_silence(silence_id, actor(as_))
     if as_json:
         print_json({"id": silence_id, "expired": True})
     else:

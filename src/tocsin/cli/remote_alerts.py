@@ -55,8 +55,8 @@ class RemoteAlertAdmin:
         with self._api.reading():
             return _silence(data)
 
-    def expire_silence(self, silence_id: int) -> None:
-        self._api.delete(f"/silences/{silence_id}")
+    def expire_silence(self, silence_id: int, actor: str) -> None:
+        self._api.delete(f"/silences/{silence_id}", actor=actor)
 
     def windows(self, include_expired: bool = False) -> list[MaintenanceWindow]:
         data = self._api.get("/maintenance", [("include_expired", str(include_expired).lower())])

@@ -69,8 +69,8 @@ class Api:
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self._send("PATCH", path, json=body)
 
-    def delete(self, path: str) -> Any:
-        return self._send("DELETE", path)
+    def delete(self, path: str, actor: str | None = None) -> Any:
+        return self._send("DELETE", path, actor=actor)
 
     @contextmanager
     def reading(self) -> Iterator[None]:

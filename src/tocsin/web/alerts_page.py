@@ -66,7 +66,7 @@ def expire_silence(
     try:
         if not confirmed(form):
             return confirm_page(request, who, ask_expire(tocsin, silence_id))
-        tocsin.alert_admin.expire_silence(silence_id)
+        tocsin.alert_admin.expire_silence(silence_id, who.principal.name)
     except DomainError as exc:
         return alerts_page(request, tocsin, who, str(exc), status_of(exc))
     return RedirectResponse("/alerts#silences", 303)

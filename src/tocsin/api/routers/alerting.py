@@ -134,9 +134,9 @@ def create_silence(body: SilenceIn, tocsin: App, who: Responder) -> dict[str, An
 
 @router.delete("/silences/{silence_id}")
 def expire_silence(
-    silence_id: Annotated[int, Path(ge=1, le=2_147_483_647)], tocsin: App, _: Responder
+    silence_id: Annotated[int, Path(ge=1, le=2_147_483_647)], tocsin: App, who: Responder
 ) -> dict[str, Any]:
-    tocsin.alert_admin.expire_silence(silence_id)
+    tocsin.alert_admin.expire_silence(silence_id, who.name)
     return {"id": silence_id, "expired": True}
 
 
