@@ -691,6 +691,19 @@ def test_alerts_silences_and_maintenance_on_the_server(server: Server, remote: C
     assert server.tocsin.alert_admin.silences() == []
     code, window = remote("maintenance", "add", "db", "--duration", "30m", "--comment", "resize")
     assert (code, window["service"]) == (0, "db")
+    code, edited = remote("maintenance", "edit", str(window["id"]), "--duration", "2h",
+                          "--comment", "resize, slower than planned")  # fmt: skip
+    assert code == 0, edited
+    assert edited["comment"] == "resize, slower than planned"
+    assert edited["ends_at"] > window["ends_at"]
+    code, ended = remote("maintenance", "end", str(window["id"]))
+    assert code == 0, ended
+    assert server.tocsin.alert_admin.windows() == []  # ended on the server
+    code, out = remote("maintenance", "end", str(window["id"]))
+    assert (code, "already ended" in out["error"]) == (2, True)  # as the local command
+    actions = [r.action for r in server.tocsin.audit.records()]
+    assert actions == ["silence.added", "silence.expired", "maintenance.added",
+                       "maintenance.edited", "maintenance.ended"]  # fmt: skip
     code, out = remote("integration", "add", "x", "--source", "generic")
     assert code == 2
     assert "server host" in out["error"]
