@@ -245,3 +245,25 @@ def test_the_lists_update_themselves_and_keep_what_is_typed(page: Page, server: 
     ends = server.tocsin.clock.now() + timedelta(hours=1)
     server.tocsin.alert_admin.silence(["alertname=Zed"], None, ends, "ann", "zed is noisy")
     expect(page.locator("#live-silences")).to_contain_text("zed is noisy")
+
+
+def test_a_form_being_filled_in_inside_a_live_region_is_kept(page: Page, server: Served) -> None:
+    """A maintenance window's change form sits in the live maintenance list: a refresh while
+    someone types there keeps what they typed (the other regions still update), and the
+    region catches up once the form is left unchanged."""
+    ends = server.tocsin.clock.now() + timedelta(hours=1)
+    window = server.tocsin.alert_admin.maintenance("db", None, ends, "ann", "resize")
+    log_in(page, "/alerts")
+    expect(page.locator("#live-status")).to_contain_text("Live")
+    comment = page.locator(f"#m-{window.id}-comment")
+    comment.fill("resize, then reindex")
+    server.tocsin.alert_admin.silence(["alertname=Yak"], None, ends, "ann", "yak is noisy")
+    expect(page.locator("#live-silences")).to_contain_text("yak is noisy")
+    expect(page.locator("#live-status")).to_contain_text("kept as it is")
+    expect(comment).to_have_value("resize, then reindex")
+    server.tocsin.alert_admin.maintenance("web", None, ends, "ann", "cache flush")
+    expect(page.locator("#live-status")).to_contain_text("kept as it is")
+    expect(page.locator("#live-maintenance")).not_to_contain_text("cache flush")  # held
+    comment.fill("resize")  # back to what it was, and away: the list catches up
+    comment.blur()
+    expect(page.locator("#live-maintenance")).to_contain_text("cache flush")

@@ -38,7 +38,7 @@ def test_the_marks_move_with_what_the_lists_show(tocsin: Tocsin, clock: ManualCl
     silenced = marks()
     assert silenced["alerts"] != fired["alerts"]
     clock.advance(timedelta(seconds=1))
-    tocsin.alert_admin.expire_silence(silence.id)
+    tocsin.alert_admin.expire_silence(silence.id, "ann")
     assert marks()["alerts"] != silenced["alerts"]
     versions = bootstrap.change_markers(tocsin, frozenset({1, 99}))[2]
     assert versions == {1: tocsin.incidents.get("INC-1").version}  # an unknown one is left out

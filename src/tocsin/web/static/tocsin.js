@@ -50,8 +50,29 @@
     });
   }
 
+  // Is someone filling in a form inside this region (a field focused or changed)?
+  function editing(region) {
+    var active = document.activeElement;
+    if (active && active.form && region.contains(active)) {
+      return true;
+    }
+    var fields = region.querySelectorAll("input, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      var changed = field.type === "checkbox" || field.type === "radio"
+        ? field.checked !== field.defaultChecked
+        : field.value !== field.defaultValue;
+      if (changed) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // A list page (dashboard, incidents, alerts): when its stream says the list changed, fetch
-  // the page again and swap each [data-live] region; forms outside them keep what is typed.
+  // the page again and swap each [data-live] region; forms outside them keep what is typed,
+  // and a region holding a form being filled in (a maintenance window's change) is kept as
+  // it is until the form is left, then refreshed.
   function liveList(status) {
     if (!window.EventSource || !window.fetch || !window.DOMParser) {
       return;
@@ -59,6 +80,17 @@
     var source = new EventSource(status.getAttribute("data-changes"));
     var busy = false;
     var again = false;
+    var held = [];
+    document.addEventListener("focusout", function (event) {
+      window.setTimeout(function () {  // after the focus has moved on
+        var waiting = held.filter(function (region) {
+          return region.contains(event.target) && !editing(region);
+        });
+        if (waiting.length) {
+          refresh();
+        }
+      }, 0);
+    });
     function refresh() {
       if (busy) {
         again = true;
@@ -75,13 +107,17 @@
         .then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html");
           var regions = document.querySelectorAll("[data-live]");
+          held = [];
           Array.prototype.forEach.call(regions, function (region) {
             var next = fresh.getElementById(region.id);
-            if (next) {
+            if (next && editing(region)) {
+              held.push(region); // what is being typed stays; refreshed once the form is left
+            } else if (next) {
               region.replaceWith(document.importNode(next, true)); // rendered and escaped by the server
             }
           });
-          say("Live: updated at " + new Date().toLocaleTimeString() + ".", "on");
+          say("Live: updated at " + new Date().toLocaleTimeString() + "." +
+              (held.length ? " A form you are filling in is kept as it is." : ""), "on");
         })
         .catch(function () {
           say("Could not update; reload the page.", "off");
