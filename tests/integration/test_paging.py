@@ -320,3 +320,27 @@ def test_a_breach_at_the_minute_a_round_is_due_fires_that_round_only(
         run(tocsin, clock, 0 if minute == 0 else 1)
         pages_at += [minute] * (len(sent) - len(pages_at))
     assert pages_at == [0, 5, 10]
+
+
+def test_a_reminder_run_again_after_its_worker_died_is_on_the_timeline_once(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
+) -> None:
+    """The reminder commits its entry, then pushes: a worker that dies between leaves the
+    job to run again after its lease. The push goes again (at least once); the timeline
+    keeps one reminder, not two."""
+    directory = Directory()
+    courier = Courier(notifiers, clock, ZeroJitter())
+    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: [], directory, courier)
+    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+    every = tocsin.incidents.severities.get("P1").update_every
+    assert every is not None
+    tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")
+    clock.advance(every)
+    [job] = [j for j in tocsin.jobs.find((), 100) if j.kind == "comms.remind"]
+    handler = tocsin.job_runner.handlers.get("comms.remind")
+    assert handler is not None
+    handler(job, lambda: SqlUnitOfWork(tocsin.engine))
+    handler(job, lambda: SqlUnitOfWork(tocsin.engine))  # again, as after a lease
+    reminders = [e for e in tocsin.incidents.timeline("INC-1") if "reminder" in e.data]
+    assert len(reminders) == 1
+    assert [s[:2] for s in sent].count(("ntfy", "alice-pager")) == 2

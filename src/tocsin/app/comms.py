@@ -150,13 +150,15 @@ class Comms:
         with uow_factory() as uow:
             incident = uow.incidents.get(p["incident"])
             every = self.severities.get(incident.severity).update_every
-            if not incident.status.is_open or _updated_since(uow, incident.number, p["after"]):
+            timeline = uow.incidents.timeline(incident.number)
+            if not incident.status.is_open or _updated_since(timeline, p["after"]):
                 return
             person = incident.roles.get("commander") or incident.acknowledged_by
             now = self.clock.now()
             text = f"Reminder: post a status update on {incident.id}"
             data = {"reminder": p["after"], "round": p.get("round", 0), "who": person}
-            if person is not None:  # nobody to remind yet: the next round will look again
+            again = _reminded(timeline, p)  # this job ran before (its worker died after)
+            if person is not None and not again:  # nobody to remind yet: the next round looks
                 incident.record_page(now, f"{text} ({person})", data)
             if every is not None:
                 nxt = {**p, "round": p.get("round", 0) + 1}
@@ -194,8 +196,19 @@ def _thread(timeline: list[TimelineEntry], channel: str) -> str | None:
     return None
 
 
-def _updated_since(uow: UnitOfWork, number: int, seq: int) -> bool:
+def _updated_since(timeline: list[TimelineEntry], seq: int) -> bool:
     return any(
-        e.seq > seq and e.kind in (EntryKind.STATUS_UPDATE, EntryKind.RESOLVED)
-        for e in uow.incidents.timeline(number)
+        e.seq > seq and e.kind in (EntryKind.STATUS_UPDATE, EntryKind.RESOLVED) for e in timeline
+    )
+
+
+def _reminded(timeline: list[TimelineEntry], p: dict[str, Any]) -> bool:
+    """This round's reminder is on the timeline already: the job runs again after its
+    worker died between the COMMIT and the push. The push goes again (at least once); the
+    timeline keeps one entry."""
+    return any(
+        e.kind is EntryKind.PAGE
+        and e.data.get("reminder") == p["after"]
+        and e.data.get("round", 0) == p.get("round", 0)
+        for e in timeline
     )
