@@ -101,6 +101,15 @@ def wire(
     return directory
 
 
+def wire_comms(
+    tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], channels: list[str]
+) -> None:
+    """Communication through the fakes: every incident posts to `channels`."""
+    courier = Courier(notifiers, clock, ZeroJitter())
+    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: channels, Directory(), courier)
+    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+
+
 def run(tocsin: Tocsin, clock: ManualClock, minutes: float = 0) -> None:
     """Move the clock, then run every job due by then (as a worker would)."""
     clock.advance(timedelta(minutes=minutes))
@@ -242,10 +251,7 @@ def test_a_page_whose_worker_died_mid_send_is_not_sent_again(
 def test_messages_go_to_the_team_channel_updates_in_the_announcement_thread(
     tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
 ) -> None:
-    directory = Directory()
-    courier = Courier(notifiers, clock, ZeroJitter())
-    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: ["team"], directory, courier)
-    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+    wire_comms(tocsin, clock, notifiers, ["team"])
     tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")
     run(tocsin, clock)
     tocsin.incidents.post_update("INC-1", "alice", "Rolling back the deploy")
@@ -262,10 +268,7 @@ def test_messages_go_to_the_team_channel_updates_in_the_announcement_thread(
 def test_the_commander_is_reminded_to_post_an_update_until_one_is_posted(
     tocsin: Tocsin, clock: ManualClock, notifiers: dict[ContactKind, Recorder], sent: list
 ) -> None:
-    directory = Directory()
-    courier = Courier(notifiers, clock, ZeroJitter())
-    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: [], directory, courier)
-    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+    wire_comms(tocsin, clock, notifiers, [])
     every = tocsin.incidents.severities.get("P1").update_every
     assert every is not None
     tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")
@@ -328,10 +331,7 @@ def test_a_reminder_run_again_after_its_worker_died_is_on_the_timeline_once(
     """The reminder commits its entry, then pushes: a worker that dies between leaves the
     job to run again after its lease. The push goes again (at least once); the timeline
     keeps one reminder, not two."""
-    directory = Directory()
-    courier = Courier(notifiers, clock, ZeroJitter())
-    comms = Comms(clock, tocsin.incidents.severities, lambda s, sev: [], directory, courier)
-    comms.install(tocsin.handlers, tocsin.job_runner.handlers, replace=True)
+    wire_comms(tocsin, clock, notifiers, [])
     every = tocsin.incidents.severities.get("P1").update_every
     assert every is not None
     tocsin.incidents.declare("bot", "Checkout failing", "P1", Scope(("api",)), commander="alice")
