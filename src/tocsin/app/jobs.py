@@ -75,7 +75,7 @@ class JobUnits:
         self._factory = factory
         self._job = job
         self._owner = owner
-        self.finishing: UnitOfWork | None = None
+        self.finished = False  # marked done in a handler's transaction
 
     def __call__(self) -> UnitOfWork:
         return self._factory()
@@ -85,7 +85,7 @@ class JobUnits:
         (rolling the transaction back) when another worker holds the job now."""
         if not uow.jobs.complete(self._job.id, self._owner):
             raise LeaseLost(f"job {self._job.id} ({self._job.kind}) is held by another worker")
-        self.finishing = uow
+        self.finished = True
 
 
 JobHandler = Callable[[Job, JobUnits], None]
@@ -239,7 +239,7 @@ class JobRunner:
             log.warning("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
             self._finish(job, owner, f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
             return
-        if units.finishing is None:
+        if not units.finished:
             self._finish(job, owner, None)
 
     def _finish(

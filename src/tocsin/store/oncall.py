@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from tocsin.app.oncall_records import CalendarFeed, FeedTarget, OverrideRecord
 from tocsin.store.tables import calendar_feeds, oncall_overrides
@@ -13,11 +13,6 @@ from tocsin.store.types import utc_from_db
 
 _o = oncall_overrides.c
 _f = calendar_feeds.c
-_OVERRIDES_NOW = (  # built once: each escalation step asks who is on call
-    select(oncall_overrides)
-    .where(_o.schedule == bindparam("s"), _o.ends_at > bindparam("after"))
-    .order_by(_o.created_at, _o.id)
-)
 
 
 class SqlOncallRepository:
@@ -39,9 +34,6 @@ class SqlOncallRepository:
     def overrides(
         self, schedule: str | None = None, ending_after: datetime | None = None
     ) -> list[OverrideRecord]:
-        if schedule is not None and ending_after is not None:  # on call now: every step
-            found = self._conn.execute(_OVERRIDES_NOW, {"s": schedule, "after": ending_after})
-            return [_override(r._mapping) for r in found]
         stmt = select(oncall_overrides).order_by(_o.created_at, _o.id)
         if schedule is not None:
             stmt = stmt.where(_o.schedule == schedule)
