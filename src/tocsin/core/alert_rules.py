@@ -27,8 +27,9 @@ URL_MAX = 2048  # a longer link is dropped, with a problem
 
 # C0 controls but tab and newline, DEL, C1 controls, lone surrogates.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-_NAME = re.compile(r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,100}$")
-_NOT_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_NAME_BANNED = r"\x00-\x1f\x7f-\x9f\ud800-\udfff"  # what a label or annotation name may not hold
+_NAME = re.compile(rf"^[^{_NAME_BANNED}]{{1,100}}$")
+_NOT_IN_NAME = re.compile(rf"[{_NAME_BANNED}]")
 REPLACEMENT = "\ufffd"
 
 
