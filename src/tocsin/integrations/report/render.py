@@ -132,24 +132,37 @@ def _severity(r: Review) -> Section:
             colour=charts.COLOURS[3],
         ),
     ]
-    with_target = [s for s in sev if s.met_share is not None]
-    if with_target:
-        made.append(
-            charts.bar_chart(
-                "target",
-                "Share acknowledged within the response target",
-                [(s.severity, 100 * (s.met_share or 0)) for s in with_target],
-                [share(s.met_share) for s in with_target],
-                colour=charts.COLOURS[4],
-                maximum=100,
-            )
-        )
+    target = _share_chart(
+        "target",
+        "Share acknowledged within the response target",
+        [(s.severity, s.met_share) for s in sev],
+        charts.COLOURS[4],
+    )
+    made += [target] if target else []
     lines = [
         "MTTA: declared to first acknowledged. MTTR: declared to resolved (the last resolve "
         "of a reopened incident). Never-acknowledged incidents are not in MTTA and count as "
         "having missed the target."
     ]
     return Section("By severity: response and resolution", lines, header, rows, made)
+
+
+def _share_chart(
+    chart_id: str, title: str, shares: list[tuple[str, float | None]], colour: str
+) -> str | None:
+    """A 0-100 % bar per severity that has a share (None: nothing to judge); None when no
+    severity has one."""
+    judged = [(severity, value) for severity, value in shares if value is not None]
+    if not judged:
+        return None
+    return charts.bar_chart(
+        chart_id,
+        title,
+        [(severity, 100 * value) for severity, value in judged],
+        [share(value) for _, value in judged],
+        colour=colour,
+        maximum=100,
+    )
 
 
 def _postmortems(r: Review) -> Section:
@@ -168,21 +181,18 @@ def _postmortems(r: Review) -> Section:
         ]
         for p in r.postmortems
     ]
-    judged = [p for p in r.postmortems if p.on_time_share is not None]
-    chart = charts.bar_chart(
+    chart = _share_chart(
         "postmortems",
         "Post-mortems published by their due time",
-        [(p.severity, 100 * (p.on_time_share or 0)) for p in judged],
-        [share(p.on_time_share) for p in judged],
-        colour=charts.COLOURS[5],
-        maximum=100,
+        [(p.severity, p.on_time_share) for p in r.postmortems],
+        charts.COLOURS[5],
     )
     lines = [
         "For incidents whose severity requires a post-mortem: on time when a version was first "
         "published by the due date set at resolve; overdue when none is published and the due "
         "date has passed."
     ]
-    return Section("Post-mortems on time", lines, header, rows, [chart] if judged else [])
+    return Section("Post-mortems on time", lines, header, rows, [chart] if chart else [])
 
 
 def _action_items(r: Review) -> Section:
