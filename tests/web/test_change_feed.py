@@ -156,3 +156,39 @@ def test_closing_waits_for_a_look_in_flight() -> None:
         assert finished == [True]  # close returned only after the look was done
 
     anyio.run(scenario)
+
+
+def test_closing_waits_for_a_look_left_running_when_the_last_stream_left() -> None:
+    """The last stream leaving cancels the feed's task, but not the look already running in
+    its thread: shutdown still waits for it. (CI once saw the connection of such a look
+    returned to a pool already disposed, and found open by the garbage collector.)"""
+    started, release = threading.Event(), threading.Event()
+    finished: list[bool] = []
+
+    def slow_read(numbers: frozenset[int]) -> Markers:
+        started.set()
+        release.wait(TIMEOUT)
+        finished.append(True)
+        return (0, 0), (0, 0, 0), {}
+
+    feed = ChangeFeed(slow_read, lambda secret: True, lambda: 5)
+
+    async def scenario() -> None:
+        sub = feed.subscribe(INCIDENTS, "s")
+        await anyio.to_thread.run_sync(started.wait, TIMEOUT)
+        feed.unsubscribe(sub)  # the task is cancelled; its look runs on in the thread
+        closed = anyio.Event()
+
+        async def close() -> None:
+            await feed.close()
+            closed.set()
+
+        with anyio.fail_after(TIMEOUT):
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(close)
+                await anyio.wait_all_tasks_blocked()
+                assert not closed.is_set()  # close is waiting for the look
+                release.set()
+        assert finished == [True]
+
+    anyio.run(scenario)

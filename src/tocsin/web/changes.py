@@ -33,7 +33,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
@@ -42,6 +42,7 @@ from tocsin.core.errors import ErrorKind, TocsinError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 CLOSE_WAIT_S = 10.0  # at shutdown, how long a look in flight may take to finish
 INCIDENTS = "incidents"
 ALERTS = "alerts"
@@ -106,8 +107,8 @@ class ChangeFeed:
         self._task: asyncio.Task[None] | None = None
         self._seen: dict[Topic, Any] = {}
         self.ticks = 0  # database looks so far (tests, the benchmark)
-        self._idle = threading.Event()  # clear while a look runs in its thread
-        self._idle.set()
+        self._running = 0  # looks running in threads: a cancelled task's look runs on
+        self._settled = threading.Condition()
 
     def marker(self, topic: Topic) -> Any:
         """The topic's marker at the last look (None before the first): a list stream compares
@@ -148,16 +149,53 @@ class ChangeFeed:
             self._task = None
 
     async def close(self) -> None:
-        """Stop looking (the app is shutting down). A look in flight finishes first, so its
-        database connection is back in the pool before the engine is disposed, not left for
-        the garbage collector to find open."""
+        """Stop looking (the app is shutting down). Every look in flight finishes first, even
+        one whose task was cancelled when the last stream left, so its database connection is
+        back in the pool before the engine is disposed, not left for the garbage collector to
+        find open."""
         task, self._task = self._task, None
-        if task is None or task.done():
-            return
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-        await anyio.to_thread.run_sync(self._idle.wait, CLOSE_WAIT_S)
+        if task is not None and not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        if self._running:
+            await anyio.to_thread.run_sync(self._wait_settled)
+
+    def _wait_settled(self) -> None:
+        with self._settled:
+            self._settled.wait_for(lambda: self._running == 0, CLOSE_WAIT_S)
+
+    async def _in_thread(self, read: Callable[[], T]) -> T:
+        """Run one database read in a worker thread, counted from before it is handed over
+        until it has returned (what `close` waits for). Cancelling the awaiting task does not
+        stop a thread: a read that started is counted until it ends; one cancelled before its
+        thread picked it up never runs."""
+        state = {"started": False, "dropped": False}
+        with self._settled:
+            self._running += 1
+
+        def counted() -> T:
+            with self._settled:
+                if state["dropped"]:
+                    raise asyncio.CancelledError
+                state["started"] = True
+            try:
+                return read()
+            finally:
+                self._one_done()
+
+        try:
+            return await anyio.to_thread.run_sync(counted)
+        finally:
+            with self._settled:
+                if not state["started"]:
+                    state["dropped"] = True
+                    self._one_done()
+
+    def _one_done(self) -> None:
+        with self._settled:
+            self._running -= 1
+            self._settled.notify_all()
 
     def _ensure_running(self) -> None:
         loop = asyncio.get_running_loop()
@@ -176,7 +214,7 @@ class ChangeFeed:
     async def _look(self) -> None:
         numbers = frozenset(t for s in self._subs for t in s.topics if isinstance(t, int))
         try:
-            overall, alerts, versions = await anyio.to_thread.run_sync(self._tracked, numbers)
+            overall, alerts, versions = await self._in_thread(lambda: self._read(numbers))
         except StorageError:
             log.warning("change feed: the database did not answer; looking again", exc_info=True)
             return
@@ -189,27 +227,16 @@ class ChangeFeed:
             if sub.topics & moved:
                 sub._signal()
 
-    def _tracked(self, numbers: frozenset[int]) -> Markers:
-        self._idle.clear()
-        try:
-            return self._read(numbers)
-        finally:
-            self._idle.set()
-
     async def _check_sessions(self) -> None:
         sessions = {s.session for s in self._subs}
         if not sessions:
             return
 
         def ended() -> set[str]:
-            self._idle.clear()
-            try:
-                return {secret for secret in sessions if not self._alive(secret)}
-            finally:
-                self._idle.set()
+            return {secret for secret in sessions if not self._alive(secret)}
 
         try:
-            gone = await anyio.to_thread.run_sync(ended)
+            gone = await self._in_thread(ended)
         except StorageError:
             log.warning("change feed: could not check sessions; trying again", exc_info=True)
             return
