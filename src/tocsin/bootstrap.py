@@ -8,6 +8,7 @@ import random
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,7 +230,10 @@ def build(
     items = ActionItems(uow, clock, runbook_index(config, runs), reader)
     exports = tracker_exports(config, env, clock, uow, items)
     exports.install(handlers)
-    runner = JobRunner(uow, handlers, clock, random.Random(), reader=reader)  # noqa: S311
+    writers = database.writer_queue(engine)  # SQLite: the worker's writes go first
+    priority = writers.urgent if writers is not None else nullcontext
+    rng = random.Random()  # noqa: S311 - retry jitter, not a secret
+    runner = JobRunner(uow, handlers, clock, rng, reader=reader, priority=priority)
     if previous is not None:
         runner.lease = previous.job_runner.lease  # `tocsin worker --lease`
     wired = Tocsin(
