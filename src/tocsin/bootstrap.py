@@ -8,7 +8,6 @@ import random
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,10 +229,7 @@ def build(
     items = ActionItems(uow, clock, runbook_index(config, runs), reader)
     exports = tracker_exports(config, env, clock, uow, items)
     exports.install(handlers)
-    writers = database.writer_queue(engine)  # SQLite: the worker's writes go first
-    priority = writers.urgent if writers is not None else nullcontext
-    rng = random.Random()  # noqa: S311 - retry jitter, not a secret
-    runner = JobRunner(uow, handlers, clock, rng, reader=reader, priority=priority)
+    runner = JobRunner(uow, handlers, clock, random.Random(), reader=reader)  # noqa: S311
     if previous is not None:
         runner.lease = previous.job_runner.lease  # `tocsin worker --lease`
     wired = Tocsin(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -165,14 +164,10 @@ class JobRunner:
         lease: timedelta = LEASE,
         batch: int = BATCH,
         reader: Callable[[], UnitOfWork] | None = None,
-        priority: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
-        """`reader`: read-only units of work (on SQLite they take no write lock).
-        `priority`: entered around each batch, so the store may put the worker's
-        transactions ahead of requests' (SQLite's writer queue: store/database.py)."""
+        """`reader`: read-only units of work (on SQLite they take no write lock)."""
         self._uow = uow
         self._reader = reader or uow
-        self._priority = priority
         self.handlers = handlers
         self._clock = clock
         self._rng = rng
@@ -190,10 +185,6 @@ class JobRunner:
         a job another worker took pays one transaction, not two; after a short batch the
         next due time is read afresh (the jobs just run may have been retried), with no
         second claim."""
-        with self._priority():
-            return self._batch_now(owner)
-
-    def _batch_now(self, owner: str) -> Batch:
         with self._uow() as uow:
             claimed = uow.jobs.claim(owner, self._clock.now(), self.lease, self._batch)
             next_due = None if claimed else uow.jobs.next_due()

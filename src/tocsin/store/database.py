@@ -8,8 +8,6 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,37 +59,21 @@ WRITER_WAIT_S = 30.0  # as SQLite's busy timeout
 
 
 class WriterQueue:
-    """This process's SQLite write transactions, one at a time, first come first served,
-    with the job worker's ahead of the rest.
+    """This process's SQLite write transactions, one at a time, first come first served.
 
     SQLite has one writer; the others wait in its busy handler, which sleeps and retries
     (sleeps growing to 100 ms) in no order. Under many writers some lose every round: 100
     threads declaring at once left 35 failing after the 30 s busy timeout, and a job
     worker's claim starved until the burst was over. Queued here instead, each writer waits
-    only for those ahead of it. A thread inside `urgent()` (the job worker running a batch:
-    claims, pages, escalation steps) waits only for other urgent writers and the one
-    writing now: work already due goes out before new requests are taken, so a page is not
-    held behind every declaration of a burst (bench/paging). Requests still get every turn
-    the worker does not need; its transactions are short. Writers in other processes still
-    meet in SQLite's busy handler. A thread already holding the turn passes straight through
-    (its nested write would meet SQLite's lock)."""
+    only for those ahead of it, and a worker's transaction gets its turn among requests'.
+    Writers in other processes still meet in SQLite's busy handler. A thread already
+    holding the turn passes straight through (its nested write would meet SQLite's lock)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiting: deque[threading.Event] = deque()
-        self._urgent: deque[threading.Event] = deque()
         self._holder: int | None = None
         self._depth = 0
-        self._local = threading.local()
-
-    @contextmanager
-    def urgent(self) -> Iterator[None]:
-        """This thread's write transactions inside go ahead of the others'."""
-        self._local.urgent = getattr(self._local, "urgent", 0) + 1
-        try:
-            yield
-        finally:
-            self._local.urgent -= 1
 
     def acquire(self, timeout: float = WRITER_WAIT_S) -> bool:
         me = threading.get_ident()
@@ -99,16 +81,15 @@ class WriterQueue:
             if self._holder == me:
                 self._depth += 1
                 return True
-            if self._holder is None and not self._waiting and not self._urgent:
+            if self._holder is None and not self._waiting:
                 self._holder, self._depth = me, 1
                 return True
             turn = threading.Event()
-            lane = self._urgent if getattr(self._local, "urgent", 0) else self._waiting
-            lane.append(turn)
+            self._waiting.append(turn)
         if not turn.wait(timeout):
             with self._lock:
                 if not turn.is_set():
-                    lane.remove(turn)
+                    self._waiting.remove(turn)
                     return False
         with self._lock:  # handed over by release(): ours now
             self._holder, self._depth = me, 1
@@ -120,10 +101,9 @@ class WriterQueue:
             if self._depth:
                 return
             self._holder = None
-            lane = self._urgent or self._waiting
-            if lane:
+            if self._waiting:
                 self._holder = -1  # handed over: nobody else may take it meanwhile
-                lane.popleft().set()
+                self._waiting.popleft().set()
 
 
 _WRITERS: weakref.WeakKeyDictionary[Engine, WriterQueue] = weakref.WeakKeyDictionary()
