@@ -210,7 +210,7 @@ def build(
     handlers.register(PRUNE.kind, prune_done(clock))
     handlers.register(CHECK_JOB, health.handle)
     signal = previous.job_signal if previous else JobSignal()
-    outbox.wake = signal.notify
+    outbox.wake, outbox.source = signal.notify, signal.token
     oncall = OncallService(uow, clock, roster_for(config), reader)
     acks = AckLinks(secret_key(env, path), env.get("TOCSIN_PUBLIC_URL"), clock, service)
     adapters = notifiers(config, env, clock)
@@ -250,7 +250,7 @@ def build(
         JobAdmin(uow, clock, signal, reader),
         runner,
         signal,
-        lambda: job_wakeups(url),
+        lambda: job_wakeups(url, signal.token),
         oncall,
         acks,
         callback_secrets(config, env),
@@ -668,9 +668,11 @@ def secret_key(env: Mapping[str, str], config_path: Path) -> bytes:
         return key
 
 
-def job_wakeups(url: str) -> JobWakeups | None:
-    """PostgreSQL wakes workers with NOTIFY; on SQLite they poll (and wake in-process)."""
-    return PgJobWakeups(url) if url.startswith("postgresql") else None
+def job_wakeups(url: str, in_process: str | None = None) -> JobWakeups | None:
+    """PostgreSQL wakes workers with NOTIFY; on SQLite they poll (and wake in-process).
+    `in_process`: the token of the JobSignal the worker listens to as well, whose commits'
+    notifications it skips."""
+    return PgJobWakeups(url, in_process) if url.startswith("postgresql") else None
 
 
 def health_monitor(

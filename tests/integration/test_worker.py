@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from tocsin.app.clock import ManualClock
 from tocsin.app.jobs import JobAdmin, JobHandlers, JobRunner, JobSignal
 from tocsin.app.ports import UnitOfWork
+from tocsin.bootstrap import Tocsin
 from tocsin.core.jobs import Job, JobSpec, JobStatus
 from tocsin.store.notify import PgJobWakeups
 from tocsin.store.uow import SqlUnitOfWork
@@ -94,6 +95,50 @@ def test_notify_wakes_a_sleeping_worker_on_postgres(
     committed = schedule(engine, clock)  # no in-process signal: only NOTIFY can wake it
     assert ran.event.wait(WOKEN_WITHIN_S)
     assert time.monotonic() - committed < WOKEN_WITHIN_S < POLL_S
+
+
+def notify(database_url: str, payload: str) -> None:
+    conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_notify('tocsin_jobs', %s)", (payload,))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_listener_passes_over_the_commits_that_woke_its_worker_in_process(
+    database_url: str,
+) -> None:
+    """A commit that woke this worker through its JobSignal names that signal in its NOTIFY;
+    the worker's listener does not wake it a second time for it (one claim per commit, not
+    two), but any other process's notification still wakes it."""
+    wakeups = PgJobWakeups(database_url, skip="ours")
+    try:
+        assert wakeups.wait(0) is True  # connected and listening
+        notify(database_url, "ours")
+        assert wakeups.wait(0.3) is False  # what the in-process signal already did
+        notify(database_url, "ours")
+        notify(database_url, "theirs")
+        assert wakeups.wait(WOKEN_WITHIN_S) is True  # past ours, to theirs
+        notify(database_url, "")
+        assert wakeups.wait(WOKEN_WITHIN_S) is True  # an older Tocsin's bare NOTIFY
+    finally:
+        wakeups.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_commit_names_its_in_process_signal_in_its_notify_and_wakes_it(
+    tocsin: Tocsin, database_url: str
+) -> None:
+    woken: list[bool] = []
+    tocsin.job_signal.listen(lambda: woken.append(True))
+    conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo, autocommit=True) as listening:
+        listening.execute("LISTEN tocsin_jobs")
+        tocsin.incidents.declare("ann", "Checkout down", "P2")  # schedules its jobs
+        notes = list(listening.notifies(timeout=WOKEN_WITHIN_S, stop_after=1))
+    assert [n.payload for n in notes] == [tocsin.job_signal.token]
+    assert woken == [True]  # once, after the COMMIT
 
 
 @pytest.mark.postgres

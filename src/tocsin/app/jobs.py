@@ -13,6 +13,7 @@ side, and schedules follow-up jobs with keys.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -270,11 +271,14 @@ class JobRunner:
 
 class JobSignal:
     """In-process wake-up: whoever commits a job due now calls `notify()`, and the worker
-    threads listening wake at once instead of at their next poll."""
+    threads listening wake at once instead of at their next poll. `token` names the commits
+    that wake them so (on PostgreSQL, their NOTIFY's payload), so that those workers' LISTEN
+    skips them instead of waking them a second time for one commit."""
 
     def __init__(self) -> None:
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+        self.token = secrets.token_hex(8)
 
     def listen(self, callback: Callable[[], None]) -> None:
         with self._lock:

@@ -57,6 +57,7 @@ class Outbox:
     handlers: Handlers = field(default_factory=Handlers)
     bus: MessageBus = field(default_factory=MessageBus)
     wake: Callable[[], None] = lambda: None  # this process's workers: jobs were scheduled
+    source: str = ""  # names the commits `wake` reaches (JobSignal.token): NOTIFY's payload
 
     def before_commit(self, uow: UnitOfWork) -> list[Recorded]:
         """Run the handlers over what the transaction recorded, until they record nothing

@@ -9,6 +9,7 @@ A running job whose lease has expired (its worker died) is claimable again.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,15 +22,21 @@ from tocsin.store.tables import jobs
 from tocsin.store.types import utc_from_db
 
 CHANNEL = "tocsin_jobs"  # PostgreSQL NOTIFY channel: a job was scheduled
+_TOKEN = re.compile(r"[0-9A-Za-z]*")  # a NOTIFY payload written into the statement
 _Q, _R = JobStatus.QUEUED.value, JobStatus.RUNNING.value
 _LEASE_LOST = "lease expired: the worker {owner} stopped or ran past its lease; claimed again"
 
 
 class SqlJobRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, source: str = "") -> None:
+        """`source`: the NOTIFY's payload (the in-process JobSignal's token: the workers it
+        wakes after COMMIT skip this notification instead of being woken twice)."""
         self._conn = conn
         self._postgres = conn.dialect.name == "postgresql"
-        self.scheduled = 0  # jobs this transaction added
+        if not _TOKEN.fullmatch(source):
+            raise ValueError(f"a NOTIFY source is letters and digits, not {source!r}")
+        self._notify = f"NOTIFY {CHANNEL}, '{source}'" if source else f"NOTIFY {CHANNEL}"
+        self.scheduled = 0  # jobs this transaction added or moved: the unit of work wakes
 
     def schedule(self, spec: JobSpec) -> bool:
         values = _row(spec)
@@ -39,10 +46,15 @@ class SqlJobRepository:
             stmt = _INSERT_KEYED_PG if self._postgres else _INSERT_KEYED_SQLITE
             if self._conn.execute(stmt, values).first() is None:
                 return False
-        if self._postgres and self.scheduled == 0:  # delivered at COMMIT: one per transaction
-            self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
-        self.scheduled += 1  # the unit of work wakes this process's workers after COMMIT
+        self._scheduled()
         return True
+
+    def _scheduled(self) -> None:
+        """A job to run: other processes' workers learn it from NOTIFY (delivered at COMMIT,
+        one per transaction), this process's from the unit of work after COMMIT."""
+        if self._postgres and self.scheduled == 0:
+            self._conn.exec_driver_sql(self._notify)
+        self.scheduled += 1
 
     def claim(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
         params = {"now": now, "owner": owner, "expires": now + lease, "limit": limit}
@@ -90,8 +102,8 @@ class SqlJobRepository:
             .values(status=_Q, due=due, attempts=0)
         )
         done = self._conn.execute(stmt).rowcount == 1
-        if done and self._postgres:
-            self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        if done:
+            self._scheduled()
         return done
 
     def advance(self, key: str, due: datetime) -> bool:
@@ -104,9 +116,7 @@ class SqlJobRepository:
         )
         done = self._conn.execute(stmt).rowcount == 1
         if done:
-            if self._postgres and self.scheduled == 0:  # one per transaction, as schedule
-                self._conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
-            self.scheduled += 1
+            self._scheduled()
         return done
 
     def prune(self, before: datetime) -> int:

@@ -4,11 +4,16 @@
 notification arrives at COMMIT and a sleeping worker claims a job due now at once instead of
 at its next poll. Notifications sent while this connection is down are lost; `wait` then
 answers True on reconnecting, and the worker looks for due jobs itself.
+
+A notification whose payload is `skip` (the token of the JobSignal this listener's worker also
+listens to) came from a commit that woke that worker in-process already: it is passed over,
+so one commit costs the worker one claim, not two.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -21,11 +26,12 @@ CONNECT_TIMEOUT_S = 5
 
 
 class PgJobWakeups:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, skip: str | None = None) -> None:
         self._conninfo = (
             make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         )
         self._conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self._skip = skip or None
 
     def wait(self, timeout_s: float) -> bool:
         """True when a job was scheduled (or the connection was made anew) within the
@@ -34,8 +40,16 @@ class PgJobWakeups:
             if self._conn is None:
                 self._connect()
                 return True
-            for _ in self._conn.notifies(timeout=timeout_s, stop_after=1):
-                return True
+            deadline = time.monotonic() + timeout_s
+            while (left := deadline - time.monotonic()) >= 0:
+                # All of one packet's notifications: leaving the generator early drops the
+                # rest of them.
+                notes = list(self._conn.notifies(timeout=left, stop_after=1))
+                if not notes:
+                    return False  # the timeout, and nothing
+                if any(note.payload != self._skip for note in notes):
+                    return True
+                # only commits that woke the worker in-process already: wait on
             return False
         except psycopg.Error as exc:
             self.close()

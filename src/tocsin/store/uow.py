@@ -71,7 +71,7 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentRepository(self._conn)
         self.accounts = SqlAccountRepository(self._conn)
         self.alerts = SqlAlertRepository(self._conn)
-        self.jobs = SqlJobRepository(self._conn)
+        self.jobs = SqlJobRepository(self._conn, self._outbox.source)
         self.health = SqlHealthSamples(self._conn)
         self.oncall = SqlOncallRepository(self._conn)
         self.runs = SqlRunRepository(self._conn)
