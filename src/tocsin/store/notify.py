@@ -41,7 +41,8 @@ class PgJobWakeups:
                 self._connect()
                 return True
             deadline = time.monotonic() + timeout_s
-            while (left := deadline - time.monotonic()) >= 0:
+            while True:  # looks at least once, even with no time left
+                left = max(0.0, deadline - time.monotonic())
                 # All of one packet's notifications: leaving the generator early drops the
                 # rest of them.
                 notes = list(self._conn.notifies(timeout=left, stop_after=1))
@@ -49,8 +50,8 @@ class PgJobWakeups:
                     return False  # the timeout, and nothing
                 if any(note.payload != self._skip for note in notes):
                     return True
-                # only commits that woke the worker in-process already: wait on
-            return False
+                if left == 0:  # only commits that woke the worker in-process already
+                    return False
         except psycopg.Error as exc:
             self.close()
             reason = " ".join(str(exc).split())
