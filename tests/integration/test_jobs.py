@@ -324,13 +324,20 @@ def test_after_a_short_batch_the_next_due_time_is_read_afresh_without_a_second_c
 
 
 def test_a_full_batch_says_more_may_be_due_now(engine: Engine, clock: ManualClock) -> None:
+    """Once after its claim, before its jobs run (so another thread may claim the rest
+    meanwhile), and again in what it returns."""
     schedule(engine, *(JobSpec("x", {"n": n}, clock.now()) for n in range(3)))
+    events: list[str] = []
     handlers = JobHandlers()
-    handlers.register("x", lambda job, uow: None)
+    handlers.register("x", lambda job, uow: events.append(f"ran {job.payload['n']}"))
     runner = JobRunner(uow_of(engine), handlers, clock, Fixed(0.5), batch=2)
-    assert runner.run_batch("w") == Batch(2, timedelta(0))
-    assert runner.run_batch("w") == Batch(1, None)
-    assert runner.run_batch("w") == Batch(0, None)
+    more = lambda: events.append("more")  # noqa: E731
+    assert runner.run_batch("w", more) == Batch(2, timedelta(0))
+    assert events == ["more", "ran 0", "ran 1"]
+    assert runner.run_batch("w", more) == Batch(1, None)
+    assert events[3:] == ["ran 2"]  # a short claim: nothing more
+    assert runner.run_batch("w", more) == Batch(0, None)
+    assert events[4:] == []
 
 
 class Killed(BaseException):

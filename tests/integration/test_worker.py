@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
 from tocsin.app.clock import ManualClock
-from tocsin.app.jobs import JobAdmin, JobHandlers, JobRunner, JobSignal
+from tocsin.app.jobs import Batch, JobAdmin, JobHandlers, JobRunner, JobSignal
 from tocsin.app.ports import UnitOfWork
 from tocsin.bootstrap import Tocsin
 from tocsin.core.jobs import Job, JobSpec, JobStatus
@@ -265,3 +265,69 @@ def test_a_worker_sleeps_until_the_next_job_is_due_however_soon() -> None:
     # due already, yet not claimed: another worker holds it a moment; not a busy loop
     assert sleep_for(timedelta(0), poll_s=2.0) == MIN_SLEEP_S
     assert sleep_for(timedelta(seconds=-1), poll_s=2.0) == MIN_SLEEP_S
+
+
+class Batches:
+    """A runner that counts its batches (`called` is set at each); the batch numbered
+    `hold_at` comes back full and runs until `release`."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.hold_at = 0
+        self.called = threading.Event()
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+
+    def run_batch(self, owner: str, more: Callable[[], None] | None = None) -> Batch:
+        with self._lock:
+            self.calls += 1
+            held = self.calls == self.hold_at
+        self.called.set()
+        if not held:
+            return Batch(0, None)
+        assert more is not None
+        more()  # the claim came back full
+        assert self.release.wait(WOKEN_WITHIN_S)
+        return Batch(5, None)
+
+
+def started(engine: Engine, clock: ManualClock, runner: Batches, threads: int) -> Worker:
+    admin = JobAdmin(lambda: SqlUnitOfWork(engine), clock)
+    worker = Worker(runner, admin, [], None, threads, POLL_S, "test")  # type: ignore[arg-type]
+    worker.start()
+    assert worker.idle.wait(10)  # each thread looked once and sleeps for up to POLL_S
+    return worker
+
+
+def test_a_wake_up_sends_one_sleeping_thread_not_all(
+    engine: Engine, clock: ManualClock, stopped: list[Worker]
+) -> None:
+    """One commit, one claim: a second thread looking too would only find nothing."""
+    runner = Batches()
+    worker = started(engine, clock, runner, 3)
+    stopped.append(worker)
+    before = runner.calls
+    runner.called.clear()
+    worker.wake()
+    assert worker.asleep == 2  # the other two sleep on (until POLL_S)
+    assert runner.called.wait(WOKEN_WITHIN_S)
+    assert runner.calls == before + 1
+
+
+def test_a_full_claim_wakes_another_thread_while_its_jobs_run(
+    engine: Engine, clock: ManualClock, stopped: list[Worker]
+) -> None:
+    runner = Batches()
+    worker = started(engine, clock, runner, 2)
+    stopped.append(worker)
+    runner.hold_at = runner.calls + 1
+    try:
+        worker.wake()  # one thread: its claim comes back full and it stays busy
+        deadline = time.monotonic() + WOKEN_WITHIN_S
+        while runner.calls < runner.hold_at + 1:  # the other thread looks meanwhile
+            assert time.monotonic() < deadline, "no second thread looked"
+            runner.called.clear()
+            runner.called.wait(0.5)
+        assert not runner.release.is_set()
+    finally:
+        runner.release.set()

@@ -180,18 +180,21 @@ class JobRunner:
         """Run the jobs due now (one batch); return how many were claimed."""
         return self.run_batch(owner).claimed
 
-    def run_batch(self, owner: str) -> Batch:
+    def run_batch(self, owner: str, more: Callable[[], None] | None = None) -> Batch:
         """Claim a batch of due jobs, run them, and say when to look again. A claim that
         finds nothing reads the next due time in its own transaction, so a worker woken for
         a job another worker took pays one transaction, not two; after a short batch the
         next due time is read afresh (the jobs just run may have been retried), with no
-        second claim."""
+        second claim. `more` is called when the claim came back full, before the jobs run:
+        more may be due, for another thread to claim meanwhile."""
         with self._uow() as uow:
             claimed = uow.jobs.claim(owner, self._clock.now(), self.lease, self._batch)
             next_due = None if claimed else uow.jobs.next_due()
             uow.commit()
         if not claimed:
             return Batch(0, None if next_due is None else next_due - self._clock.now())
+        if more is not None and len(claimed) >= self._batch:
+            more()
         for job in claimed:
             self._run(job, owner)
         if len(claimed) >= self._batch:

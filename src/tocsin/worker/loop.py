@@ -49,6 +49,7 @@ class Worker:
         self._sleeping = 0
         self._lock = threading.Lock()
         self._wake = [threading.Event() for _ in range(concurrency)]
+        self._asleep = [False] * concurrency
         self._threads = [
             threading.Thread(target=self._loop, args=(i,), name=f"tocsin-worker-{i}", daemon=True)
             for i in range(concurrency)
@@ -83,7 +84,7 @@ class Worker:
         )
         if not self._stop.is_set():
             self._seed()
-        self.wake()
+        self._wake_all()
 
     def start(self) -> None:
         self._seed()
@@ -96,7 +97,19 @@ class Worker:
             thread.start()
 
     def wake(self) -> None:
-        """Jobs were scheduled: every sleeping thread looks for due ones now."""
+        """Jobs were scheduled: one sleeping thread looks for due ones now (it claims up to a
+        batch; a full claim wakes the next, so threads join in as the work grows); when none
+        sleeps, each looks again after its batch. One commit costs one claim, not one per
+        thread."""
+        with self._lock:
+            for index, asleep in enumerate(self._asleep):
+                if asleep:
+                    self._asleep[index] = False
+                    self._wake[index].set()
+                    return
+        self._wake_all()
+
+    def _wake_all(self) -> None:
         for event in self._wake:
             event.set()
 
@@ -106,13 +119,19 @@ class Worker:
         if self._stop.is_set():
             return
         self._stop.set()
-        self.wake()
+        self._wake_all()
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout=timeout_s)
         if self._wakeups is not None:
             self._wakeups.close()
         log.info("worker %s stopped", self.name)
+
+    @property
+    def asleep(self) -> int:
+        """How many job threads sleep now, not yet sent off by a wake-up."""
+        with self._lock:
+            return sum(self._asleep)
 
     @property
     def listens(self) -> bool:
@@ -133,7 +152,7 @@ class Worker:
         while not self._stop.is_set():
             wake.clear()  # before looking: a wake-up during the run is not lost
             try:
-                batch = self._runner.run_batch(owner)
+                batch = self._runner.run_batch(owner, more=self.wake)
                 backoff = RETRY_S
                 if batch.claimed and _now(batch.until_next):
                     continue  # a full batch, or a job fell due while the batch ran
@@ -141,18 +160,20 @@ class Worker:
             except Exception:
                 log.exception("worker %s: running jobs failed; trying again", owner)
                 sleep, backoff = backoff, min(backoff * 2, self._poll_s * 5)
-            self._nap(wake, sleep)
+            self._nap(index, sleep)
 
-    def _nap(self, wake: threading.Event, sleep_s: float) -> None:
+    def _nap(self, index: int, sleep_s: float) -> None:
         with self._lock:
             self._sleeping += 1
+            self._asleep[index] = True
             if self._sleeping == len(self._wake):
                 self.idle.set()
         try:
-            wake.wait(sleep_s)
+            self._wake[index].wait(sleep_s)
         finally:
             with self._lock:
                 self._sleeping -= 1
+                self._asleep[index] = False
                 self.idle.clear()
 
     def _sleep_s(self, until_next: timedelta | None) -> float:
