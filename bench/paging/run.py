@@ -197,14 +197,18 @@ def bench_yaml(receiver_url: str) -> str:
 class Workers:
     """`tocsin worker` processes (the command as users run it), from this checkout."""
 
+    threads = 1  # `--concurrency` of each (`--worker-threads`)
+
     def __init__(self, env: dict[str, str], work: Path, count: int, wait: bool = True) -> None:
         full = {**os.environ, **env, "PYTHONPATH": str(ROOT / "src")}
         full.pop("TOCSIN_URL", None)
         self.log = work / "workers.log"
+        command = [sys.executable, "-m", "tocsin", "worker", "--poll", "2"]
+        command += ["--concurrency", str(self.threads)]
         with self.log.open("ab") as out:
             self.procs = [
-                subprocess.Popen(
-                    [sys.executable, "-m", "tocsin", "worker", "--poll", "2"],
+                subprocess.Popen(  # noqa: S603 - this checkout's own command
+                    command,
                     env=full,
                     stdout=out,
                     stderr=out,
@@ -518,8 +522,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--watched", type=int, default=50, help="incidents whose step is a job due in 2 s"
     )
+    parser.add_argument(
+        "--worker-threads", type=int, default=1, help="`tocsin worker --concurrency` (PostgreSQL)"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
+    Workers.threads = args.worker_threads
     cells: list[dict[str, Any]] = []
     started = time.monotonic()
     busy0, t0 = machine_busy_seconds(), time.monotonic()
@@ -555,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(), "python": platform.python_version(), "cpus": os.cpu_count(),
         "load_before": os.getloadavg(), "machine_busy_cores": round(other, 2),
+        "worker_threads": args.worker_threads,
         "seconds": round(time.monotonic() - started, 1), "baseline": baseline, "cells": cells,
         "repeated_pages": repeats, "goals": GOALS,
     }  # fmt: skip
