@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Cli, Ran
+from tests.e2e.conftest import Cli
+from tests.e2e.remote_pairs import answers_alike, local_and_remote, point_at
 from tests.e2e.remote_server import Server, running
-from tests.e2e.test_remote_cli import normalised, point_at
 from tocsin.config import render_preset
 
 
@@ -41,23 +41,8 @@ SCRIPT: list[tuple[str, ...]] = [
 def test_every_actions_command_answers_as_the_local_one(
     server: Server, bare_cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    token = server.token("ci", "responder")
-    (project / "local").mkdir()
-    (project / "local" / "tocsin.yaml").write_text(render_preset("p1-p4"), encoding="utf-8")
-    monkeypatch.setenv("TOCSIN_CONFIG", str(project / "local" / "tocsin.yaml"))
-
-    def both(*args: str) -> tuple[Ran, Ran]:
-        monkeypatch.delenv("TOCSIN_URL", raising=False)
-        local = bare_cli(*args)
-        point_at(monkeypatch, server.url, token)
-        return local, bare_cli(*args)
-
-    codes = []
-    for args in SCRIPT:
-        local, remote = both(*args)
-        assert remote.code == local.code, (args, local, remote)
-        assert normalised(remote.out) == normalised(local.out), args
-        codes.append(remote.code)
+    both = local_and_remote(server, bare_cli, project, monkeypatch, render_preset("p1-p4"))
+    codes = answers_alike(both, SCRIPT)
     assert codes[-4:] == [1, 1, 2, 2]
     [item] = server.tocsin.action_items.list(overdue=True)
     assert (item.ref, item.created_by) == ("AI-1", "alice via token:ci")

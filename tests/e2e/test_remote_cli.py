@@ -9,9 +9,8 @@ not create a database there. The server records each change's actor as "alice vi
 from __future__ import annotations
 
 import json
-import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.e2e.conftest import ACTOR, Cli, Ran, flat, recent, utc_time
+from tests.e2e.conftest import ACTOR, Cli, flat, recent, utc_time
+from tests.e2e.remote_pairs import VIA, Both, answers_alike, local_and_remote, normalised, point_at
 from tests.e2e.remote_server import Server, running
 from tests.e2e.test_cli import (
     TIME_KEYS,
@@ -38,17 +38,6 @@ from tocsin.cli.remote import Remote, Settings, settings_from
 from tocsin.core.access import Forbidden
 from tocsin.core.alerts import AlertAction, AlertIn, Parsed
 from tocsin.core.errors import ConcurrentChange, IllegalTransition, IncidentNotFound
-
-VIA = " via token:ci"
-Both = Callable[..., tuple[Ran, Ran]]
-
-
-def point_at(monkeypatch: pytest.MonkeyPatch, url: str, token: str | None) -> None:
-    monkeypatch.setenv("TOCSIN_URL", url)
-    if token is None:
-        monkeypatch.delenv("TOCSIN_TOKEN", raising=False)
-    else:
-        monkeypatch.setenv("TOCSIN_TOKEN", token)
 
 
 def unused_url() -> str:
@@ -299,36 +288,11 @@ def test_an_incident_runs_through_every_command_on_the_server(
 
 # -- the same answers as the local CLI ---------------------------------------------------
 
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
-_SHOWN_TIME = re.compile(r"(?:\d{4}-)?\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: UTC)?")
-
-
-def normalised(value: Any) -> Any:
-    """Times become <t>; the token behind an actor (alice via token:ci) is dropped."""
-    if isinstance(value, str):
-        return _SHOWN_TIME.sub("<t>", _ISO.sub("<t>", value)).replace(VIA, "")
-    if isinstance(value, dict):
-        return {k: normalised(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [normalised(v) for v in value]
-    return value
-
 
 @pytest.fixture
 def both(server: Server, bare_cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch) -> Both:
     """Runs a command on a local project (its config under local/), then on the server."""
-    token = server.token("ci", "responder")
-    (project / "local").mkdir()
-    monkeypatch.setenv("TOCSIN_CONFIG", str(project / "local" / "tocsin.yaml"))
-    assert bare_cli("init").code == 0
-
-    def run(*args: str, json: bool = True) -> tuple[Ran, Ran]:
-        monkeypatch.delenv("TOCSIN_URL", raising=False)
-        local = bare_cli(*args, json=json)
-        point_at(monkeypatch, server.url, token)
-        return local, bare_cli(*args, json=json)
-
-    return run
+    return local_and_remote(server, bare_cli, project, monkeypatch)
 
 
 SCRIPT: list[tuple[str, ...]] = [
@@ -374,13 +338,7 @@ SCRIPT: list[tuple[str, ...]] = [
 
 
 def test_every_command_answers_as_the_local_one(both: Both, project: Path) -> None:
-    codes = []
-    for args in SCRIPT:
-        local, remote = both(*args)
-
-        assert remote.code == local.code, (args, local, remote)
-        assert normalised(remote.out) == normalised(local.out), args
-        codes.append(remote.code)
+    codes = answers_alike(both, SCRIPT)
     assert codes[-12:] == [1] * 3 + [2] * 9
     assert not (project / ".tocsin").exists()  # the local side's database is under local/
 
