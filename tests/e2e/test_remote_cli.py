@@ -410,12 +410,7 @@ def test_alert_suggestions_declare_and_dismiss_answer_as_the_local_ones(
         ("alert", "declare", "nonsense"),
         ("alert", "dismiss", queue.upper()),
     ]
-    codes = []
-    for args in script:
-        local_ran, remote_ran = both(*args)
-        assert remote_ran.code == local_ran.code, (args, local_ran, remote_ran)
-        assert normalised(remote_ran.out) == normalised(local_ran.out), args
-        codes.append(remote_ran.code)
+    codes = answers_alike(both, script)
     assert codes == [0] * 7 + [1, 1, 2, 1]
     local_text, remote_text = both("alert", "suggestions", "--dismissed", json=False)
     assert flat(normalised(remote_text.out)) == flat(normalised(local_text.out))

@@ -133,27 +133,34 @@ def test_one_stream_over_the_cap_is_answered_429(
     assert "already has 1 live streams open (server.streams_per_session)" in text
 
 
+class SlowRead:
+    """A database look that takes until `release`: `started` when it begins, `finished`
+    once it has returned."""
+
+    def __init__(self) -> None:
+        self.started, self.release = threading.Event(), threading.Event()
+        self.finished: list[bool] = []
+
+    def __call__(self, numbers: frozenset[int]) -> Markers:
+        self.started.set()
+        self.release.wait(TIMEOUT)
+        self.finished.append(True)
+        return (0, 0), (0, 0, 0), {}
+
+
 def test_closing_waits_for_a_look_in_flight() -> None:
     """At shutdown the feed stops, and a look running in its thread finishes first (so its
     database connection is returned before the engine is disposed)."""
-    started, release = threading.Event(), threading.Event()
-    finished: list[bool] = []
-
-    def slow_read(numbers: frozenset[int]) -> Markers:
-        started.set()
-        release.wait(TIMEOUT)
-        finished.append(True)
-        return (0, 0), (0, 0, 0), {}
-
-    feed = ChangeFeed(slow_read, lambda secret: True, lambda: 5)
+    read = SlowRead()
+    feed = ChangeFeed(read, lambda secret: True, lambda: 5)
 
     async def scenario() -> None:
         feed.subscribe(INCIDENTS, "s")
-        await anyio.to_thread.run_sync(started.wait, TIMEOUT)
-        threading.Timer(0.05, release.set).start()  # the look ends a little later
+        await anyio.to_thread.run_sync(read.started.wait, TIMEOUT)
+        threading.Timer(0.05, read.release.set).start()  # the look ends a little later
         with anyio.fail_after(TIMEOUT):
             await feed.close()
-        assert finished == [True]  # close returned only after the look was done
+        assert read.finished == [True]  # close returned only after the look was done
 
     anyio.run(scenario)
 
@@ -162,20 +169,12 @@ def test_closing_waits_for_a_look_left_running_when_the_last_stream_left() -> No
     """The last stream leaving cancels the feed's task, but not the look already running in
     its thread: shutdown still waits for it. (CI once saw the connection of such a look
     returned to a pool already disposed, and found open by the garbage collector.)"""
-    started, release = threading.Event(), threading.Event()
-    finished: list[bool] = []
-
-    def slow_read(numbers: frozenset[int]) -> Markers:
-        started.set()
-        release.wait(TIMEOUT)
-        finished.append(True)
-        return (0, 0), (0, 0, 0), {}
-
-    feed = ChangeFeed(slow_read, lambda secret: True, lambda: 5)
+    read = SlowRead()
+    feed = ChangeFeed(read, lambda secret: True, lambda: 5)
 
     async def scenario() -> None:
         sub = feed.subscribe(INCIDENTS, "s")
-        await anyio.to_thread.run_sync(started.wait, TIMEOUT)
+        await anyio.to_thread.run_sync(read.started.wait, TIMEOUT)
         feed.unsubscribe(sub)  # the task is cancelled; its look runs on in the thread
         closed = anyio.Event()
 
@@ -188,7 +187,7 @@ def test_closing_waits_for_a_look_left_running_when_the_last_stream_left() -> No
                 tasks.start_soon(close)
                 await anyio.wait_all_tasks_blocked()
                 assert not closed.is_set()  # close is waiting for the look
-                release.set()
-        assert finished == [True]
+                read.release.set()
+        assert read.finished == [True]
 
     anyio.run(scenario)
