@@ -9,6 +9,7 @@ A running job whose lease has expired (its worker died) is claimable again.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,9 +34,7 @@ class SqlJobRepository:
         wakes after COMMIT skip this notification instead of being woken twice)."""
         self._conn = conn
         self._postgres = conn.dialect.name == "postgresql"
-        if not _TOKEN.fullmatch(source):
-            raise ValueError(f"a NOTIFY source is letters and digits, not {source!r}")
-        self._notify = f"NOTIFY {CHANNEL}, '{source}'" if source else f"NOTIFY {CHANNEL}"
+        self._notify = _notify_statement(source)
         self.scheduled = 0  # jobs this transaction added or moved: the unit of work wakes
 
     def schedule(self, spec: JobSpec) -> bool:
@@ -172,6 +171,15 @@ _INSERT_KEYED_SQLITE = (
 )
 _FAILED = _FINISH.values(last_error=bindparam("error"))
 _RETRIED = _FAILED.values(due=bindparam("due"))
+
+
+@functools.cache
+def _notify_statement(source: str) -> str:
+    """The NOTIFY a transaction sends, its payload written into it: checked once per source
+    (one per process), not once per transaction."""
+    if not _TOKEN.fullmatch(source):
+        raise ValueError(f"a NOTIFY source is letters and digits, not {source!r}")
+    return f"NOTIFY {CHANNEL}, '{source}'" if source else f"NOTIFY {CHANNEL}"
 
 
 def _row(spec: JobSpec) -> dict[str, Any]:

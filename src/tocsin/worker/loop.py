@@ -156,7 +156,7 @@ class Worker:
                 backoff = RETRY_S
                 if batch.claimed and _now(batch.until_next):
                     continue  # a full batch, or a job fell due while the batch ran
-                sleep = self._sleep_s(batch.until_next)
+                sleep = sleep_for(batch.until_next, self._poll_s)
             except Exception:
                 log.exception("worker %s: running jobs failed; trying again", owner)
                 sleep, backoff = backoff, min(backoff * 2, self._poll_s * 5)
@@ -175,9 +175,6 @@ class Worker:
                 self._sleeping -= 1
                 self._asleep[index] = False
                 self.idle.clear()
-
-    def _sleep_s(self, until_next: timedelta | None) -> float:
-        return sleep_for(until_next, self._poll_s)
 
     def _listen(self) -> None:
         assert self._wakeups is not None  # noqa: S101 - started only with one
